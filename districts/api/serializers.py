@@ -1,0 +1,163 @@
+"""Serializers of areas, households, zones and imports (API v1)."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from ..models import (
+    Area,
+    AreaLevel,
+    Household,
+    HouseholdCategory,
+    HouseholdStatus,
+    ImportJob,
+    VillageCategory,
+    Zone,
+)
+from ..validators import mask_id_number, mask_phone, validate_id_number, validate_phone
+
+
+class ScopedAreaField(serializers.PrimaryKeyRelatedField):
+    """An area id that must be visible to the requesting user (else: "does not exist")."""
+
+    def __init__(self, *, level: str | None = None, **kwargs):
+        self.level = level
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        from ..selectors import area_list
+
+        areas = area_list(user=self.context["request"].user)
+        return areas.filter(level=self.level) if self.level else areas
+
+
+class CategoriesField(serializers.ListField):
+    def __init__(self, flags, **kwargs):
+        super().__init__(child=serializers.ChoiceField(choices=flags.choices), **kwargs)
+
+
+def django_errors_to_drf(exc: DjangoValidationError) -> serializers.ValidationError:
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(
+            {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+        )
+    return serializers.ValidationError({"non_field_errors": exc.messages})
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    parent = ScopedAreaField(allow_null=True, required=False)
+    level = serializers.ChoiceField(choices=AreaLevel.choices)
+    categories = CategoriesField(VillageCategory, required=False)
+
+    class Meta:
+        model = Area
+        fields = ["id", "code", "name", "level", "parent", "categories", "path"]
+        read_only_fields = ["path"]
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    """A household; ID and phone numbers are written in full and always read masked."""
+
+    group = ScopedAreaField(level=AreaLevel.GROUP)
+    categories = CategoriesField(HouseholdCategory, required=False)
+    status = serializers.ChoiceField(choices=HouseholdStatus.choices, required=False)
+    id_number = serializers.CharField(
+        max_length=18, required=False, allow_blank=True, validators=[validate_id_number]
+    )
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, validators=[validate_phone]
+    )
+
+    class Meta:
+        model = Household
+        fields = [
+            "id",
+            "code",
+            "group",
+            "village",
+            "township",
+            "county",
+            "head_name",
+            "members",
+            "id_number",
+            "phone",
+            "address",
+            "categories",
+            "status",
+            "status_date",
+            "updated_at",
+        ]
+        read_only_fields = ["village", "township", "county", "updated_at"]
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["id_number"] = mask_id_number(instance.id_number)
+        data["phone"] = mask_phone(instance.phone)
+        return data
+
+
+class HouseholdRevealSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class HouseholdPersonalDataSerializer(serializers.Serializer):
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class HouseholdHistorySerializer(serializers.Serializer):
+    date = serializers.DateTimeField(source="history_date")
+    user = serializers.CharField(source="history_user.username", default=None)
+    type = serializers.CharField(source="history_type")
+    reason = serializers.CharField(source="history_change_reason", default=None)
+    changes = serializers.SerializerMethodField()
+
+    @extend_schema_field(
+        serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
+    )
+    def get_changes(self, record) -> list[dict]:
+        return self.context["changes"].get(record.history_id, [])
+
+
+class ZoneSerializer(serializers.ModelSerializer):
+    areas = ScopedAreaField(many=True)
+
+    class Meta:
+        model = Zone
+        fields = ["id", "name", "level", "areas"]
+
+
+class ImportJobSerializer(serializers.ModelSerializer):
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ImportJob
+        fields = [
+            "id",
+            "kind",
+            "original_name",
+            "status",
+            "rows_total",
+            "created_count",
+            "updated_count",
+            "unchanged_count",
+            "error_count",
+            "errors",
+            "progress",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DictField(allow_null=True))
+    def get_progress(self, job):
+        from ..jobs import import_job_progress
+
+        return import_job_progress(job)
+
+
+class ImportJobCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=ImportJob.Kind.choices)
+    file = serializers.FileField(help_text=_("A .csv or .xlsx file with the documented columns."))

@@ -1,0 +1,197 @@
+"""API v1 of districts: areas, households, zones, imports."""
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from .. import jobs, selectors, services
+from ..access import can
+from ..filters import AreaFilter, HouseholdFilter, ZoneFilter
+from ..history import household_history
+from ..models import Area
+from .serializers import (
+    AreaSerializer,
+    HouseholdHistorySerializer,
+    HouseholdPersonalDataSerializer,
+    HouseholdRevealSerializer,
+    HouseholdSerializer,
+    ImportJobCreateSerializer,
+    ImportJobSerializer,
+    ZoneSerializer,
+    django_errors_to_drf,
+)
+
+
+class RolePermission(permissions.BasePermission):
+    """Reads for every role; writes only for roles with the view's `write_action`."""
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return can(request.user, view.write_action)
+
+
+class ServiceWriteMixin:
+    """Turn the services' Django errors into DRF 400/403 responses."""
+
+    def call_service(self, fn, **kwargs):
+        try:
+            return fn(**kwargs)
+        except DjangoValidationError as exc:
+            raise django_errors_to_drf(exc) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+
+class AreaViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+    """Areas of the hierarchy within your jurisdiction (`within=<id>` for a subtree)."""
+
+    serializer_class = AreaSerializer
+    filterset_class = AreaFilter
+    permission_classes = [permissions.IsAuthenticated, RolePermission]
+    write_action = "manage_areas"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.area_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = self.call_service(
+            services.area_create,
+            code=data["code"],
+            name=data["name"],
+            level=data["level"],
+            parent=data.get("parent"),
+            categories=data.get("categories", []),
+            by=self.request.user,
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = self.call_service(
+            services.area_update,
+            area=serializer.instance,
+            data=dict(serializer.validated_data),
+            by=self.request.user,
+        )
+
+
+class HouseholdViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+    """Households within your jurisdiction. ID and phone numbers are masked."""
+
+    serializer_class = HouseholdSerializer
+    filterset_class = HouseholdFilter
+    permission_classes = [permissions.IsAuthenticated, RolePermission]
+    write_action = "manage_households"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.household_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = self.call_service(
+            services.household_create, data=dict(serializer.validated_data), by=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = self.call_service(
+            services.household_update,
+            household=serializer.instance,
+            data=dict(serializer.validated_data),
+            by=self.request.user,
+        )
+
+    @extend_schema(request=HouseholdRevealSerializer, responses=HouseholdPersonalDataSerializer)
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def reveal(self, request, pk=None):
+        """Return the full ID and phone numbers; the access is recorded."""
+        household = self.get_object()
+        body = HouseholdRevealSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = self.call_service(
+            services.household_reveal,
+            household=household,
+            by=request.user,
+            reason=body.validated_data.get("reason", ""),
+            ip=request.META.get("REMOTE_ADDR"),
+        )
+        return Response(data)
+
+    @extend_schema(responses=HouseholdHistorySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, pk=None):
+        """Return who changed what and when, newest first (personal numbers masked)."""
+        household = self.get_object()
+        records, changes = household_history(household)
+        return Response(
+            HouseholdHistorySerializer(records, many=True, context={"changes": changes}).data
+        )
+
+
+class ZoneViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+    """Responsibility zones (民情责任区) that cover areas within your jurisdiction."""
+
+    serializer_class = ZoneSerializer
+    filterset_class = ZoneFilter
+    permission_classes = [permissions.IsAuthenticated, RolePermission]
+    write_action = "manage_zones"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.zone_list(user=self.request.user).prefetch_related(
+            Prefetch("areas", queryset=Area.objects.only("id"))
+        )
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = self.call_service(
+            services.zone_create,
+            name=data["name"],
+            level=data["level"],
+            areas=list(data["areas"]),
+            by=self.request.user,
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = self.call_service(
+            services.zone_update,
+            zone=serializer.instance,
+            data=dict(serializer.validated_data),
+            by=self.request.user,
+        )
+
+
+class ImportJobViewSet(
+    ServiceWriteMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Upload an areas or households file; poll the job for progress and the error report."""
+
+    serializer_class = ImportJobSerializer
+    parser_classes = [MultiPartParser, FormParser]
+    filterset_class = None
+
+    def get_queryset(self):
+        return selectors.import_job_list(user=self.request.user)
+
+    @extend_schema(request=ImportJobCreateSerializer, responses={202: ImportJobSerializer})
+    def create(self, request, *args, **kwargs):
+        body = ImportJobCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        job = self.call_service(
+            jobs.import_job_create,
+            kind=body.validated_data["kind"],
+            uploaded_file=body.validated_data["file"],
+            by=request.user,
+        )
+        job.refresh_from_db()
+        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -1,0 +1,72 @@
+"""FilterSets shared by the pages and the API.
+
+Area-valued filters take ids (NumberFilter), never a <select> of a table that can hold
+millions of rows.
+"""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .models import Area, AreaLevel, Household, HouseholdCategory, HouseholdStatus, Zone
+
+
+def _area_or_none(pk) -> Area | None:
+    # An unknown id filters to nothing; the queryset is already scoped to the user, so an
+    # area outside the jurisdiction also yields nothing and reveals nothing.
+    return Area.objects.filter(pk=pk).only("pk", "level", "path").first()
+
+
+class AreaFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=AreaLevel.choices, label=_("level"))
+    parent = django_filters.NumberFilter(field_name="parent_id", label=_("parent"))
+    code = django_filters.CharFilter(label=_("code"))
+    within = django_filters.NumberFilter(method="filter_within", label=_("within area"))
+    q = django_filters.CharFilter(method="filter_q", label=_("search"))
+
+    class Meta:
+        model = Area
+        fields = ["level", "parent", "code", "within", "q"]
+
+    def filter_within(self, queryset, name, value):
+        area = _area_or_none(value)
+        return queryset.within(area) if area else queryset.none()
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    within = django_filters.NumberFilter(method="filter_within", label=_("within area"))
+    group = django_filters.NumberFilter(field_name="group_id", label=_("village group"))
+    category = django_filters.MultipleChoiceFilter(
+        choices=HouseholdCategory.choices, method="filter_category", label=_("category")
+    )
+    status = django_filters.ChoiceFilter(choices=HouseholdStatus.choices, label=_("status"))
+    search = django_filters.CharFilter(method="filter_search", label=_("name or code"))
+
+    class Meta:
+        model = Household
+        fields = ["within", "group", "category", "status", "search"]
+
+    def filter_within(self, queryset, name, value):
+        area = _area_or_none(value)
+        return queryset.in_area(area) if area else queryset.none()
+
+    def filter_category(self, queryset, name, value):
+        return queryset.filter(categories__has=value) if value else queryset
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(head_name__startswith=value) | Q(code__startswith=value))
+
+
+class ZoneFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=Zone.Level.choices, label=_("level"))
+    area = django_filters.NumberFilter(field_name="areas", label=_("covers area"))
+
+    class Meta:
+        model = Zone
+        fields = ["level", "area"]

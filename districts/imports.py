@@ -1,0 +1,653 @@
+"""Imports of areas and households from CSV or XLSX files.
+
+Every row is checked first; a file with any bad row writes nothing. A re-import updates
+rows by code, so importing the same file twice changes nothing the second time.
+"""
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from .access import scope_for
+from .bulk import households_insert, households_update
+from .fields import parse_codes
+from .models import (
+    HOUSEHOLD_ANCESTOR_LEVELS,
+    Area,
+    AreaLevel,
+    Household,
+    HouseholdCategory,
+    HouseholdStatus,
+    VillageCategory,
+)
+from .services import _reattach_households, _repath_subtree, area_path
+from .validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
+
+AREA_COLUMNS = ("code", "name", "level", "parent_code", "categories")
+AREA_REQUIRED = ("code", "name", "level")
+HOUSEHOLD_COLUMNS = (
+    "code",
+    "group_code",
+    "head_name",
+    "members",
+    "id_number",
+    "phone",
+    "address",
+    "categories",
+    "status",
+    "status_date",
+)
+HOUSEHOLD_REQUIRED = ("code", "group_code", "head_name")
+MAX_STORED_ERRORS = 10_000
+BATCH = 2_000
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    rows_total: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFileError(Exception):
+    """The file cannot be read at all (wrong type, encoding, header)."""
+
+
+def _no_progress(phase: str, done: int, total: int) -> None:
+    pass
+
+
+# Reading ---------------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, date):
+        return value.isoformat()[:10]
+    return str(value).strip()
+
+
+def read_rows(fileobj: BinaryIO, name: str) -> tuple[list[str], list[list[str]]]:
+    """Return (header, data rows) of a CSV or XLSX file. Raise ImportFileError if unreadable."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".xlsx":
+        return _read_xlsx(fileobj)
+    if suffix in (".csv", ".txt"):
+        return _read_csv(fileobj.read())
+    raise ImportFileError(_("Upload a .csv or .xlsx file (got %(name)s).") % {"name": name})
+
+
+def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
+    # Excel in China saves CSV as GB18030/GBK; everything else should be UTF-8.
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text."))
+    rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    if not rows:
+        raise ImportFileError(_("The file is empty."))
+    return [c.lower() for c in rows[0]], rows[1:]
+
+
+def _read_xlsx(fileobj: BinaryIO) -> tuple[list[str], list[list[str]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ImportFileError(
+            _("The spreadsheet cannot be opened: %(error)s") % {"error": exc}
+        ) from exc
+    sheet = workbook.worksheets[0]
+    rows = [[_cell(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+    workbook.close()
+    if not rows:
+        raise ImportFileError(_("The file is empty."))
+    return [c.lower() for c in rows[0]], rows[1:]
+
+
+def _records(
+    header: list[str], rows: list[list[str]], allowed: tuple[str, ...], required: tuple[str, ...]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    unknown = [c for c in header if c and c not in allowed]
+    missing = [c for c in required if c not in header]
+    if unknown or missing:
+        parts = []
+        if missing:
+            parts.append(_("missing column(s): %(cols)s") % {"cols": ", ".join(missing)})
+        if unknown:
+            parts.append(_("unknown column(s): %(cols)s") % {"cols": ", ".join(unknown)})
+        raise ImportFileError(
+            _("The header row is not right (%(problems)s). Expected columns: %(expected)s.")
+            % {"problems": "; ".join(parts), "expected": ",".join(allowed)}
+        )
+    for index, row in enumerate(rows, start=2):  # row 1 is the header, as in a spreadsheet
+        if not any(row):
+            continue
+        padded = row + [""] * (len(header) - len(row))
+        yield index, {name: padded[i] for i, name in enumerate(header) if name}
+
+
+def _messages(exc: ValidationError) -> str:
+    return " ".join(str(m) for m in exc.messages)
+
+
+def _parse_categories(text: str, flags, errors: list[RowError], row: int) -> list[str]:
+    codes = parse_codes(text)
+    unknown = [c for c in codes if c not in flags.values]
+    if unknown:
+        errors.append(
+            RowError(
+                row,
+                "categories",
+                _("Unknown category: %(codes)s. Allowed: %(allowed)s.")
+                % {"codes": ", ".join(unknown), "allowed": ", ".join(flags.values)},
+            )
+        )
+    return [c for c in codes if c in flags.values]
+
+
+# Areas -----------------------------------------------------------------------------------
+
+
+def import_areas(
+    fileobj: BinaryIO, name: str, *, by=None, progress: Progress = _no_progress
+) -> ImportResult:
+    """Validate and import an areas file (code,name,level,parent_code,categories).
+
+    Parents may come earlier or later in the same file, or exist already. Nothing is written
+    if any row is wrong. Raise ImportFileError if the file cannot be read.
+    """
+    header, rows = read_rows(fileobj, name)
+    result = ImportResult()
+    errors = result.errors
+    parsed: dict[str, dict[str, Any]] = {}
+    progress("validating", 0, len(rows))
+    for row, rec in _records(header, rows, AREA_COLUMNS, AREA_REQUIRED):
+        result.rows_total += 1
+        code, level = rec["code"], rec["level"].lower()
+        for col in AREA_REQUIRED:
+            if not rec.get(col):
+                errors.append(RowError(row, col, _("This column is required.")))
+        if code and code in parsed:
+            errors.append(
+                RowError(
+                    row,
+                    "code",
+                    _("Code %(code)s appears twice (first on row %(first)d).")
+                    % {"code": code, "first": parsed[code]["row"]},
+                )
+            )
+            continue
+        if len(code) > 20:
+            errors.append(RowError(row, "code", _("A code has at most 20 characters.")))
+        if len(rec["name"]) > 100:
+            errors.append(RowError(row, "name", _("A name has at most 100 characters.")))
+        if level and level not in AreaLevel.values:
+            errors.append(
+                RowError(
+                    row,
+                    "level",
+                    _("Unknown level %(level)s. Allowed: %(allowed)s.")
+                    % {"level": level, "allowed": ", ".join(AreaLevel.values)},
+                )
+            )
+        categories = _parse_categories(rec.get("categories", ""), VillageCategory, errors, row)
+        if categories and level != AreaLevel.VILLAGE:
+            errors.append(
+                RowError(row, "categories", _("Only villages have five-links categories."))
+            )
+        if code:
+            parsed[code] = {
+                "row": row,
+                "code": code,
+                "name": rec["name"],
+                "level": level,
+                "parent_code": rec.get("parent_code", ""),
+                "categories": categories,
+            }
+        if row % 1000 == 0:
+            progress("validating", row, len(rows))
+
+    existing = {
+        a.code: a
+        for chunk in _chunks(
+            list({*parsed, *(p["parent_code"] for p in parsed.values() if p["parent_code"])}), 900
+        )
+        for a in Area.objects.filter(code__in=chunk)
+    }
+    scope = scope_for(by) if by is not None else None
+
+    def level_of(code: str) -> str | None:
+        if code in parsed:
+            return parsed[code]["level"]
+        return existing[code].level if code in existing else None
+
+    for code, rec in parsed.items():
+        row, level, parent_code = rec["row"], rec["level"], rec["parent_code"]
+        if level not in AreaLevel.values:
+            continue
+        if parent_code:
+            parent_level = level_of(parent_code)
+            if parent_level is None:
+                errors.append(
+                    RowError(
+                        row, "parent_code", _("No area has code %(code)s.") % {"code": parent_code}
+                    )
+                )
+            elif (
+                parent_level in AreaLevel.values
+                and AreaLevel.rank(parent_level) != AreaLevel.rank(level) - 1
+            ):
+                errors.append(
+                    RowError(
+                        row,
+                        "parent_code",
+                        _("The parent of a %(level)s must be a %(parent_level)s, not a %(got)s.")
+                        % {
+                            "level": AreaLevel(level).label,
+                            "parent_level": AreaLevel(
+                                AreaLevel.values[AreaLevel.rank(level) - 1]
+                            ).label,
+                            "got": AreaLevel(parent_level).label,
+                        },
+                    )
+                )
+        elif AreaLevel.rank(level) > AreaLevel.rank(AreaLevel.COUNTY):
+            errors.append(
+                RowError(
+                    row,
+                    "parent_code",
+                    _("A %(level)s needs a parent.") % {"level": AreaLevel(level).label},
+                )
+            )
+        old = existing.get(code)
+        if old is not None and old.level != level and Area.objects.filter(parent=old).exists():
+            errors.append(
+                RowError(row, "level", _("An area with sub-areas cannot change its level."))
+            )
+        if scope is not None and not scope.everything:
+            # The area must land inside the jurisdiction: its parent (new or existing) must be
+            # in scope; an existing area must already be in scope.
+            if old is not None and not scope.contains(old):
+                errors.append(
+                    RowError(
+                        row,
+                        "code",
+                        _("Area %(code)s is outside your jurisdiction.") % {"code": code},
+                    )
+                )
+            anchor = _first_existing_ancestor(parent_code, parsed, existing)
+            if anchor is None or not scope.contains(anchor):
+                errors.append(
+                    RowError(
+                        row, "parent_code", _("This area would lie outside your jurisdiction.")
+                    )
+                )
+    if errors:
+        errors.sort(key=lambda e: (e.row, e.column))
+        return result
+
+    progress("writing", 0, len(parsed))
+    with transaction.atomic():
+        _write_areas(parsed, existing, by, result)
+    progress("writing", len(parsed), len(parsed))
+    return result
+
+
+def _first_existing_ancestor(parent_code: str, parsed: dict, existing: dict) -> Area | None:
+    seen = set()
+    code = parent_code
+    while code and code not in seen:
+        seen.add(code)
+        if code in existing:
+            return existing[code]
+        code = parsed.get(code, {}).get("parent_code", "")
+    return None
+
+
+def _write_areas(parsed: dict[str, dict], existing: dict[str, Area], by, result: ImportResult):
+    by_code: dict[str, Area] = dict(existing)
+    moved: list[tuple[Area, str]] = []
+    for level in AreaLevel.values:
+        new, changed = [], []
+        for code, rec in parsed.items():
+            if rec["level"] != level:
+                continue
+            parent = by_code.get(rec["parent_code"]) if rec["parent_code"] else None
+            path = area_path(code, parent)
+            area = existing.get(code)
+            if area is None:
+                area = Area(
+                    code=code,
+                    name=rec["name"],
+                    level=level,
+                    parent=parent,
+                    path=path,
+                    categories=rec["categories"],
+                )
+                new.append(area)
+            else:
+                before = (area.name, area.level, area.parent_id, sorted(area.categories), area.path)
+                old_path, old_parent = area.path, area.parent_id
+                area.name, area.level, area.parent, area.categories, area.path = (
+                    rec["name"],
+                    level,
+                    parent,
+                    rec["categories"],
+                    path,
+                )
+                if before == (
+                    area.name,
+                    area.level,
+                    area.parent_id,
+                    sorted(area.categories),
+                    area.path,
+                ):
+                    result.unchanged += 1
+                else:
+                    changed.append(area)
+                    if old_path != path:
+                        moved.append((area, old_path))
+                    if old_parent != area.parent_id:
+                        area._moved = True
+            by_code[code] = area
+        if new:
+            bulk_create_with_history(
+                new, Area, batch_size=BATCH, default_user=by, default_change_reason="import"
+            )
+            result.created += len(new)
+            # SQLite and PostgreSQL return the new ids; refresh the dict for child rows.
+            for area in (
+                Area.objects.filter(code__in=[a.code for a in new]) if new[0].pk is None else []
+            ):
+                by_code[area.code] = area
+        if changed:
+            bulk_update_with_history(
+                changed,
+                Area,
+                ["name", "level", "parent", "categories", "path"],
+                batch_size=BATCH,
+                default_user=by,
+                default_change_reason="import",
+            )
+            result.updated += len(changed)
+    for area, old_path in moved:
+        _repath_subtree(old_path, area.path)
+        if getattr(area, "_moved", False):
+            _reattach_households(area)
+
+
+# Households ------------------------------------------------------------------------------
+
+
+def import_households(
+    fileobj: BinaryIO, name: str, *, by=None, progress: Progress = _no_progress
+) -> ImportResult:
+    """Validate and import a households file (code,group_code,head_name,members,...).
+
+    Nothing is written if any row is wrong. Raise ImportFileError if the file is unreadable.
+    """
+    header, rows = read_rows(fileobj, name)
+    total = len(rows)
+    result = ImportResult()
+    errors = result.errors
+    progress("validating", 0, total)
+
+    group_codes = set()
+    header_index = header.index("group_code") if "group_code" in header else None
+    if header_index is not None:
+        group_codes = {r[header_index] for r in rows if len(r) > header_index and r[header_index]}
+    groups = {}
+    for chunk in _chunks(sorted(group_codes), 900):
+        for g in Area.objects.filter(code__in=chunk, level=AreaLevel.GROUP):
+            groups[g.code] = g
+    ancestors = _ancestor_ids(groups.values())
+    scope = scope_for(by) if by is not None else None
+
+    parsed: dict[str, dict[str, Any]] = {}
+    for row, rec in _records(header, rows, HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED):
+        result.rows_total += 1
+        before = len(errors)
+        values = _parse_household(row, rec, groups, scope, errors)
+        code = rec["code"]
+        if code in parsed:
+            errors.append(
+                RowError(
+                    row,
+                    "code",
+                    _("Code %(code)s appears twice (first on row %(first)d).")
+                    % {"code": code, "first": parsed[code]["row"]},
+                )
+            )
+        elif len(errors) == before:
+            values["row"] = row
+            parsed[code] = values
+        if row % 2000 == 0:
+            progress("validating", row, total)
+    if errors:
+        errors.sort(key=lambda e: (e.row, e.column))
+        return result
+
+    existing: dict[str, Household] = {}
+    codes = list(parsed)
+    for chunk in _chunks(codes, 900):
+        for h in Household.objects.filter(code__in=chunk):
+            existing[h.code] = h
+    if scope is not None and not scope.everything:
+        outside = [h for h in existing.values() if not _household_in_scope(h, scope, ancestors)]
+        if outside:
+            for h in outside:
+                errors.append(
+                    RowError(
+                        parsed[h.code]["row"],
+                        "code",
+                        _("Household %(code)s is outside your jurisdiction.") % {"code": h.code},
+                    )
+                )
+            errors.sort(key=lambda e: (e.row, e.column))
+            return result
+
+    fields = [
+        "group",
+        "county",
+        "township",
+        "village",
+        "head_name",
+        "members",
+        "id_number",
+        "phone",
+        "address",
+        "categories",
+        "status",
+        "status_date",
+    ]
+    new, changed = [], []
+    for code, values in parsed.items():
+        group = values.pop("group")
+        row = values.pop("row")
+        del row
+        anc = ancestors[group.pk]
+        values.update(
+            group_id=group.pk,
+            county_id=anc["county"],
+            township_id=anc["township"],
+            village_id=anc["village"],
+        )
+        h = existing.get(code)
+        if h is None:
+            new.append(Household(code=code, **values))
+            continue
+        dirty = False
+        for key, value in values.items():
+            if getattr(h, key) != value:
+                setattr(h, key, value)
+                dirty = True
+        if dirty:
+            changed.append(h)
+        else:
+            result.unchanged += 1
+
+    progress("writing", 0, len(new) + len(changed))
+    with transaction.atomic():
+        households_insert(new, user=by, reason="import")
+        progress("writing", len(new), len(new) + len(changed))
+        households_update(changed, fields, user=by, reason="import")
+    result.created, result.updated = len(new), len(changed)
+    progress("writing", len(new) + len(changed), len(new) + len(changed))
+    return result
+
+
+def _parse_household(
+    row: int, rec: dict[str, str], groups, scope, errors: list[RowError]
+) -> dict[str, Any]:
+    for col in HOUSEHOLD_REQUIRED:
+        if not rec.get(col):
+            errors.append(RowError(row, col, _("This column is required.")))
+    code = rec["code"]
+    if len(code) > 30:
+        errors.append(RowError(row, "code", _("A code has at most 30 characters.")))
+    group = None
+    if rec["group_code"]:
+        group = groups.get(rec["group_code"])
+        if group is None or (scope is not None and not scope.contains(group)):
+            # Outside the jurisdiction reads the same as missing: no leak of other areas.
+            errors.append(
+                RowError(
+                    row,
+                    "group_code",
+                    _("No village group has code %(code)s.") % {"code": rec["group_code"]},
+                )
+            )
+    head_name = rec["head_name"]
+    if len(head_name) > 50:
+        errors.append(RowError(row, "head_name", _("A name has at most 50 characters.")))
+    members = 1
+    if rec.get("members"):
+        try:
+            members = int(rec["members"])
+            if not 1 <= members <= 99:
+                raise ValueError
+        except ValueError:
+            errors.append(
+                RowError(row, "members", _("Members must be a whole number from 1 to 99."))
+            )
+    id_number = normalize_id_number(rec.get("id_number", ""))
+    if id_number:
+        try:
+            validate_id_number(id_number)
+        except ValidationError as exc:
+            errors.append(RowError(row, "id_number", _messages(exc)))
+    phone = normalize_phone(rec.get("phone", ""))
+    if phone:
+        try:
+            validate_phone(phone)
+        except ValidationError as exc:
+            errors.append(RowError(row, "phone", _messages(exc)))
+    address = rec.get("address", "")
+    if len(address) > 200:
+        errors.append(RowError(row, "address", _("An address has at most 200 characters.")))
+    categories = _parse_categories(rec.get("categories", ""), HouseholdCategory, errors, row)
+    status = (rec.get("status") or HouseholdStatus.ACTIVE).lower()
+    if status not in HouseholdStatus.values:
+        errors.append(
+            RowError(
+                row,
+                "status",
+                _("Unknown status %(status)s. Allowed: %(allowed)s.")
+                % {"status": status, "allowed": ", ".join(HouseholdStatus.values)},
+            )
+        )
+    status_date = None
+    if rec.get("status_date"):
+        try:
+            status_date = date.fromisoformat(rec["status_date"])
+        except ValueError:
+            errors.append(RowError(row, "status_date", _("Write dates as YYYY-MM-DD.")))
+    elif status != HouseholdStatus.ACTIVE:
+        errors.append(
+            RowError(
+                row, "status_date", _("Give the date the household moved out or was deregistered.")
+            )
+        )
+    return {
+        "group": group,
+        "head_name": head_name,
+        "members": members,
+        "id_number": id_number,
+        "phone": phone,
+        "address": address,
+        "categories": categories,
+        "status": status,
+        "status_date": status_date,
+    }
+
+
+def _ancestor_ids(groups) -> dict[int, dict[str, int]]:
+    """Return {group id: {"county": id, "township": id, "village": id}} in one query."""
+    groups = list(groups)
+    codes = {c for g in groups for c in g.path.strip("/").split("/")}
+    level_by_code = {}
+    for chunk in _chunks(sorted(codes), 900):
+        for code, pk, level in Area.objects.filter(code__in=chunk).values_list(
+            "code", "pk", "level"
+        ):
+            level_by_code[code] = (pk, level)
+    out = {}
+    for g in groups:
+        chain = {}
+        for code in g.path.strip("/").split("/"):
+            pk, level = level_by_code[code]
+            chain[level] = pk
+        out[g.pk] = {lvl: chain.get(lvl) for lvl in HOUSEHOLD_ANCESTOR_LEVELS}
+    return out
+
+
+def _household_in_scope(h: Household, scope, ancestors) -> bool:
+    for root in scope.roots:
+        if root.level in HOUSEHOLD_ANCESTOR_LEVELS and getattr(h, f"{root.level}_id") == root.pk:
+            return True
+        if root.level not in HOUSEHOLD_ANCESTOR_LEVELS:
+            county = Area.objects.filter(pk=h.county_id).values_list("path", flat=True).first()
+            if county and county.startswith(root.path):
+                return True
+    return False
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,64 @@
+"""Load the demo county (Menglian) and, in development mode only, demo accounts."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from districts.demo import COUNTY_CODE, demo_loaded, load_demo_county
+from districts.models import Area, Jurisdiction, Role
+
+DEMO_PASSWORD = "demo-liaison"
+# (username, role, area code of the jurisdiction; None: superuser)
+DEMO_ACCOUNTS = [
+    ("admin", None, None),
+    ("county", Role.ADMINISTRATOR, COUNTY_CODE),
+    ("nayun", Role.AREA_ADMIN, "530827100"),
+    ("mengma", Role.AREA_ADMIN, "530827101"),
+    ("orgdept", Role.ORG_DEPARTMENT, COUNTY_CODE),
+    ("inspector", Role.INSPECTOR, COUNTY_CODE),
+    ("cadre", Role.CADRE, "530827100201"),
+    ("viewer", Role.VIEWER, COUNTY_CODE),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the deterministic demo county (孟连县), unless it is already loaded."
+
+    def handle(self, *args, **options):
+        if demo_loaded():
+            self.stdout.write("The demo county is already loaded.")
+        else:
+            summary = load_demo_county()
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded the demo county: {summary.townships} townships, "
+                    f"{summary.villages} villages, {summary.groups} groups, "
+                    f"{summary.households} households, {summary.zones} zones."
+                )
+            )
+        if settings.DEBUG:
+            self._demo_accounts()
+        else:
+            self.stdout.write("Demo accounts are created only in development mode (DEBUG=1).")
+
+    @transaction.atomic
+    def _demo_accounts(self):
+        User = get_user_model()
+        for username, role, area_code in DEMO_ACCOUNTS:
+            user, created = User.objects.get_or_create(username=username)
+            if created:
+                user.set_password(DEMO_PASSWORD)
+                user.is_superuser = user.is_staff = role is None
+                user.save()
+            if role is not None:
+                jurisdiction, _ = Jurisdiction.objects.update_or_create(
+                    user=user, defaults={"role": role}
+                )
+                jurisdiction.areas.set(Area.objects.filter(code=area_code))
+        self.stdout.write("")
+        self.stdout.write("Demo accounts (development mode only), password: " + DEMO_PASSWORD)
+        for username, role, area_code in DEMO_ACCOUNTS:
+            label = Role(role).label if role else "superuser"
+            where = Area.objects.filter(code=area_code).values_list("name", flat=True).first()
+            self.stdout.write(f"  {username:<10} {label}" + (f" · {where}" if where else ""))

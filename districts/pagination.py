@@ -1,0 +1,51 @@
+"""A paginator for pages over big tables: no COUNT(*), just "is there a next page"."""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class SeekPage:
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def start_index(self) -> int:
+        return 0 if not self.object_list else (self.number - 1) * self._per_page + 1
+
+    _per_page: int = 0
+
+
+class SeekPaginator:
+    """Fetch one row more than a page to know whether another page follows."""
+
+    def __init__(self, queryset, per_page: int, max_pages: int = 10_000):
+        self.queryset = queryset
+        self.per_page = per_page
+        self.max_pages = max_pages
+
+    def page(self, number) -> SeekPage:
+        try:
+            number = max(1, min(int(number), self.max_pages))
+        except (TypeError, ValueError):
+            number = 1
+        offset = (number - 1) * self.per_page
+        rows = list(self.queryset[offset : offset + self.per_page + 1])
+        return SeekPage(
+            object_list=rows[: self.per_page],
+            number=number,
+            has_next=len(rows) > self.per_page,
+            _per_page=self.per_page,
+        )

@@ -1,0 +1,310 @@
+"""Pages: dashboard, areas, households, zones, imports."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import jobs, selectors, services
+from .access import can
+from .filters import HouseholdFilter, ZoneFilter
+from .forms import HouseholdForm, ImportForm
+from .history import history_with_changes
+from .imports import AREA_COLUMNS, HOUSEHOLD_COLUMNS
+from .models import Area, AreaLevel, ImportJob
+from .pagination import SeekPaginator
+from .validators import mask_id_number, mask_phone
+
+HOUSEHOLDS_PER_PAGE = 25
+
+
+def _children_with_counts(area: Area) -> list[dict]:
+    counts = selectors.household_counts_by_child(area)
+    return [
+        {"area": child, "households": counts.get(child.pk, 0)}
+        for child in Area.objects.filter(parent=area).order_by("code")
+    ]
+
+
+@login_required
+def dashboard(request):
+    """The user's jurisdiction: each top area with its children and household counts."""
+    roots = selectors.area_roots(user=request.user)
+    trees = []
+    for root in roots:
+        children = _children_with_counts(root)
+        trees.append(
+            {
+                "area": root,
+                "children": children,
+                "households": sum(c["households"] for c in children)
+                if root.child_level
+                else selectors.household_count(root),
+            }
+        )
+    return render(request, "districts/dashboard.html", {"trees": trees})
+
+
+@login_required
+def area_children(request, pk):
+    """htmx fragment: the children of an area, for expanding the tree in place."""
+    area = selectors.area_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "districts/_area_children.html",
+        {"parent": area, "children": _children_with_counts(area)},
+    )
+
+
+@login_required
+def area_detail(request, pk):
+    area = selectors.area_get(user=request.user, pk=pk)
+    children = _children_with_counts(area) if area.child_level else []
+    households = selectors.household_list(user=request.user).in_area(area)
+    household_filter = HouseholdFilter(request.GET or None, queryset=households)
+    page = SeekPaginator(
+        household_filter.qs.select_related("group").order_by("code"), HOUSEHOLDS_PER_PAGE
+    ).page(request.GET.get("page"))
+    zone = (
+        getattr(getattr(area, "zone_area", None), "zone", None)
+        if area.level
+        in (
+            AreaLevel.TOWNSHIP,
+            AreaLevel.VILLAGE,
+            AreaLevel.GROUP,
+        )
+        else None
+    )
+    return render(
+        request,
+        "districts/area_detail.html",
+        {
+            "area": area,
+            "breadcrumbs": selectors.area_breadcrumbs(user=request.user, area=area),
+            "children": children,
+            "total_households": sum(c["households"] for c in children)
+            if children
+            else selectors.household_count(area),
+            "filter": household_filter,
+            "page": page,
+            "zone": zone,
+            "query_without_page": _query_without_page(request),
+            "can_add": can(request.user, "manage_households") and area.level == AreaLevel.GROUP,
+        },
+    )
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _masked(household) -> dict:
+    return {
+        "id_number": mask_id_number(household.id_number),
+        "phone": mask_phone(household.phone),
+    }
+
+
+@login_required
+def household_detail(request, pk):
+    household = selectors.household_get(user=request.user, pk=pk)
+    records, changes = history_with_changes(household)
+    return render(
+        request,
+        "districts/household_detail.html",
+        {
+            "household": household,
+            "masked": _masked(household),
+            "breadcrumbs": [
+                *selectors.area_breadcrumbs(user=request.user, area=household.group),
+                (household.group, True),
+            ],
+            "history": [(r, changes.get(r.history_id, [])) for r in records],
+            "can_edit": can(request.user, "manage_households"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def household_reveal(request, pk):
+    """htmx: replace the masked numbers with the real ones, and record the access."""
+    household = selectors.household_get(user=request.user, pk=pk)
+    try:
+        numbers = services.household_reveal(
+            household=household, by=request.user, ip=request.META.get("REMOTE_ADDR")
+        )
+    except PermissionDenied:
+        return HttpResponse(_("Your role may not see personal data."), status=403)
+    return render(
+        request, "districts/_personal_data.html", {"household": household, "numbers": numbers}
+    )
+
+
+def _save_household(request, form, *, household=None, group=None):
+    data = form.service_data()
+    try:
+        if household is None:
+            data["group"] = group
+            return services.household_create(data=data, by=request.user)
+        return services.household_update(household=household, data=data, by=request.user)
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.error_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc)
+        return None
+
+
+@login_required
+def household_create(request, area_pk):
+    group = selectors.area_get(user=request.user, pk=area_pk)
+    if not can(request.user, "manage_households") or group.level != AreaLevel.GROUP:
+        raise PermissionDenied
+    form = HouseholdForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        household = _save_household(request, form, group=group)
+        if household is not None:
+            messages.success(request, _("Household %(name)s added.") % {"name": household})
+            return redirect("household-detail", pk=household.pk)
+    return render(
+        request, "districts/household_form.html", {"form": form, "group": group, "household": None}
+    )
+
+
+@login_required
+def household_update(request, pk):
+    household = selectors.household_get(user=request.user, pk=pk)
+    if not can(request.user, "manage_households"):
+        raise PermissionDenied
+    form = HouseholdForm(request.POST or None, instance=household, keep_personal=True)
+    if request.method == "POST" and form.is_valid():
+        saved = _save_household(request, form, household=household)
+        if saved is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect("household-detail", pk=household.pk)
+    return render(
+        request,
+        "districts/household_form.html",
+        {"form": form, "group": household.group, "household": household},
+    )
+
+
+@login_required
+def zone_list(request):
+    zones = selectors.zone_list(user=request.user).prefetch_related(
+        Prefetch("areas", queryset=Area.objects.order_by("code"))
+    )
+    zone_filter = ZoneFilter(request.GET or None, queryset=zones)
+    page = SeekPaginator(zone_filter.qs.order_by("level", "name", "pk"), 50).page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "districts/zone_list.html",
+        {"filter": zone_filter, "page": page, "query_without_page": _query_without_page(request)},
+    )
+
+
+@login_required
+def import_list(request):
+    if not can(request.user, "import"):
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = jobs.import_job_create(
+                kind=form.cleaned_data["kind"],
+                uploaded_file=form.cleaned_data["file"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc.message_dict.get("file") or exc.messages)
+        else:
+            return redirect("import-detail", pk=job.pk)
+    recent = selectors.import_job_list(user=request.user)[:20]
+    return render(
+        request,
+        "districts/import_list.html",
+        {
+            "form": form,
+            "jobs": recent,
+            "area_columns": ",".join(AREA_COLUMNS[:5]),
+            "household_columns": ",".join(HOUSEHOLD_COLUMNS[:8]),
+        },
+    )
+
+
+MAX_ERRORS_ON_PAGE = 500
+
+
+@login_required
+def import_detail(request, pk):
+    job = selectors.import_job_get(user=request.user, pk=pk)
+    context = {
+        "job": job,
+        "progress": jobs.import_job_progress(job),
+        "errors": job.errors[:MAX_ERRORS_ON_PAGE],
+        "errors_hidden": max(job.error_count - MAX_ERRORS_ON_PAGE, 0),
+    }
+    template = (
+        "districts/_import_status.html"
+        if request.headers.get("HX-Request")
+        else "districts/import_detail.html"
+    )
+    response = render(request, template, context)
+    if job.is_finished and request.headers.get("HX-Request"):
+        # Stop the polling: reload the whole page once with the final report.
+        response["HX-Refresh"] = "true"
+    return response
+
+
+@login_required
+def import_errors_csv(request, pk):
+    job = selectors.import_job_get(user=request.user, pk=pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
+    response.write("\ufeff")  # Excel needs the BOM to read UTF-8
+    writer = csv.writer(response)
+    writer.writerow(["row", "column", "message"])
+    for error in job.errors:
+        writer.writerow([error["row"], error["column"], error["message"]])
+    return response
+
+
+@login_required
+def import_template_csv(request, kind):
+    if kind not in ImportJob.Kind.values:
+        raise PermissionDenied
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    if kind == ImportJob.Kind.AREAS:
+        writer.writerow(AREA_COLUMNS)
+        writer.writerow(["530827100", "娜允镇", "township", "530827", ""])
+        writer.writerow(["530827100201", "芒街村", "village", "530827100", "weak_infrastructure"])
+    else:
+        writer.writerow(HOUSEHOLD_COLUMNS[:8])
+        writer.writerow(
+            [
+                "H530827100201001001",
+                "530827100201001",
+                "岩罕",
+                "4",
+                "530827198001019998",
+                "13900001234",
+                "芒街村一组",
+                "poor;petitioner",
+            ]
+        )
+    return response

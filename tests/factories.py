@@ -1,0 +1,72 @@
+"""factory-boy factories for areas, households, users with roles."""
+
+import itertools
+
+import factory
+from django.contrib.auth import get_user_model
+
+from districts.demo import synthetic_id_number
+from districts.models import Area, AreaLevel, Household, Jurisdiction, Role
+
+_codes = itertools.count(1)
+
+
+class AreaFactory(factory.django.DjangoModelFactory):
+    """An area; give `parent` and the level one below it (default: a county at the root)."""
+
+    class Meta:
+        model = Area
+        skip_postgeneration_save = True
+
+    level = AreaLevel.COUNTY
+    parent = None
+    code = factory.LazyAttribute(
+        lambda o: f"{o.parent.code if o.parent else '53'}{next(_codes):03d}"
+    )
+    name = factory.Sequence(lambda n: f"地区{n}")
+    path = factory.LazyAttribute(lambda o: f"{o.parent.path if o.parent else '/'}{o.code}/")
+    categories = factory.LazyFunction(list)
+
+
+class HouseholdFactory(factory.django.DjangoModelFactory):
+    """A household in `group`; ancestors filled from the group's parents."""
+
+    class Meta:
+        model = Household
+
+    group = None
+    village = factory.LazyAttribute(lambda o: o.group.parent)
+    township = factory.LazyAttribute(lambda o: o.group.parent.parent)
+    county = factory.LazyAttribute(lambda o: o.group.parent.parent.parent)
+    code = factory.LazyAttribute(lambda o: f"{o.group.code}{next(_codes):04d}")
+    head_name = factory.Sequence(lambda n: f"户主{n}")
+    members = 3
+    id_number = factory.Sequence(lambda n: synthetic_id_number(__import__("random").Random(n)))
+    phone = factory.Sequence(lambda n: f"1390000{n % 10000:04d}")
+    address = "一组"
+    categories = factory.LazyFunction(list)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    password = factory.PostGenerationMethodCall("set_password", "pw-secret-123")
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+def user_with_role(role: str, *areas: Area, **kwargs):
+    """Return a user whose jurisdiction is `areas` with `role`."""
+    user = UserFactory(**kwargs)
+    jurisdiction = Jurisdiction.objects.create(user=user, role=role)
+    jurisdiction.areas.set(areas)
+    return user
+
+
+__all__ = ["AreaFactory", "HouseholdFactory", "Role", "UserFactory", "user_with_role"]
