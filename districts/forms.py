@@ -1,6 +1,7 @@
 """Forms of the districts pages."""
 
 from django import forms
+from django.forms.boundfield import BoundField
 from django.utils.translation import gettext_lazy as _
 
 from .models import Household, HouseholdCategory, ImportJob
@@ -16,12 +17,22 @@ def bootstrap(form: forms.Form) -> None:
             css = "form-select"
         else:
             css = "form-control"
-        if form.is_bound and name in form.errors:
-            css += " is-invalid"
         widget.attrs["class"] = css
 
 
+class BootstrapBoundField(BoundField):
+    """Mark a field's widget invalid when it has errors (including ones added by a view)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if self.errors:
+            attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+        return attrs
+
+
 class ImportForm(forms.Form):
+    bound_field_class = BootstrapBoundField
     kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportJob.Kind.choices)
     file = forms.FileField(
         label=_("File"),
@@ -37,6 +48,7 @@ class ImportForm(forms.Form):
 class HouseholdForm(forms.ModelForm):
     """Edit a household. ID and phone are left blank to keep the stored (hidden) values."""
 
+    bound_field_class = BootstrapBoundField
     categories = forms.MultipleChoiceField(
         label=_("categories"),
         choices=HouseholdCategory.choices,

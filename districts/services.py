@@ -230,7 +230,7 @@ def _check_zone_areas(zone_level: str, areas: list[Area], zone: Zone | None) -> 
         raise ValidationError(
             {
                 "areas": _("A %(level)s zone covers areas of that level only: %(names)s.")
-                % {"level": zone_level, "names": ", ".join(a.name for a in wrong)}
+                % {"level": Zone.Level(zone_level).label, "names": ", ".join(a.name for a in wrong)}
             }
         )
     taken = ZoneArea.objects.filter(area__in=areas).select_related("zone", "area")

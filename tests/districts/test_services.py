@@ -139,7 +139,7 @@ def test_zone_rules(tree, county_admin):
         name="芒街片区", level="group", areas=[tree.group_a1, tree.group_a2], by=county_admin
     )
     assert set(zone.areas.all()) == {tree.group_a1, tree.group_a2}
-    with pytest.raises(ValidationError, match="Already in another zone"):
+    with pytest.raises(ValidationError, match="已属于其他责任区"):
         services.zone_create(name="重复", level="group", areas=[tree.group_a1], by=county_admin)
     with pytest.raises(ValidationError):
         services.zone_create(name="错级", level="village", areas=[tree.group_b1], by=county_admin)

@@ -1,0 +1,42 @@
+"""Shared body of the import_areas and import_households commands."""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from districts.imports import ImportFileError
+
+
+class ImportCommand(BaseCommand):
+    importer = None  # set by subclasses
+    columns = ""
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", help=f"CSV or XLSX file with columns: {self.columns}")
+
+    def handle(self, *args, file, **options):
+        path = Path(file)
+        if not path.is_file():
+            raise CommandError(f"No such file: {path}")
+
+        def progress(phase, done, total):
+            if options["verbosity"] > 1:
+                self.stdout.write(f"{phase}: {done}/{total}")
+
+        try:
+            with path.open("rb") as fh:
+                result = type(self).importer(fh, path.name, progress=progress)
+        except ImportFileError as exc:
+            raise CommandError(str(exc)) from exc
+        if result.errors:
+            for e in result.errors:
+                self.stderr.write(f"row {e.row}, {e.column}: {e.message}")
+            raise CommandError(
+                f"{len(result.errors)} error(s) in {result.rows_total} rows: nothing was written."
+            )
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{result.rows_total} rows: {result.created} new, {result.updated} updated, "
+                f"{result.unchanged} unchanged."
+            )
+        )
