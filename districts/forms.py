@@ -8,8 +8,8 @@ from .models import Household, HouseholdCategory, ImportJob
 
 
 def bootstrap(form: forms.Form) -> None:
-    """Give every widget its Bootstrap class, and mark fields with errors as invalid."""
-    for name, field in form.fields.items():
+    """Give every widget its Bootstrap class."""
+    for field in form.fields.values():
         widget = field.widget
         if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
             css = "form-check-input"
