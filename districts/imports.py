@@ -465,9 +465,12 @@ def import_households(
 
     existing: dict[str, Household] = {}
     codes = list(parsed)
-    for chunk in _chunks(codes, 900):
+    progress("comparing", 0, len(codes))
+    for i, chunk in enumerate(_chunks(codes, 900)):
         for h in Household.objects.filter(code__in=chunk):
             existing[h.code] = h
+        if i % 10 == 9:
+            progress("comparing", (i + 1) * 900, len(codes))
     if scope is not None and not scope.everything:
         outside = [h for h in existing.values() if not _household_in_scope(h, scope, ancestors)]
         if outside:
@@ -523,10 +526,14 @@ def import_households(
             result.unchanged += 1
 
     progress("writing", 0, len(new) + len(changed))
+    total_writes, written = len(new) + len(changed), 0
     with transaction.atomic():
-        households_insert(new, user=by, reason="import")
-        progress("writing", len(new), len(new) + len(changed))
-        households_update(changed, fields, user=by, reason="import")
+        for chunk in _chunks(new, 10_000):
+            written += households_insert(chunk, user=by, reason="import")
+            progress("writing", written, total_writes)
+        for chunk in _chunks(changed, 10_000):
+            written += households_update(chunk, fields, user=by, reason="import")
+            progress("writing", written, total_writes)
     result.created, result.updated = len(new), len(changed)
     progress("writing", len(new) + len(changed), len(new) + len(changed))
     return result

@@ -274,6 +274,10 @@ def zone_update(*, zone: Zone, data: dict[str, Any], by=None) -> Zone:
         areas = list(data["areas"])
         for area in areas:
             _require_in_scope(by, area, "areas")
+        if by is not None:
+            # Areas of the zone outside the user's jurisdiction are not theirs to remove.
+            scope = scope_for(by)
+            areas += [a for a in zone.areas.all() if not scope.contains(a) and a not in areas]
         _check_zone_areas(zone.level, areas, zone)
         zone.zone_areas.all().delete()
         ZoneArea.objects.bulk_create(ZoneArea(zone=zone, area=a) for a in areas)

@@ -172,3 +172,11 @@ def test_province_jurisdiction_sees_households_of_its_counties(tree):
     assert selectors.household_list(user=user).count() == 7
     other = HouseholdFactory.build  # noqa: F841 - households elsewhere are not counted
     assert selectors.household_counts_by_child(province) == {prefecture.pk: 7}
+
+
+def test_zone_update_keeps_areas_outside_the_users_jurisdiction(tree, county_admin, admin_a):
+    zone = services.zone_create(
+        name="跨乡片区", level="group", areas=[tree.group_a1, tree.group_b1], by=county_admin
+    )
+    services.zone_update(zone=zone, data={"areas": [tree.group_a2]}, by=admin_a)
+    assert set(zone.areas.all()) == {tree.group_a2, tree.group_b1}
