@@ -29,7 +29,7 @@ from .models import (
     HouseholdStatus,
     VillageCategory,
 )
-from .services import _reattach_households, _repath_subtree, area_path
+from .services import HOUSEHOLD_FIELDS, _reattach_households, _repath_subtree, area_path
 from .validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
 
 AREA_COLUMNS = ("code", "name", "level", "parent_code", "categories")
@@ -485,20 +485,7 @@ def import_households(
             errors.sort(key=lambda e: (e.row, e.column))
             return result
 
-    fields = [
-        "group",
-        "county",
-        "township",
-        "village",
-        "head_name",
-        "members",
-        "id_number",
-        "phone",
-        "address",
-        "categories",
-        "status",
-        "status_date",
-    ]
+    fields = [f for f in HOUSEHOLD_FIELDS if f != "code"] + ["county", "township", "village"]
     new, changed = [], []
     for code, values in parsed.items():
         group = values.pop("group")
