@@ -45,7 +45,3 @@ def history_with_changes(obj, limit: int = 100):
             for c in delta.changes
         ]
     return records[:limit], changes
-
-
-def household_history(household):
-    return history_with_changes(household)

@@ -96,8 +96,14 @@ def area_detail(request, pk):
             "zone": zone,
             "query_without_page": _query_without_page(request),
             "can_add": can(request.user, "manage_households") and area.level == AreaLevel.GROUP,
+            "history": _history(area),
         },
     )
+
+
+def _history(obj) -> list[tuple]:
+    records, changes = history_with_changes(obj)
+    return [(r, changes.get(r.history_id, [])) for r in records]
 
 
 def _query_without_page(request) -> str:
@@ -116,7 +122,6 @@ def _masked(household) -> dict:
 @login_required
 def household_detail(request, pk):
     household = selectors.household_get(user=request.user, pk=pk)
-    records, changes = history_with_changes(household)
     return render(
         request,
         "districts/household_detail.html",
@@ -127,7 +132,7 @@ def household_detail(request, pk):
                 *selectors.area_breadcrumbs(user=request.user, area=household.group),
                 (household.group, True),
             ],
-            "history": [(r, changes.get(r.history_id, [])) for r in records],
+            "history": _history(household),
             "can_edit": can(request.user, "manage_households"),
         },
     )

@@ -106,7 +106,9 @@ class HouseholdPersonalDataSerializer(serializers.Serializer):
     phone = serializers.CharField()
 
 
-class HouseholdHistorySerializer(serializers.Serializer):
+class HistorySerializer(serializers.Serializer):
+    """One change of an area or household: who, when, and each field's old and new value."""
+
     date = serializers.DateTimeField(source="history_date")
     user = serializers.CharField(source="history_user.username", default=None)
     type = serializers.CharField(source="history_type")

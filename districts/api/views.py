@@ -13,11 +13,11 @@ from rest_framework.response import Response
 from .. import jobs, selectors, services
 from ..access import can
 from ..filters import AreaFilter, HouseholdFilter, ZoneFilter
-from ..history import household_history
+from ..history import history_with_changes
 from ..models import Area
 from .serializers import (
     AreaSerializer,
-    HouseholdHistorySerializer,
+    HistorySerializer,
     HouseholdPersonalDataSerializer,
     HouseholdRevealSerializer,
     HouseholdSerializer,
@@ -49,6 +49,11 @@ class ServiceWriteMixin:
             raise PermissionDenied(str(exc)) from exc
 
 
+def history_response(obj) -> Response:
+    records, changes = history_with_changes(obj)
+    return Response(HistorySerializer(records, many=True, context={"changes": changes}).data)
+
+
 class AreaViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
     """Areas of the hierarchy within your jurisdiction (`within=<id>` for a subtree)."""
 
@@ -60,6 +65,12 @@ class AreaViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         return selectors.area_list(user=self.request.user)
+
+    @extend_schema(responses=HistorySerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
+    def history(self, request, pk=None):
+        """Return who changed what and when, newest first."""
+        return history_response(self.get_object())
 
     def perform_create(self, serializer):
         data = serializer.validated_data
@@ -123,15 +134,11 @@ class HouseholdViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
         )
         return Response(data)
 
-    @extend_schema(responses=HouseholdHistorySerializer(many=True))
+    @extend_schema(responses=HistorySerializer(many=True))
     @action(detail=True, methods=["get"], pagination_class=None, filterset_class=None)
     def history(self, request, pk=None):
         """Return who changed what and when, newest first (personal numbers masked)."""
-        household = self.get_object()
-        records, changes = household_history(household)
-        return Response(
-            HouseholdHistorySerializer(records, many=True, context={"changes": changes}).data
-        )
+        return history_response(self.get_object())
 
 
 class ZoneViewSet(ServiceWriteMixin, viewsets.ModelViewSet):

@@ -279,3 +279,72 @@ def test_schema_and_docs_are_served_locally(tree, county_admin):
     html = docs.content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
     assert "cdn" not in html.lower()
+
+
+def test_area_history_records_who_renamed_it(tree, county_admin, api_for):
+    client = api_for(county_admin)
+    assert (
+        client.patch(
+            f"/api/v1/areas/{tree.village_a.pk}/", {"name": "芒街社区"}, format="json"
+        ).status_code
+        == 200
+    )
+    rows = client.get(f"/api/v1/areas/{tree.village_a.pk}/history/").json()
+    assert rows[0]["user"] == "county_admin"
+    assert rows[0]["changes"] == [
+        {"field": "name", "label": "名称", "old": "芒街村", "new": "芒街社区"}
+    ]
+
+
+# role: (may write households, may reveal numbers)
+ROLE_MATRIX = {
+    "administrator": (True, True),
+    "area_admin": (True, True),
+    "org_department": (False, False),
+    "cadre": (False, True),
+    "inspector": (False, False),
+    "viewer": (False, False),
+}
+
+
+@pytest.mark.parametrize("role", ROLE_MATRIX)
+def test_each_role_reads_its_township_and_writes_only_if_allowed(tree, api_for, role):
+    from ..factories import user_with_role
+
+    may_write, may_reveal = ROLE_MATRIX[role]
+    client = api_for(user_with_role(role, tree.town_a))
+    listed = {h["id"] for h in results(client.get("/api/v1/households/"))}
+    assert listed == {h.pk for h in tree.households_a}
+    assert client.get(f"/api/v1/households/{tree.households_b[0].pk}/").status_code == 404
+
+    household = tree.households_a[0]
+    patch = client.patch(f"/api/v1/households/{household.pk}/", {"members": 9}, format="json")
+    assert patch.status_code == (200 if may_write else 403)
+    household.refresh_from_db()
+    assert household.members == (9 if may_write else 3)
+
+    reveal = client.post(f"/api/v1/households/{household.pk}/reveal/")
+    assert reveal.status_code == (200 if may_reveal else 403)
+    assert PersonalDataAccess.objects.count() == (1 if may_reveal else 0)
+
+
+def test_user_without_jurisdiction_sees_nothing(tree, api_for):
+    from ..factories import UserFactory
+
+    client = api_for(UserFactory())
+    assert results(client.get("/api/v1/households/")) == []
+    assert results(client.get("/api/v1/areas/")) == []
+    assert client.get(f"/api/v1/areas/{tree.county.pk}/").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["/api/v1/areas/", "/api/v1/zones/", "/api/v1/imports/"])
+def test_other_lists_have_constant_query_counts(
+    tree, county_admin, api_for, django_assert_max_num_queries, url
+):
+    from districts.models import Zone
+
+    for i, group in enumerate([tree.group_a1, tree.group_a2, tree.group_b1]):
+        Zone.objects.create(name=f"片{i}", level="group").zone_areas.create(area=group)
+    client = api_for(county_admin)
+    with django_assert_max_num_queries(6):
+        assert client.get(url).status_code == 200
