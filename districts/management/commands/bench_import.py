@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from districts.demo import synthetic_id_number
 from districts.imports import HOUSEHOLD_COLUMNS, import_households
-from districts.models import Area, AreaLevel, Household
+from districts.models import Area, AreaLevel
 
 
 class Rollback(Exception):
