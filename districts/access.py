@@ -16,6 +16,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_households": frozenset({Role.ADMINISTRATOR, Role.AREA_ADMIN}),
     "manage_zones": frozenset({Role.ADMINISTRATOR, Role.AREA_ADMIN}),
     "import": frozenset({Role.ADMINISTRATOR, Role.AREA_ADMIN}),
+    "manage_cadres": frozenset({Role.ADMINISTRATOR, Role.AREA_ADMIN}),
+    "manage_pairings": frozenset({Role.ADMINISTRATOR, Role.AREA_ADMIN}),
+    "recompute_statistics": frozenset({Role.ADMINISTRATOR}),
     # Cadres phone their households; administrators correct records. Others see masks.
     "reveal_personal_data": frozenset({Role.ADMINISTRATOR, Role.AREA_ADMIN, Role.CADRE}),
 }
@@ -60,6 +63,18 @@ class Scope:
                 ).values("pk")
                 q |= Q(county_id__in=counties)
         return q
+
+    def contains_household(self, household) -> bool:
+        """Return whether `household` (with its ancestor ids) lies in the jurisdiction."""
+        if self.everything:
+            return True
+        for root in self.roots:
+            if root.level in HOUSEHOLD_ANCESTOR_LEVELS:
+                if getattr(household, f"{root.level}_id") == root.pk:
+                    return True
+            elif Area.objects.filter(pk=household.county_id, path__startswith=root.path).exists():
+                return True
+        return False
 
     def contains(self, area: Area) -> bool:
         """Return whether `area` lies in the jurisdiction."""

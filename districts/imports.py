@@ -472,7 +472,7 @@ def import_households(
         if i % 10 == 9:
             progress("comparing", (i + 1) * 900, len(codes))
     if scope is not None and not scope.everything:
-        outside = [h for h in existing.values() if not _household_in_scope(h, scope, ancestors)]
+        outside = [h for h in existing.values() if not scope.contains_household(h)]
         if outside:
             for h in outside:
                 errors.append(
@@ -629,17 +629,6 @@ def _ancestor_ids(groups) -> dict[int, dict[str, int]]:
             chain[level] = pk
         out[g.pk] = {lvl: chain.get(lvl) for lvl in HOUSEHOLD_ANCESTOR_LEVELS}
     return out
-
-
-def _household_in_scope(h: Household, scope, ancestors) -> bool:
-    for root in scope.roots:
-        if root.level in HOUSEHOLD_ANCESTOR_LEVELS and getattr(h, f"{root.level}_id") == root.pk:
-            return True
-        if root.level not in HOUSEHOLD_ANCESTOR_LEVELS:
-            county = Area.objects.filter(pk=h.county_id).values_list("path", flat=True).first()
-            if county and county.startswith(root.path):
-                return True
-    return False
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

@@ -7,6 +7,7 @@ local-memory cache. Production (DEBUG off) refuses to start without a SECRET_KEY
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -122,6 +123,13 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_TIME_LIMIT = 60 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Nightly jobs (run by `celery -A liaison beat`): coverage as of the day, after midnight.
+CELERY_BEAT_SCHEDULE = {
+    "coverage-nightly": {
+        "task": "liaison.coverage_recompute_task",
+        "schedule": crontab(hour=1, minute=15),
+    },
+}
 # In embedded mode, long jobs (imports) run in a background thread so the page that
 # started them can show progress. Tests turn this off to keep runs deterministic.
 TASKS_IN_BACKGROUND_THREAD = env.bool("TASKS_IN_BACKGROUND_THREAD", default=True)
@@ -183,6 +191,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "ImportKindEnum": "districts.models.ImportJob.Kind",
+        "DepartmentKindEnum": "liaison.models.DepartmentKind",
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

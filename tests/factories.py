@@ -70,3 +70,25 @@ def user_with_role(role: str, *areas: Area, **kwargs):
 
 
 __all__ = ["AreaFactory", "HouseholdFactory", "Role", "UserFactory", "user_with_role"]
+
+
+class DepartmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "liaison.Department"
+
+    name = factory.Sequence(lambda n: f"部门{n}")
+    level = "county"
+    kind = "economic"
+    area = None
+
+
+class CadreFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "liaison.Cadre"
+
+    name = factory.Sequence(lambda n: f"干部{n}")
+    gender = "male"
+    department = None
+    rank = "ordinary"
+    phone = factory.Sequence(lambda n: f"1390001{n % 10000:04d}")
+    area = factory.LazyAttribute(lambda o: o.department.area)

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,6 +19,7 @@ from ..models import (
 from ..validators import mask_id_number, mask_phone, validate_id_number, validate_phone
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class ScopedAreaField(serializers.PrimaryKeyRelatedField):
     """An area id that must be visible to the requesting user (else: "does not exist")."""
 

@@ -3,12 +3,32 @@
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from .views import ObtainTokenView
+from districts.api.urls import router as districts_router
+
+from . import views
+
+# One router, so that the API root lists every endpoint.
+router = districts_router
+router.register("departments", views.DepartmentViewSet, basename="department")
+router.register("cadres", views.CadreViewSet, basename="cadre")
+router.register("pairings", views.PairingViewSet, basename="pairing")
+router.register("department-links", views.DepartmentLinkViewSet, basename="department-link")
+router.register("gaps/households", views.GapHouseholdsView, basename="gap-household")
+router.register("gaps/cadres", views.GapCadresView, basename="gap-cadre")
+router.register("gaps/zones", views.GapZonesView, basename="gap-zone")
 
 urlpatterns = [
-    path("auth/token/", ObtainTokenView.as_view(), name="api-token"),
+    path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
-    path("", include("districts.api.urls")),
+    path("stats/coverage/", views.CoverageView.as_view(), name="api-coverage"),
+    path(
+        "stats/coverage/recompute/",
+        views.CoverageRecomputeView.as_view(),
+        name="api-coverage-recompute",
+    ),
+    path("stats/coverage/jobs/<int:pk>/", views.CoverageJobView.as_view(), name="api-coverage-job"),
+    path("zones/<int:pk>/leader/", views.ZoneLeaderView.as_view(), name="api-zone-leader"),
+    path("", include(router.urls)),
 ]

@@ -1,9 +1,44 @@
-"""Project-level API views."""
+"""API v1 of the liaison core, and the token endpoint."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers
+import csv
+import datetime
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from districts import selectors as district_selectors
+from districts.access import can
+from districts.api.serializers import HouseholdSerializer, ZoneSerializer
+from districts.api.views import RolePermission, ServiceWriteMixin
+
+from .. import jobs, selectors, services
+from ..filters import CadreFilter, DepartmentFilter, PairingFilter
+from ..models import CoverageJob, CoverageSnapshot
+from .serializers import (
+    BulkAssignSerializer,
+    CadreSerializer,
+    CoverageJobSerializer,
+    CoverageRecomputeSerializer,
+    CoverageSerializer,
+    DepartmentLinkSerializer,
+    DepartmentSerializer,
+    PairingEndSerializer,
+    PairingSerializer,
+    TransferSerializer,
+    ZoneLeaderSerializer,
+)
 
 
 class ObtainTokenView(ObtainAuthToken):
@@ -15,3 +50,339 @@ class ObtainTokenView(ObtainAuthToken):
     @extend_schema(responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}))
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
+
+
+class DepartmentViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+    """Departments of the counties and townships in your jurisdiction."""
+
+    serializer_class = DepartmentSerializer
+    filterset_class = DepartmentFilter
+    permission_classes = [permissions.IsAuthenticated, RolePermission]
+    write_action = "manage_cadres"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.department_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = self.call_service(
+            services.department_create, **serializer.validated_data, by=self.request.user
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = self.call_service(
+            services.department_update,
+            department=serializer.instance,
+            data=dict(serializer.validated_data),
+            by=self.request.user,
+        )
+
+
+class CadreViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
+    """Cadres serving in your jurisdiction, with their current number of households."""
+
+    serializer_class = CadreSerializer
+    filterset_class = CadreFilter
+    permission_classes = [permissions.IsAuthenticated, RolePermission]
+    write_action = "manage_cadres"
+    http_method_names = ["get", "post", "put", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.cadres_with_load(selectors.cadre_list(user=self.request.user))
+
+    def perform_create(self, serializer):
+        serializer.instance = self.call_service(
+            services.cadre_create, **serializer.validated_data, by=self.request.user
+        )
+        serializer.instance.households = 0
+
+    def perform_update(self, serializer):
+        cadre = self.call_service(
+            services.cadre_update,
+            cadre=serializer.instance,
+            data=dict(serializer.validated_data),
+            by=self.request.user,
+        )
+        serializer.instance = self.get_queryset().get(pk=cadre.pk)
+
+    @extend_schema(request=TransferSerializer, responses=PairingSerializer(many=True))
+    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    def transfer(self, request, pk=None):
+        """Hand all the cadre's households to others in one step (optionally: cadre left)."""
+        cadre = self.get_object()
+        body = TransferSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        pairings = self.call_service(
+            services.cadre_transfer, cadre=cadre, by=request.user, **body.validated_data
+        )
+        jobs.coverage_recompute_later(body.validated_data.get("date"))
+        return Response(PairingSerializer(pairings, many=True).data)
+
+
+class PairingViewSet(
+    ServiceWriteMixin,
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Cadre ↔ household pairings; ended pairings stay (filter `active`)."""
+
+    serializer_class = PairingSerializer
+    filterset_class = PairingFilter
+    permission_classes = [permissions.IsAuthenticated, RolePermission]
+    write_action = "manage_pairings"
+
+    def get_queryset(self):
+        return selectors.pairing_list(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = self.call_service(
+            services.pairing_create, **serializer.validated_data, by=self.request.user
+        )
+
+    @extend_schema(request=PairingEndSerializer, responses=PairingSerializer)
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        """End the pairing (kept for history and as-of coverage)."""
+        pairing = self.get_object()
+        body = PairingEndSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        pairing = self.call_service(
+            services.pairing_end,
+            pairing=pairing,
+            end_date=body.validated_data.get("end_date"),
+            reason=body.validated_data.get("reason", ""),
+            by=request.user,
+        )
+        return Response(PairingSerializer(pairing).data)
+
+    @extend_schema(request=BulkAssignSerializer, responses={201: PairingSerializer(many=True)})
+    @action(detail=False, methods=["post"], url_path="bulk-assign")
+    def bulk_assign(self, request):
+        """Assign many households to one cadre at once: all or nothing."""
+        body = BulkAssignSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        pairings = self.call_service(
+            services.pairings_bulk_assign, **body.validated_data, by=request.user
+        )
+        jobs.coverage_recompute_later(body.validated_data.get("start_date"))
+        return Response(PairingSerializer(pairings, many=True).data, status=201)
+
+
+class ZoneLeaderView(ServiceWriteMixin, APIView):
+    """Set the responsible leader of a zone (ends the current one)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=ZoneLeaderSerializer, responses=ZoneSerializer)
+    def post(self, request, pk):
+        zone = district_selectors.zone_get(user=request.user, pk=pk)
+        if not can(request.user, "manage_pairings"):
+            raise PermissionDenied(_("Your role does not allow this."))
+        body = ZoneLeaderSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        leadership = self.call_service(
+            services.zone_leader_set, zone=zone, **body.validated_data, by=request.user
+        )
+        return Response(
+            {
+                "zone": zone.pk,
+                "cadre": leadership.cadre_id,
+                "start_date": leadership.start_date,
+            }
+        )
+
+
+class DepartmentLinkViewSet(
+    ServiceWriteMixin, mixins.CreateModelMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
+    """Department ↔ village links (挂钩)."""
+
+    serializer_class = DepartmentLinkSerializer
+    permission_classes = [permissions.IsAuthenticated, RolePermission]
+    write_action = "manage_pairings"
+
+    def get_queryset(self):
+        return selectors.department_links(user=self.request.user)
+
+    def perform_create(self, serializer):
+        serializer.instance = self.call_service(
+            services.department_link_create, **serializer.validated_data, by=self.request.user
+        )
+
+
+class GapHouseholdsView(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Active households without a cadre, in your jurisdiction (filter `within`)."""
+
+    serializer_class = HouseholdSerializer
+
+    def get_queryset(self):
+        households = selectors.uncovered_households(user=self.request.user)
+        within = self.request.query_params.get("within")
+        if within:
+            area = district_selectors.area_list(user=self.request.user).filter(pk=within).first()
+            households = households.in_area(area) if area else households.none()
+        return households
+
+
+class GapCadresView(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Active cadres without households, in your jurisdiction."""
+
+    serializer_class = CadreSerializer
+
+    def get_queryset(self):
+        return selectors.cadres_with_load(selectors.idle_cadres(user=self.request.user))
+
+
+class GapZonesView(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Zones without a leader, in your jurisdiction."""
+
+    serializer_class = ZoneSerializer
+
+    def get_queryset(self):
+        return selectors.leaderless_zones(user=self.request.user).prefetch_related("areas")
+
+
+def _coverage_row(snapshot: CoverageSnapshot) -> dict:
+    area = snapshot.area
+    return {
+        "area": {"id": area.pk, "code": area.code, "name": area.name, "level": area.level},
+        "as_of": snapshot.as_of,
+        "computed_at": snapshot.computed_at,
+        "households": snapshot.households,
+        "covered_households": snapshot.covered_households,
+        "household_coverage": snapshot.household_coverage,
+        "cadres": snapshot.cadres,
+        "cadres_with_households": snapshot.cadres_with_households,
+        "cadre_coverage": snapshot.cadre_coverage,
+        "zones": snapshot.zones,
+        "zones_with_leader": snapshot.zones_with_leader,
+    }
+
+
+CSV_COLUMNS = [
+    "area_id",
+    "code",
+    "name",
+    "level",
+    "as_of",
+    "households",
+    "covered_households",
+    "household_coverage",
+    "cadres",
+    "cadres_with_households",
+    "cadre_coverage",
+    "zones",
+    "zones_with_leader",
+]
+
+
+def coverage_payload(*, user, area_id=None, as_of=None) -> dict:
+    """Return the coverage figures of an area and its children, from the snapshots.
+
+    Raise NotFound if the area is not the user's or no snapshot exists.
+    """
+    if area_id is None:
+        roots = district_selectors.area_roots(user=user)
+        if not roots:
+            raise NotFound(_("You have no jurisdiction."))
+        area = roots[0]
+    else:
+        area = district_selectors.area_get(user=user, pk=area_id)
+    snapshot = selectors.coverage_snapshot(area, as_of)
+    if snapshot is None:
+        raise NotFound(
+            _("No coverage has been computed for this area and date yet; ask for a recompute.")
+        )
+    snapshot.area = area
+    payload = _coverage_row(snapshot)
+    payload["children"] = [
+        _coverage_row(s) for s in selectors.coverage_children(area, snapshot.as_of)
+    ]
+    return payload
+
+
+class CoverageView(APIView):
+    """Coverage of an area (default: your top area) and its children, from the snapshots."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("area", OpenApiTypes.INT, description=_("area id")),
+            OpenApiParameter("as_of", OpenApiTypes.DATE, description="YYYY-MM-DD"),
+            OpenApiParameter("format", str, enum=["json", "csv"]),
+        ],
+        responses=CoverageSerializer,
+    )
+    def get(self, request):
+        as_of = request.query_params.get("as_of")
+        if as_of:
+            try:
+                as_of = datetime.date.fromisoformat(as_of)
+            except ValueError:
+                raise ValidationError({"as_of": _("Write dates as YYYY-MM-DD.")}) from None
+        area_id = request.query_params.get("area")
+        if area_id is not None and not area_id.isdigit():
+            raise ValidationError({"area": _("Give an area id.")})
+        payload = coverage_payload(user=request.user, area_id=area_id, as_of=as_of)
+        if request.query_params.get("format") == "csv":
+            return coverage_csv(payload)
+        return Response(payload)
+
+    def perform_content_negotiation(self, request, force=False):
+        # `?format=csv` is served by hand above; keep DRF from rejecting the format suffix.
+        if request.query_params.get("format") == "csv":
+            return super().perform_content_negotiation(request, force=True)
+        return super().perform_content_negotiation(request, force)
+
+
+def coverage_csv(payload: dict) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="coverage-{payload["area"]["code"]}-{payload["as_of"]}.csv"'
+    )
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for row in [payload, *payload["children"]]:
+        writer.writerow(
+            [row["area"]["id"], row["area"]["code"], row["area"]["name"], row["area"]["level"]]
+            + [row[c] for c in CSV_COLUMNS[4:]]
+        )
+    return response
+
+
+class CoverageRecomputeView(APIView):
+    """Start a recompute of every area's coverage (administrators); returns a status URL."""
+
+    @extend_schema(
+        request=CoverageRecomputeSerializer,
+        responses={
+            202: inline_serializer(
+                "CoverageRecomputeStarted",
+                {"job": CoverageJobSerializer(), "status_url": serializers.URLField()},
+            )
+        },
+    )
+    def post(self, request):
+        if not can(request.user, "recompute_statistics"):
+            raise PermissionDenied(_("Only administrators can recompute statistics."))
+        body = CoverageRecomputeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        as_of = body.validated_data.get("as_of")
+        job = jobs.coverage_job_create(as_of=as_of or timezone.localdate(), by=request.user)
+        url = request.build_absolute_uri(reverse("api-coverage-job", args=[job.pk]))
+        return Response(
+            {"job": CoverageJobSerializer(job).data, "status_url": url},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class CoverageJobView(APIView):
+    @extend_schema(responses=CoverageJobSerializer)
+    def get(self, request, pk):
+        job = get_object_or_404(CoverageJob, pk=pk)
+        if not can(request.user, "recompute_statistics"):
+            raise NotFound
+        job.refresh_from_db()
+        return Response(CoverageJobSerializer(job).data)

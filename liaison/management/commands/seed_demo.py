@@ -4,9 +4,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from districts.demo import COUNTY_CODE, demo_loaded, load_demo_county
 from districts.models import Area, Jurisdiction, Role
+from liaison.demo import liaison_demo_loaded, load_liaison_demo
+from liaison.models import Cadre
 
 DEMO_PASSWORD = "demo-liaison"
 # (username, role, area code of the jurisdiction; None: superuser)
@@ -27,14 +30,24 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if demo_loaded():
-            self.stdout.write("The demo county is already loaded.")
+            self.stdout.write("The demo county's areas and households are already loaded.")
         else:
-            summary = load_demo_county()
+            s = load_demo_county()
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Loaded the demo county: {summary.townships} townships, "
-                    f"{summary.villages} villages, {summary.groups} groups, "
-                    f"{summary.households} households, {summary.zones} zones."
+                    f"Loaded the demo county: {s.townships} townships, {s.villages} villages, "
+                    f"{s.groups} groups, {s.households} households, {s.zones} zones."
+                )
+            )
+        if liaison_demo_loaded():
+            self.stdout.write("The demo county's cadres and pairings are already loaded.")
+        else:
+            s = load_liaison_demo(timezone.localdate())
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded {s.departments} departments, {s.cadres} cadres, {s.leaders} zone "
+                    f"leaders, {s.links} department–village links, {s.pairings} pairings "
+                    f"({s.uncovered} households left uncovered), {s.snapshots} coverage rows."
                 )
             )
         if settings.DEBUG:
@@ -56,6 +69,12 @@ class Command(BaseCommand):
                     user=user, defaults={"role": role}
                 )
                 jurisdiction.areas.set(Area.objects.filter(code=area_code))
+            if role == Role.CADRE:
+                # The demo cadre account is a village cadre of its village.
+                cadre = Cadre.objects.filter(area__code=area_code, user__isnull=True).first()
+                if cadre is not None and not Cadre.objects.filter(user=user).exists():
+                    cadre.user = user
+                    cadre.save(update_fields=["user"])
         self.stdout.write("")
         self.stdout.write("Demo accounts (development mode only), password: " + DEMO_PASSWORD)
         for username, role, area_code in DEMO_ACCOUNTS:

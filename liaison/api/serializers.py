@@ -1,0 +1,206 @@
+"""Serializers of the liaison core (API v1)."""
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from districts.api.serializers import ScopedAreaField
+from districts.models import AreaLevel
+from districts.validators import validate_phone
+
+from ..models import Cadre, CoverageJob, Department, DepartmentVillageLink, Pairing, Rank
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedField(serializers.PrimaryKeyRelatedField):
+    """A related id that must be visible to the user, through a selector."""
+
+    def __init__(self, *, selector, **kwargs):
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        return self.selector(user=self.context["request"].user)
+
+
+def _cadres(*, user):
+    from ..selectors import cadre_list
+
+    return cadre_list(user=user)
+
+
+def _departments(*, user):
+    from ..selectors import department_list
+
+    return department_list(user=user)
+
+
+def _households(*, user):
+    from districts.selectors import household_list
+
+    return household_list(user=user)
+
+
+def _zones(*, user):
+    from districts.selectors import zone_list
+
+    return zone_list(user=user)
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    area = ScopedAreaField()
+
+    class Meta:
+        model = Department
+        fields = ["id", "name", "level", "kind", "area"]
+
+
+class CadreSerializer(serializers.ModelSerializer):
+    """A cadre. `households` is the number of households currently paired."""
+
+    department = ScopedField(selector=_departments)
+    area = ScopedAreaField(required=False)
+    rank = serializers.ChoiceField(choices=Rank.choices)
+    phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, validators=[validate_phone]
+    )
+    # A cadre's phone is printed on every household's contact card: it is not masked.
+    households = serializers.IntegerField(read_only=True, default=None)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = Cadre
+        fields = [
+            "id",
+            "name",
+            "gender",
+            "department",
+            "rank",
+            "phone",
+            "area",
+            "active",
+            "left_date",
+            "households",
+        ]
+        read_only_fields = ["left_date"]
+
+
+class PairingSerializer(serializers.ModelSerializer):
+    cadre = ScopedField(selector=_cadres)
+    household = ScopedField(selector=_households)
+    start_date = serializers.DateField(required=False)
+    active = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pairing
+        fields = ["id", "cadre", "household", "start_date", "end_date", "end_reason", "active"]
+        read_only_fields = ["end_date", "end_reason"]
+
+    def get_active(self, pairing) -> bool:
+        return pairing.end_date is None
+
+
+class PairingEndSerializer(serializers.Serializer):
+    end_date = serializers.DateField(required=False)
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class BulkAssignSerializer(serializers.Serializer):
+    cadre = ScopedField(selector=_cadres)
+    households = ScopedField(selector=_households, many=True, allow_empty=False)
+    start_date = serializers.DateField(required=False)
+    replace = serializers.BooleanField(
+        default=False,
+        help_text=_("Move households that have another cadre (their pairing ends)."),
+    )
+
+    def validate_households(self, value):
+        if len(value) > 5000:
+            raise serializers.ValidationError(_("At most 5,000 households at once."))
+        return value
+
+
+class TransferSerializer(serializers.Serializer):
+    to = ScopedField(selector=_cadres, required=False, help_text=_("Takes every household."))
+    assignments = serializers.ListField(
+        child=serializers.DictField(child=serializers.IntegerField()),
+        required=False,
+        help_text=_('[{"household": id, "cadre": id}, …]: a new cadre for each household.'),
+    )
+    date = serializers.DateField(required=False)
+    leave = serializers.BooleanField(
+        default=False, help_text=_("Mark the cadre as having left on the transfer date.")
+    )
+
+    def validate(self, attrs):
+        if ("to" in attrs) == ("assignments" in attrs):
+            raise serializers.ValidationError(_("Give either `to` or `assignments`."))
+        if "assignments" in attrs:
+            cadres = {
+                c.pk: c
+                for c in _cadres(user=self.context["request"].user).filter(
+                    pk__in={a.get("cadre") for a in attrs["assignments"]}
+                )
+            }
+            mapping = {}
+            for item in attrs["assignments"]:
+                if set(item) != {"household", "cadre"} or item["cadre"] not in cadres:
+                    raise serializers.ValidationError(
+                        {"assignments": _("Each item is {household, cadre} with a known cadre.")}
+                    )
+                mapping[item["household"]] = cadres[item["cadre"]]
+            attrs["assignments"] = mapping
+        return attrs
+
+
+class ZoneLeaderSerializer(serializers.Serializer):
+    cadre = ScopedField(selector=_cadres)
+    start_date = serializers.DateField(required=False)
+
+
+class DepartmentLinkSerializer(serializers.ModelSerializer):
+    department = ScopedField(selector=_departments)
+    village = ScopedAreaField(level=AreaLevel.VILLAGE)
+    start_date = serializers.DateField(required=False)
+
+    class Meta:
+        model = DepartmentVillageLink
+        fields = ["id", "department", "village", "start_date", "end_date"]
+        read_only_fields = ["end_date"]
+
+
+class AreaRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+
+
+class CoverageFiguresSerializer(serializers.Serializer):
+    area = AreaRefSerializer()
+    as_of = serializers.DateField()
+    computed_at = serializers.DateTimeField()
+    households = serializers.IntegerField()
+    covered_households = serializers.IntegerField()
+    household_coverage = serializers.FloatField(allow_null=True)
+    cadres = serializers.IntegerField()
+    cadres_with_households = serializers.IntegerField()
+    cadre_coverage = serializers.FloatField(allow_null=True)
+    zones = serializers.IntegerField()
+    zones_with_leader = serializers.IntegerField()
+
+
+class CoverageSerializer(CoverageFiguresSerializer):
+    children = CoverageFiguresSerializer(many=True)
+
+
+class CoverageRecomputeSerializer(serializers.Serializer):
+    as_of = serializers.DateField(required=False)
+
+
+class CoverageJobSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CoverageJob
+        fields = ["id", "as_of", "status", "rows_written", "error", "created_at", "finished_at"]
+        read_only_fields = fields

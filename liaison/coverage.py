@@ -1,0 +1,168 @@
+"""Coverage statistics: households with a cadre, cadres with households, zones with a leader.
+
+One statement computes every area at every level as of a date and writes the snapshot rows
+(DESIGN.md: keep the work in SQL, write snapshots in one statement). Group-level aggregates
+are materialised once, then summed by each ancestor column; prefectures and provinces sum
+their counties. The same SQL runs on PostgreSQL and SQLite.
+"""
+
+import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from districts.models import Area, Household, Zone, ZoneArea
+
+from .models import Cadre, CoverageSnapshot, Pairing, ZoneLeadership
+
+LEVEL_COLUMNS = ("county_id", "township_id", "village_id", "group_id")
+
+
+def _tables() -> dict[str, str]:
+    qn = connection.ops.quote_name
+    return {
+        "area": qn(Area._meta.db_table),
+        "household": qn(Household._meta.db_table),
+        "pairing": qn(Pairing._meta.db_table),
+        "cadre": qn(Cadre._meta.db_table),
+        "zone": qn(Zone._meta.db_table),
+        "zonearea": qn(ZoneArea._meta.db_table),
+        "leadership": qn(ZoneLeadership._meta.db_table),
+        "snapshot": qn(CoverageSnapshot._meta.db_table),
+        "group": qn("group_id"),
+    }
+
+
+def _chain_sql(t) -> str:
+    """Each area with the ids of its county, township, village and group (itself included)."""
+
+    def pick(level: str) -> str:
+        return (
+            f"CASE '{level}' WHEN a0.level THEN a0.id WHEN a1.level THEN a1.id "
+            f"WHEN a2.level THEN a2.id WHEN a3.level THEN a3.id END"
+        )
+
+    return f"""
+    chain AS MATERIALIZED (
+        SELECT a0.id AS area_id, {pick("county")} AS county_id, {pick("township")} AS township_id,
+               {pick("village")} AS village_id, {pick("group")} AS group_id
+        FROM {t["area"]} a0
+        LEFT JOIN {t["area"]} a1 ON a1.id = a0.parent_id
+        LEFT JOIN {t["area"]} a2 ON a2.id = a1.parent_id
+        LEFT JOIN {t["area"]} a3 ON a3.id = a2.parent_id
+    )"""
+
+
+def _base_sql(t) -> str:
+    """Group-level aggregates of households, cadres and zones as of %(d)s."""
+    return f"""
+    hh AS MATERIALIZED (
+        SELECT h.county_id, h.township_id, h.village_id, h.{t["group"]} AS group_id,
+               COUNT(*) AS households, COUNT(cv.household_id) AS covered
+        FROM {t["household"]} h
+        LEFT JOIN (
+            SELECT DISTINCT household_id FROM {t["pairing"]}
+            WHERE start_date <= %(d)s AND (end_date IS NULL OR end_date > %(d)s)
+        ) cv ON cv.household_id = h.id
+        WHERE h.status = 'active' OR h.status_date > %(d)s
+        GROUP BY h.county_id, h.township_id, h.village_id, h.{t["group"]}
+    ),
+    cb AS MATERIALIZED (
+        SELECT ch.county_id, ch.township_id, ch.village_id, ch.group_id,
+               COUNT(*) AS cadres, COUNT(pc.cadre_id) AS cadres_with
+        FROM {t["cadre"]} c
+        JOIN chain ch ON ch.area_id = c.area_id
+        LEFT JOIN (
+            SELECT DISTINCT p.cadre_id FROM {t["pairing"]} p
+            JOIN {t["household"]} h ON h.id = p.household_id
+            WHERE p.start_date <= %(d)s AND (p.end_date IS NULL OR p.end_date > %(d)s)
+              AND (h.status = 'active' OR h.status_date > %(d)s)
+        ) pc ON pc.cadre_id = c.id
+        WHERE c.left_date IS NULL OR c.left_date > %(d)s
+        GROUP BY ch.county_id, ch.township_id, ch.village_id, ch.group_id
+    ),
+    zb AS MATERIALIZED (
+        SELECT DISTINCT za.zone_id, CASE WHEN zl.zone_id IS NULL THEN 0 ELSE 1 END AS led,
+               ch.county_id, ch.township_id, ch.village_id, ch.group_id
+        FROM {t["zonearea"]} za
+        JOIN chain ch ON ch.area_id = za.area_id
+        LEFT JOIN (
+            SELECT DISTINCT zone_id FROM {t["leadership"]}
+            WHERE start_date <= %(d)s AND (end_date IS NULL OR end_date > %(d)s)
+        ) zl ON zl.zone_id = za.zone_id
+    )"""
+
+
+def _per_area_sql() -> str:
+    parts = []
+    for col in LEVEL_COLUMNS:
+        parts.append(
+            f"SELECT {col} AS area_id, SUM(households) AS households, SUM(covered) AS covered, "
+            f"0 AS cadres, 0 AS cadres_with, 0 AS zones, 0 AS zones_led "
+            f"FROM hh WHERE {col} IS NOT NULL GROUP BY {col}"
+        )
+        parts.append(
+            f"SELECT {col}, 0, 0, SUM(cadres), SUM(cadres_with), 0, 0 "
+            f"FROM cb WHERE {col} IS NOT NULL GROUP BY {col}"
+        )
+        parts.append(
+            f"SELECT {col}, 0, 0, 0, 0, COUNT(DISTINCT zone_id), "
+            f"COUNT(DISTINCT CASE WHEN led = 1 THEN zone_id END) "
+            f"FROM zb WHERE {col} IS NOT NULL GROUP BY {col}"
+        )
+    return "per_area AS MATERIALIZED (\n        " + "\n        UNION ALL ".join(parts) + "\n    )"
+
+
+def coverage_sql(t=None) -> str:
+    """Return the SELECT of (area_id, households, covered, cadres, cadres_with, zones, zones_led)
+    for every area, as of %(d)s."""
+    t = t or _tables()
+    return f"""
+    WITH {_chain_sql(t).strip()},
+    {_base_sql(t).strip()},
+    {_per_area_sql()},
+    upper AS (
+        SELECT anc.id AS area_id, pa.households, pa.covered, pa.cadres, pa.cadres_with,
+               pa.zones, pa.zones_led
+        FROM per_area pa
+        JOIN {t["area"]} cty ON cty.id = pa.area_id AND cty.level = 'county'
+        JOIN {t["area"]} anc ON anc.level IN ('province', 'prefecture')
+             AND cty.path LIKE anc.path || '%%'
+    ),
+    everything AS (
+        SELECT * FROM per_area UNION ALL SELECT * FROM upper
+    )
+    SELECT a.id AS area_id,
+           COALESCE(SUM(e.households), 0), COALESCE(SUM(e.covered), 0),
+           COALESCE(SUM(e.cadres), 0), COALESCE(SUM(e.cadres_with), 0),
+           COALESCE(SUM(e.zones), 0), COALESCE(SUM(e.zones_led), 0)
+    FROM {t["area"]} a
+    LEFT JOIN everything e ON e.area_id = a.id
+    GROUP BY a.id"""
+
+
+@transaction.atomic
+def coverage_recompute(*, as_of: datetime.date | None = None) -> int:
+    """Recompute the snapshot of every area as of a date; rerunning replaces, never duplicates.
+
+    Return the number of snapshot rows written.
+    """
+    as_of = as_of or timezone.localdate()
+    t = _tables()
+    CoverageSnapshot.objects.filter(as_of=as_of).delete()
+    select = coverage_sql(t)
+    # The INSERT takes the CTEs of the SELECT: split "WITH …" from the final SELECT.
+    head, _, tail = select.rpartition("SELECT a.id AS area_id,")
+    sql = (
+        f"{head}INSERT INTO {t['snapshot']} (area_id, as_of, computed_at, households, "
+        f"covered_households, cadres, cadres_with_households, zones, zones_with_leader) "
+        f"SELECT a.id AS area_id, %(d)s, %(now)s,{tail}"
+    )
+    now = CoverageSnapshot._meta.get_field("computed_at").get_db_prep_save(
+        timezone.now(), connection
+    )
+    day = CoverageSnapshot._meta.get_field("as_of").get_db_prep_save(as_of, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"d": day, "now": now})
+    # rowcount is -1 on SQLite for INSERT … SELECT with CTEs: count what was written.
+    return CoverageSnapshot.objects.filter(as_of=as_of).count()

@@ -1,0 +1,48 @@
+"""Requested coverage recomputes, with a status the API can report."""
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from liaison.celery import enqueue
+
+from .coverage import coverage_recompute
+from .models import CoverageJob
+
+
+def coverage_job_create(*, as_of: datetime.date, by=None) -> CoverageJob:
+    """Record a recompute request and schedule it after the transaction commits."""
+    from .tasks import coverage_job_task
+
+    job = CoverageJob.objects.create(as_of=as_of, requested_by=by)
+    transaction.on_commit(lambda: enqueue(coverage_job_task, job.pk))
+    return job
+
+
+def coverage_recompute_later(as_of: datetime.date | None = None) -> None:
+    """Schedule a recompute after the current transaction (bulk assignment, transfer)."""
+    from .tasks import coverage_recompute_task
+
+    day = (as_of or timezone.localdate()).isoformat()
+    transaction.on_commit(lambda: enqueue(coverage_recompute_task, day))
+
+
+def coverage_job_run(*, job_id: int) -> CoverageJob:
+    with transaction.atomic():
+        job = CoverageJob.objects.select_for_update().get(pk=job_id)
+        if job.status != CoverageJob.Status.PENDING:
+            return job
+        job.status = CoverageJob.Status.RUNNING
+        job.save(update_fields=["status"])
+    try:
+        job.rows_written = coverage_recompute(as_of=job.as_of)
+        job.status = CoverageJob.Status.SUCCEEDED
+    except Exception as exc:
+        job.status = CoverageJob.Status.FAILED
+        job.error = str(exc)[:2000]
+        raise
+    finally:
+        job.finished_at = timezone.now()
+        job.save(update_fields=["rows_written", "status", "error", "finished_at"])
+    return job

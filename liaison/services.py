@@ -1,0 +1,381 @@
+"""Writes and rules of the liaison core: pairings, transfers, zone leaders, links."""
+
+import datetime
+from collections.abc import Iterable, Sequence
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from districts.access import can, scope_for
+from districts.models import Area, AreaLevel, Household, HouseholdStatus, Zone
+
+from .models import (
+    ZONE_LEADER_RANKS,
+    Cadre,
+    Department,
+    DepartmentVillageLink,
+    Pairing,
+    Rank,
+    ZoneLeadership,
+)
+
+
+def _today() -> datetime.date:
+    return timezone.localdate()
+
+
+def _require(user, action: str) -> None:
+    if user is not None and not can(user, action):
+        raise PermissionDenied(_("Your role does not allow this."))
+
+
+def _require_area(user, area: Area, field: str) -> None:
+    if user is not None and not scope_for(user).contains(area):
+        raise ValidationError({field: _("No such area.")})
+
+
+def _require_cadre(user, cadre: Cadre, field: str = "cadre") -> None:
+    if user is not None and not scope_for(user).contains(cadre.area):
+        raise ValidationError({field: _("No such cadre.")})
+    if cadre.left_date is not None:
+        raise ValidationError(
+            {field: _("%(name)s left on %(date)s and cannot take households.")
+             % {"name": cadre.name, "date": cadre.left_date}}
+        )  # fmt: skip
+
+
+@transaction.atomic
+def department_create(*, name: str, level: str, kind: str, area: Area, by=None) -> Department:
+    """Create a department of a county or township. Raise ValidationError."""
+    _require(by, "manage_cadres")
+    _require_area(by, area, "area")
+    department = Department(name=name.strip(), level=level, kind=kind, area=area)
+    department.full_clean()
+    department.save()
+    return department
+
+
+@transaction.atomic
+def department_update(*, department: Department, data: dict, by=None) -> Department:
+    _require(by, "manage_cadres")
+    _require_area(by, department.area, "area")
+    for key in ("name", "level", "kind", "area"):
+        if key in data:
+            setattr(department, key, data[key])
+    _require_area(by, department.area, "area")
+    department.full_clean()
+    department.save()
+    return department
+
+
+@transaction.atomic
+def cadre_create(
+    *,
+    name: str,
+    gender: str,
+    department: Department,
+    rank: str,
+    phone: str = "",
+    area: Area | None = None,
+    user=None,
+    by=None,
+) -> Cadre:
+    """Create a cadre of `department`, serving in `area` (default: the department's)."""
+    _require(by, "manage_cadres")
+    area = area or department.area
+    _require_area(by, department.area, "department")
+    _require_area(by, area, "area")
+    if not area.path.startswith(department.area.path):
+        raise ValidationError({"area": _("A cadre serves within the department's area.")})
+    cadre = Cadre(
+        name=name.strip(),
+        gender=gender,
+        department=department,
+        rank=rank,
+        phone=phone.strip(),
+        area=area,
+        user=user,
+    )
+    cadre.full_clean()
+    cadre._history_user = by
+    cadre.save()
+    return cadre
+
+
+@transaction.atomic
+def cadre_update(*, cadre: Cadre, data: dict, by=None) -> Cadre:
+    _require(by, "manage_cadres")
+    _require_area(by, cadre.area, "area")
+    cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
+    for key in ("name", "gender", "department", "rank", "phone", "area", "user"):
+        if key in data:
+            setattr(cadre, key, data[key])
+    if "department" in data and "area" not in data:
+        cadre.area = cadre.department.area
+    _require_area(by, cadre.area, "area")
+    cadre.full_clean()
+    cadre._history_user = by
+    cadre.save()
+    return cadre
+
+
+def _lock_households(ids: Iterable[int]) -> list[Household]:
+    # Lock in id order: two transfers touching the same households cannot deadlock.
+    return list(Household.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk"))
+
+
+def _create_pairings(rows: Sequence[tuple[Household, Cadre]], start: datetime.date, by):
+    pairings = [
+        Pairing(cadre=cadre, household=household, start_date=start, created_by=by)
+        for household, cadre in rows
+    ]
+    try:
+        # A savepoint, so that a lost race leaves the caller's transaction usable.
+        with transaction.atomic():
+            Pairing.objects.bulk_create(pairings)
+    except IntegrityError:
+        raise ValidationError(
+            {"household": _("Another administrator assigned one of these households just now. "
+                            "Reload and try again.")}
+        ) from None  # fmt: skip
+    return pairings
+
+
+@transaction.atomic
+def pairing_create(
+    *, cadre: Cadre, household: Household, start_date: datetime.date | None = None, by=None
+) -> Pairing:
+    """Make `cadre` responsible for `household` from `start_date` (default today).
+
+    Raise ValidationError if the household already has a cadre, is not active, or either is
+    outside the user's jurisdiction.
+    """
+    return pairings_bulk_assign(cadre=cadre, households=[household], start_date=start_date, by=by)[
+        0
+    ]
+
+
+@transaction.atomic
+def pairings_bulk_assign(
+    *,
+    cadre: Cadre,
+    households: Iterable[Household],
+    start_date: datetime.date | None = None,
+    replace: bool = False,
+    by=None,
+) -> list[Pairing]:
+    """Assign many households to one cadre at once; all or nothing.
+
+    With `replace`, households that have another cadre are moved to this one (the old
+    pairing ends the day the new one starts, so coverage has no gap); without it they are
+    an error. Raise ValidationError listing every household that cannot be assigned.
+    """
+    _require(by, "manage_pairings")
+    _require_cadre(by, cadre)
+    start = start_date or _today()
+    if start > _today():
+        raise ValidationError({"start_date": _("A pairing cannot start in the future.")})
+    locked = _lock_households(h.pk for h in households)
+    if not locked:
+        raise ValidationError({"households": _("Choose at least one household.")})
+    scope = scope_for(by) if by is not None else None
+    active = {
+        p.household_id: p
+        for p in Pairing.objects.select_for_update()
+        .select_related("cadre")
+        .filter(household__in=locked, end_date__isnull=True)
+    }
+    problems = []
+    for household in locked:
+        if scope is not None and not scope.everything and not scope.contains_household(household):
+            problems.append(_("%(household)s: no such household.") % {"household": household.code})
+        elif household.status != HouseholdStatus.ACTIVE:
+            problems.append(
+                _("%(household)s has moved out or is deregistered.") % {"household": household}
+            )
+        elif household.pk in active:
+            current = active[household.pk]
+            if current.cadre_id == cadre.pk:
+                problems.append(
+                    _("%(household)s is already paired with %(cadre)s.")
+                    % {"household": household, "cadre": cadre}
+                )
+            elif not replace:
+                problems.append(
+                    _("%(household)s already has a cadre: %(cadre)s.")
+                    % {"household": household, "cadre": current.cadre}
+                )
+            elif current.start_date > start:
+                problems.append(
+                    _("%(household)s's current pairing starts after %(date)s.")
+                    % {"household": household, "date": start}
+                )
+    if problems:
+        raise ValidationError({"households": problems})
+    ending = [active[h.pk] for h in locked if h.pk in active]
+    _end_pairings(ending, start, _("reassigned to %(cadre)s") % {"cadre": cadre.name}, by)
+    pairings = _create_pairings([(h, cadre) for h in locked], start, by)
+    _history_bulk(pairings, "+", by)
+    return pairings
+
+
+def _end_pairings(pairings: list[Pairing], end: datetime.date, reason: str, by) -> None:
+    if not pairings:
+        return
+    for p in pairings:
+        p.end_date = end
+        p.end_reason = reason[:200]
+    Pairing.objects.bulk_update(pairings, ["end_date", "end_reason"])
+    _history_bulk(pairings, "~", by)
+
+
+def _history_bulk(pairings: list[Pairing], kind: str, by) -> None:
+    history = Pairing.history.model
+    now = timezone.now()
+    history.objects.bulk_create(
+        history(
+            id=p.pk,
+            cadre_id=p.cadre_id,
+            household_id=p.household_id,
+            start_date=p.start_date,
+            end_date=p.end_date,
+            end_reason=p.end_reason,
+            created_by_id=p.created_by_id,
+            history_date=now,
+            history_type=kind,
+            history_user=by,
+        )
+        for p in pairings
+    )
+
+
+@transaction.atomic
+def pairing_end(
+    *, pairing: Pairing, end_date: datetime.date | None = None, reason: str = "", by=None
+) -> Pairing:
+    """End a pairing; it is kept, so coverage as of earlier dates is unchanged."""
+    _require(by, "manage_pairings")
+    pairing = Pairing.objects.select_for_update().select_related("cadre").get(pk=pairing.pk)
+    _require_area(by, pairing.cadre.area, "cadre")
+    if pairing.end_date is not None:
+        raise ValidationError({"end_date": _("This pairing has already ended.")})
+    end = end_date or _today()
+    if end < pairing.start_date:
+        raise ValidationError({"end_date": _("A pairing cannot end before it starts.")})
+    _end_pairings([pairing], end, reason, by)
+    return pairing
+
+
+@transaction.atomic
+def cadre_transfer(
+    *,
+    cadre: Cadre,
+    assignments: dict[int, Cadre] | None = None,
+    to: Cadre | None = None,
+    date: datetime.date | None = None,
+    leave: bool = False,
+    by=None,
+) -> list[Pairing]:
+    """Hand all of a cadre's households to others in one step; optionally mark them left.
+
+    `to` takes every household, or `assignments` maps household id → cadre (every active
+    household of `cadre` must be in it). Old pairings end the day the new ones start, so no
+    household is uncovered on any date. Raise ValidationError if anything does not fit.
+    """
+    _require(by, "manage_pairings")
+    _require_area(by, cadre.area, "cadre")
+    day = date or _today()
+    current = list(
+        Pairing.objects.select_for_update()
+        .filter(cadre=cadre, end_date__isnull=True)
+        .order_by("household_id")
+    )
+    household_ids = [p.household_id for p in current]
+    if assignments is None:
+        if to is None:
+            raise ValidationError({"to": _("Choose who takes over the households.")})
+        assignments = dict.fromkeys(household_ids, to)
+    missing = set(household_ids) - set(assignments)
+    extra = set(assignments) - set(household_ids)
+    if missing or extra:
+        raise ValidationError(
+            {"assignments": _("Give a new cadre for each of this cadre's %(n)d households, "
+                              "and for no other household.") % {"n": len(household_ids)}}
+        )  # fmt: skip
+    for target in {c.pk: c for c in assignments.values()}.values():
+        if target.pk == cadre.pk:
+            raise ValidationError({"to": _("Households cannot be handed to the same cadre.")})
+        _require_cadre(by, target, "to")
+    if any(p.start_date > day for p in current):
+        raise ValidationError({"date": _("Some pairings start after the transfer date.")})
+    households = {h.pk: h for h in _lock_households(household_ids)}
+    _end_pairings(current, day, _("transferred"), by)
+    pairings = _create_pairings(
+        [(households[hid], assignments[hid]) for hid in household_ids], day, by
+    )
+    _history_bulk(pairings, "+", by)
+    if leave:
+        cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
+        cadre.left_date = day
+        cadre._history_user = by
+        cadre.save(update_fields=["left_date"])
+    return pairings
+
+
+@transaction.atomic
+def zone_leader_set(
+    *, zone: Zone, cadre: Cadre, start_date: datetime.date | None = None, by=None
+) -> ZoneLeadership:
+    """Make `cadre` the leader of `zone`, ending the previous leadership.
+
+    Raise ValidationError if the cadre's rank does not fit the zone's level.
+    """
+    _require(by, "manage_pairings")
+    _require_cadre(by, cadre)
+    if cadre.rank not in ZONE_LEADER_RANKS[zone.level]:
+        allowed = "、".join(str(Rank(r).label) for r in sorted(ZONE_LEADER_RANKS[zone.level]))
+        raise ValidationError(
+            {"cadre": _("A %(level)s is led by a %(ranks)s; %(name)s is a %(rank)s.")
+             % {"level": zone.get_level_display(), "ranks": allowed, "name": cadre.name,
+                "rank": cadre.get_rank_display()}}
+        )  # fmt: skip
+    start = start_date or _today()
+    current = (
+        ZoneLeadership.objects.select_for_update().filter(zone=zone, end_date__isnull=True).first()
+    )
+    if current is not None:
+        if current.cadre_id == cadre.pk:
+            return current
+        if current.start_date > start:
+            raise ValidationError({"start_date": _("The current leader started after this date.")})
+        current.end_date = start
+        current.save(update_fields=["end_date"])
+    leadership = ZoneLeadership(zone=zone, cadre=cadre, start_date=start)
+    leadership.full_clean()
+    leadership.save()
+    return leadership
+
+
+@transaction.atomic
+def department_link_create(
+    *, department: Department, village: Area, start_date: datetime.date | None = None, by=None
+) -> DepartmentVillageLink:
+    """Link a department to a village (挂钩)."""
+    _require(by, "manage_pairings")
+    _require_area(by, village, "village")
+    if village.level != AreaLevel.VILLAGE:
+        raise ValidationError({"village": _("Departments link villages.")})
+    if not village.path.startswith(department.area.path):
+        raise ValidationError({"village": _("The village is outside the department's area.")})
+    if DepartmentVillageLink.objects.filter(
+        department=department, village=village, end_date__isnull=True
+    ).exists():
+        raise ValidationError({"village": _("This department is already linked to the village.")})
+    link = DepartmentVillageLink(
+        department=department, village=village, start_date=start_date or _today()
+    )
+    link.full_clean()
+    link.save()
+    return link
