@@ -3,9 +3,11 @@
 The ORM's bulk_create spends most of its time compiling each value (measured: ~25 s for
 34,000 households with history on SQLite). Here the values are prepared once per field and
 sent with executemany; history rows are copied from the written rows with INSERT … SELECT,
-so 100,000 households import in seconds.
+so 100,000 households import in seconds. On PostgreSQL new rows go in with COPY.
 """
 
+import csv
+import io
 from collections.abc import Iterable, Iterator
 
 from django.db import connection
@@ -44,6 +46,23 @@ def _executemany(sql: str, rows: list[tuple]) -> None:
             execute_batch(cursor.cursor, sql, rows, page_size=1000)
         else:
             cursor.executemany(sql, rows)
+
+
+def copy_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
+    """Write rows with PostgreSQL's COPY (about ten times faster than batched INSERTs)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        # \N is NULL; an empty string stays an empty string.
+        writer.writerow(["\\N" if v is None else v for v in row])
+    buffer.seek(0)
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.cursor.copy_expert(
+            f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) "
+            f"FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+            buffer,
+        )
 
 
 def _history_columns() -> tuple[list[str], str]:
@@ -90,7 +109,10 @@ def households_insert(households: Iterable[Household], *, user=None, reason: str
             tuple(p(getattr(h, f.attname)) for f, p in zip(fields, prepare, strict=True))
             for h in chunk
         ]
-        _executemany(sql, rows)
+        if connection.vendor == "postgresql":
+            copy_rows(Household._meta.db_table, [f.column for f in fields], rows)
+        else:
+            _executemany(sql, rows)
     _copy_history("code", [h.code for h in households], "+", getattr(user, "pk", None), reason)
     return len(households)
 

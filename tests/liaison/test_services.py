@@ -109,9 +109,7 @@ def test_ending_a_pairing_keeps_it(tree, admin_a, cadre_a, day):
         services.pairing_end(pairing=pairing, by=admin_a)
 
 
-def test_transfer_leaves_no_gap_and_marks_the_cadre_left(
-    tree, admin_a, cadre_a, cadre_a2, day
-):
+def test_transfer_leaves_no_gap_and_marks_the_cadre_left(tree, admin_a, cadre_a, cadre_a2, day):
     services.pairings_bulk_assign(
         cadre=cadre_a, households=tree.households_a, start_date=day, by=admin_a
     )
