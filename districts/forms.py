@@ -7,6 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from .models import Household, HouseholdCategory, ImportJob
 
 
+def date_input() -> forms.DateInput:
+    """A native date picker; its value must be ISO (YYYY-MM-DD) whatever the language."""
+    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 def bootstrap(form: forms.Form) -> None:
     """Give every widget its Bootstrap class."""
     for field in form.fields.values():
@@ -69,7 +74,7 @@ class HouseholdForm(forms.ModelForm):
             "status",
             "status_date",
         ]
-        widgets = {"status_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {"status_date": date_input()}
 
     def __init__(self, *args, keep_personal: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

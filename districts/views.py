@@ -19,6 +19,7 @@ from .history import history_with_changes
 from .imports import AREA_COLUMNS, HOUSEHOLD_COLUMNS
 from .models import Area, AreaLevel, ImportJob
 from .pagination import SeekPaginator
+from .panels import panels_for
 from .validators import mask_id_number, mask_phone
 
 HOUSEHOLDS_PER_PAGE = 25
@@ -97,6 +98,7 @@ def area_detail(request, pk):
             "query_without_page": _query_without_page(request),
             "can_add": can(request.user, "manage_households") and area.level == AreaLevel.GROUP,
             "history": _history(area),
+            "panels": panels_for("area", request, area),
         },
     )
 
@@ -133,6 +135,7 @@ def household_detail(request, pk):
                 (household.group, True),
             ],
             "history": _history(household),
+            "panels": panels_for("household", request, household),
             "can_edit": can(request.user, "manage_households"),
         },
     )

@@ -16,6 +16,7 @@ from districts.models import Area, AreaLevel, Household, HouseholdStatus, Zone
 from .coverage import coverage_recompute
 from .models import (
     Cadre,
+    ContactInfo,
     Department,
     DepartmentKind,
     DepartmentVillageLink,
@@ -208,6 +209,23 @@ def load_liaison_demo(today: datetime.date) -> LiaisonDemoSummary:
     # Pairings: the households of each village go to the cadres of its linked departments,
     # its own village cadres and its township's cadres, category matches first.
     summary.pairings, summary.uncovered = _pair_households(rng, cadres, links, villages, today)
+
+    # What the contact cards print: the county's hotline and mailbox, a liaison officer
+    # (a villager, 民情联络员) for every village.
+    ContactInfo.objects.create(
+        area=county,
+        hotline="0879-8722110",
+        mailbox="孟连县民情邮箱 mlmq@example.cn",
+        opinion_box="各村委会门口",
+    )
+    ContactInfo.objects.bulk_create(
+        ContactInfo(
+            area=v,
+            liaison_officer=_person_name(rng, v.code[:9]),
+            liaison_officer_phone=_phone(rng),
+        )
+        for v in villages
+    )
 
     # Snapshots for a trend: the first of each of the last six months, and today.
     days = sorted({_month_start(today, back) for back in range(6, 0, -1)} | {today})

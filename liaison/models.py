@@ -325,6 +325,30 @@ class CoverageSnapshot(models.Model):
     def cadre_coverage(self) -> float | None:
         return self.rate(self.cadres_with_households, self.cadres)
 
+    @property
+    def uncovered(self) -> int:
+        return self.households - self.covered_households
+
+    @staticmethod
+    def percent(part: int, whole: int) -> str:
+        """Return "99.8%" (one decimal, never rounded up to 100% while any part is missing)."""
+        if not whole:
+            return ""
+        tenths = part * 1000 // whole
+        return f"{tenths // 10}.{tenths % 10}%"
+
+    @property
+    def household_coverage_pct(self) -> str:
+        return self.percent(self.covered_households, self.households)
+
+    @property
+    def cadre_coverage_pct(self) -> str:
+        return self.percent(self.cadres_with_households, self.cadres)
+
+    @property
+    def zone_coverage_pct(self) -> str:
+        return self.percent(self.zones_with_leader, self.zones)
+
 
 class CoverageJob(models.Model):
     """A requested recompute of coverage, for the status URL of the API."""
@@ -354,3 +378,31 @@ class CoverageJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.as_of} ({self.get_status_display()})"
+
+
+class ContactInfo(models.Model):
+    """What a contact card (民情联系卡) shows besides the cadre: hotline, mailbox, liaison officer.
+
+    Set on the county (hotline, mailbox, e-mail) and on villages or groups (the liaison
+    officer, 民情联络员); a card takes each value from the nearest area that has it.
+    """
+
+    area = models.OneToOneField(
+        Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="contact_info"
+    )
+    hotline = models.CharField(_("hotline (民情电话)"), max_length=30, blank=True)
+    mailbox = models.CharField(_("mailbox (民情邮箱)"), max_length=100, blank=True)
+    opinion_box = models.CharField(
+        _("opinion box location (民情意见箱)"), max_length=100, blank=True
+    )
+    liaison_officer = models.CharField(_("liaison officer (民情联络员)"), max_length=50, blank=True)
+    liaison_officer_phone = models.CharField(
+        _("liaison officer's phone"), max_length=20, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("contact information")
+        verbose_name_plural = _("contact information")
+
+    def __str__(self) -> str:
+        return str(self.area)

@@ -115,6 +115,8 @@ def cadre_update(*, cadre: Cadre, data: dict, by=None) -> Cadre:
     if "department" in data and "area" not in data:
         cadre.area = cadre.department.area
     _require_area(by, cadre.area, "area")
+    if not cadre.area.path.startswith(cadre.department.area.path):
+        raise ValidationError({"area": _("A cadre serves within the department's area.")})
     cadre.full_clean()
     cadre._history_user = by
     cadre.save()
@@ -257,8 +259,12 @@ def pairing_end(
 ) -> Pairing:
     """End a pairing; it is kept, so coverage as of earlier dates is unchanged."""
     _require(by, "manage_pairings")
-    pairing = Pairing.objects.select_for_update().select_related("cadre").get(pk=pairing.pk)
-    _require_area(by, pairing.cadre.area, "cadre")
+    pairing = (
+        Pairing.objects.select_for_update().select_related("cadre", "household").get(pk=pairing.pk)
+    )
+    # Whoever may see the household may end its pairing, even with a county cadre.
+    if by is not None and not scope_for(by).contains_household(pairing.household):
+        raise ValidationError({"household": _("No such household.")})
     if pairing.end_date is not None:
         raise ValidationError({"end_date": _("This pairing has already ended.")})
     end = end_date or _today()

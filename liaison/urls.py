@@ -14,5 +14,6 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("liaison.api.urls")),
+    path("", include("liaison.page_urls")),
     path("", include("districts.urls")),
 ]

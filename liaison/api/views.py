@@ -221,6 +221,8 @@ class GapHouseholdsView(mixins.ListModelMixin, viewsets.GenericViewSet):
         households = selectors.uncovered_households(user=self.request.user)
         within = self.request.query_params.get("within")
         if within:
+            if not within.isdigit():
+                raise ValidationError({"within": _("Give an area id.")})
             area = district_selectors.area_list(user=self.request.user).filter(pk=within).first()
             households = households.in_area(area) if area else households.none()
         return households

@@ -121,3 +121,26 @@ def test_coverage_matches_a_python_count(world):
             len(households),
             len(covered),
         )
+
+
+def test_recompute_command(world, capsys):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("recompute_coverage", "--as-of", "2026-02-01")
+    assert "8 areas" in capsys.readouterr().out
+    assert figures(world.county, FEB) == (6, 3, 4, 3, 2, 1)
+    with pytest.raises(CommandError):
+        call_command("recompute_coverage", "--as-of", "01/02/2026")
+
+
+def test_five_links_defaults_are_policy_rows():
+    from liaison.models import FiveLinksRule
+
+    assert sorted(FiveLinksRule.objects.values_list("department_kind", "household_category")) == [
+        ("agri_science", "large_producer"),
+        ("economic", "poor"),
+        ("education_culture", "education_lagging"),
+        ("party_gov", "extreme_hardship"),
+        ("political_legal", "problem"),
+    ]

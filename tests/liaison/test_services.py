@@ -70,7 +70,7 @@ def test_moved_out_households_cannot_be_assigned(tree, admin_a, cadre_a, day):
     household = tree.households_a[0]
     household.status, household.status_date = "moved_out", day
     household.save()
-    with pytest.raises(ValidationError, match="moved out"):
+    with pytest.raises(ValidationError, match="已迁出或已注销"):
         services.pairing_create(cadre=cadre_a, household=household, start_date=day, by=admin_a)
 
 
@@ -121,7 +121,7 @@ def test_transfer_leaves_no_gap_and_marks_the_cadre_left(tree, admin_a, cadre_a,
         covered = Pairing.objects.active(d).values_list("household_id", flat=True)
         assert sorted(covered) == sorted(h.pk for h in tree.households_a)
     assert Pairing.objects.active().filter(cadre=cadre_a2).count() == 5
-    with pytest.raises(ValidationError, match="left"):
+    with pytest.raises(ValidationError, match="离任"):
         services.pairing_create(
             cadre=cadre_a, household=tree.households_a[0], by=admin_a, start_date=on
         )

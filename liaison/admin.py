@@ -1,0 +1,77 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    Cadre,
+    ContactInfo,
+    CoverageJob,
+    CoverageSnapshot,
+    Department,
+    DepartmentVillageLink,
+    FiveLinksRule,
+    Pairing,
+    ZoneLeadership,
+)
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["name", "level", "kind", "area"]
+    list_filter = ["level", "kind"]
+    search_fields = ["name"]
+    raw_id_fields = ["area"]
+
+
+@admin.register(Cadre)
+class CadreAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "rank", "department", "area", "left_date"]
+    list_filter = ["rank", "department__kind"]
+    search_fields = ["name"]
+    raw_id_fields = ["department", "area", "user"]
+
+
+@admin.register(Pairing)
+class PairingAdmin(SimpleHistoryAdmin):
+    list_display = ["cadre", "household", "start_date", "end_date"]
+    raw_id_fields = ["cadre", "household", "created_by"]
+    show_full_result_count = False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # pairings end; they are never deleted (coverage as of past dates)
+
+
+@admin.register(ZoneLeadership)
+class ZoneLeadershipAdmin(SimpleHistoryAdmin):
+    list_display = ["zone", "cadre", "start_date", "end_date"]
+    raw_id_fields = ["zone", "cadre"]
+
+
+@admin.register(DepartmentVillageLink)
+class DepartmentVillageLinkAdmin(admin.ModelAdmin):
+    list_display = ["department", "village", "start_date", "end_date"]
+    raw_id_fields = ["department", "village"]
+
+
+@admin.register(FiveLinksRule)
+class FiveLinksRuleAdmin(admin.ModelAdmin):
+    """Policy: which department kind serves which village and household categories."""
+
+    list_display = ["department_kind", "village_category", "household_category"]
+
+
+@admin.register(ContactInfo)
+class ContactInfoAdmin(admin.ModelAdmin):
+    list_display = ["area", "hotline", "mailbox", "liaison_officer"]
+    raw_id_fields = ["area"]
+
+
+@admin.register(CoverageSnapshot)
+class CoverageSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["area", "as_of", "households", "covered_households", "computed_at"]
+    list_filter = ["as_of"]
+    raw_id_fields = ["area"]
+
+
+@admin.register(CoverageJob)
+class CoverageJobAdmin(admin.ModelAdmin):
+    list_display = ["as_of", "status", "rows_written", "created_at", "finished_at"]

@@ -1,0 +1,483 @@
+"""Pages of the liaison core: coverage, assignment, cadres, gaps, zone leaders, contact cards."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from districts import selectors as district_selectors
+from districts.access import can
+from districts.models import Area, AreaLevel, Household, HouseholdCategory
+from districts.pagination import SeekPaginator
+from districts.selectors import area_ancestors
+
+from . import jobs, selectors, services
+from .filters import CadreFilter
+from .forms import AssignForm, TransferForm, ZoneLeaderForm
+from .models import ContactInfo, CoverageSnapshot, Pairing
+from .suggestions import suggest_assignments, suggest_departments
+
+
+def _require(request, action: str) -> None:
+    if not can(request.user, action):
+        raise PermissionDenied
+
+
+def _query_without_page(request) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _errors(exc: ValidationError) -> list[str]:
+    if hasattr(exc, "error_dict"):
+        return [str(m) for errors in exc.error_dict.values() for e in errors for m in e.messages]
+    return [str(m) for m in exc.messages]
+
+
+# Coverage ------------------------------------------------------------------------------
+
+
+@login_required
+def coverage_dashboard(request):
+    """Coverage of an area and its children, with the trend over time."""
+    area_id = request.GET.get("area")
+    if area_id:
+        area = district_selectors.area_get(user=request.user, pk=area_id)
+    else:
+        roots = district_selectors.area_roots(user=request.user)
+        area = roots[0] if roots else None
+    as_of = None
+    if request.GET.get("as_of"):
+        try:
+            as_of = datetime.date.fromisoformat(request.GET["as_of"])
+        except ValueError:
+            messages.error(request, _("Write dates as YYYY-MM-DD."))
+    snapshot = selectors.coverage_snapshot(area, as_of) if area else None
+    children = selectors.coverage_children(area, snapshot.as_of) if snapshot else []
+    trend = selectors.coverage_trend(area) if area else []
+    dates = list(
+        CoverageSnapshot.objects.filter(area=area).order_by("-as_of").values_list(
+            "as_of", flat=True
+        )[:60]
+    ) if area else []  # fmt: skip
+    chart = {
+        "children": {
+            "labels": [c.area.name for c in children],
+            "households": [round((c.household_coverage or 0) * 100, 1) for c in children],
+            "cadres": [round((c.cadre_coverage or 0) * 100, 1) for c in children],
+        },
+        "trend": {
+            "labels": [s.as_of.isoformat() for s in trend],
+            "households": [round((s.household_coverage or 0) * 100, 2) for s in trend],
+        },
+    }
+    return render(
+        request,
+        "liaison/coverage.html",
+        {
+            "area": area,
+            "snapshot": snapshot,
+            "children": children,
+            "dates": dates,
+            "chart": chart,
+            "breadcrumbs": district_selectors.area_breadcrumbs(user=request.user, area=area)
+            if area
+            else [],
+            "can_recompute": can(request.user, "recompute_statistics"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def coverage_recompute_view(request):
+    _require(request, "recompute_statistics")
+    jobs.coverage_job_create(as_of=timezone.localdate(), by=request.user)
+    messages.success(
+        request, _("Coverage is being recomputed; reload this page in a moment to see it.")
+    )
+    return redirect(request.POST.get("next") or "coverage")
+
+
+# Assignment ----------------------------------------------------------------------------
+
+
+def _candidate_cadres(request, area: Area):
+    """Cadres who may take households of `area`: of its county, township or the area itself."""
+    ancestors = [a.pk for a in area_ancestors(area)]
+    village = area if area.level == AreaLevel.VILLAGE else area.parent
+    cadres = (
+        selectors.cadre_list(user=request.user)
+        .active()
+        .filter(Q(area_id__in=ancestors) | Q(area__path__startswith=village.path))
+        .select_related("department")
+        .order_by("department__level", "department__name", "name", "pk")
+    )
+    return selectors.cadres_with_load(cadres)
+
+
+@login_required
+def assign(request, pk):
+    """Assign the households of a village or group to cadres, with five-links suggestions."""
+    area = district_selectors.area_get(user=request.user, pk=pk)
+    _require(request, "manage_pairings")
+    if area.level not in (AreaLevel.VILLAGE, AreaLevel.GROUP):
+        raise Http404(_("Households are assigned by village or group."))
+    households = selectors.with_current_cadre(
+        district_selectors.household_list(user=request.user).in_area(area).active()
+    ).select_related("group")
+    only_uncovered = request.GET.get("uncovered") == "1"
+    if only_uncovered:
+        households = households.filter(has_cadre=False)
+    category = request.GET.get("category", "")
+    if category in HouseholdCategory.values:
+        households = households.filter(categories__has=category)
+    page = SeekPaginator(households.order_by("code"), 100).page(request.GET.get("page"))
+    cadres = list(_candidate_cadres(request, area))
+    choices = [
+        (c.pk, " · ".join([c.name, c.department.name, _("%(n)d households") % {"n": c.households}]))
+        for c in cadres
+    ]
+    form = AssignForm(
+        request.POST if request.POST.get("action") == "assign" else None,
+        cadre_choices=choices,
+        household_ids=[h.pk for h in page.object_list],
+    )
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "assign" and form.is_valid():
+                cadre = selectors.cadre_get(user=request.user, pk=form.cleaned_data["cadre"])
+                chosen = Household.objects.filter(pk__in=form.cleaned_data["households"])
+                pairings = services.pairings_bulk_assign(
+                    cadre=cadre,
+                    households=chosen,
+                    start_date=form.cleaned_data["start_date"],
+                    replace=form.cleaned_data["replace"],
+                    by=request.user,
+                )
+                jobs.coverage_recompute_later()
+                messages.success(
+                    request,
+                    _("%(n)d households assigned to %(cadre)s.")
+                    % {"n": len(pairings), "cadre": cadre.name},
+                )
+                return redirect(request.get_full_path())
+            if action == "accept":
+                accepted = _accept_suggestions(request)
+                messages.success(request, _("%(n)d suggestions accepted.") % {"n": accepted})
+                return redirect(request.get_full_path())
+            if action == "link":
+                department = selectors.department_get(
+                    user=request.user, pk=request.POST.get("department")
+                )
+                village = area if area.level == AreaLevel.VILLAGE else area.parent
+                services.department_link_create(
+                    department=department, village=village, by=request.user
+                )
+                messages.success(
+                    request,
+                    _("%(department)s is now linked to %(village)s.")
+                    % {"department": department.name, "village": village.name},
+                )
+                return redirect(request.get_full_path())
+        except ValidationError as exc:
+            for error in _errors(exc):
+                messages.error(request, error)
+    current = selectors.current_cadres(page.object_list)
+    village = area if area.level == AreaLevel.VILLAGE else area.parent
+    return render(
+        request,
+        "liaison/assign.html",
+        {
+            "area": area,
+            "breadcrumbs": district_selectors.area_breadcrumbs(user=request.user, area=area),
+            "page": page,
+            "rows": [(h, current.get(h.pk)) for h in page.object_list],
+            "form": form,
+            "only_uncovered": only_uncovered,
+            "category": category,
+            "categories": HouseholdCategory.choices,
+            "suggestions": suggest_assignments(user=request.user, area=area, limit=200),
+            "department_suggestions": suggest_departments(user=request.user, village=village),
+            "query_without_page": _query_without_page(request),
+        },
+    )
+
+
+@transaction.atomic
+def _accept_suggestions(request) -> int:
+    """Assign the ticked (household, cadre) suggestions, one bulk assignment per cadre."""
+    by_cadre: dict[int, list[int]] = {}
+    for value in request.POST.getlist("accept"):
+        try:
+            household_id, cadre_id = (int(x) for x in value.split(":"))
+        except ValueError:
+            continue
+        by_cadre.setdefault(cadre_id, []).append(household_id)
+    if not by_cadre:
+        raise ValidationError(_("Tick at least one suggestion."))
+    total = 0
+    for cadre_id, household_ids in by_cadre.items():
+        cadre = selectors.cadre_get(user=request.user, pk=cadre_id)
+        households = district_selectors.household_list(user=request.user).filter(
+            pk__in=household_ids
+        )
+        total += len(
+            services.pairings_bulk_assign(cadre=cadre, households=households, by=request.user)
+        )
+    jobs.coverage_recompute_later()
+    return total
+
+
+# Cadres --------------------------------------------------------------------------------
+
+
+@login_required
+def cadre_list(request):
+    cadres = selectors.cadres_with_load(selectors.cadre_list(user=request.user)).select_related(
+        "department", "area"
+    )
+    cadre_filter = CadreFilter(request.GET or None, queryset=cadres)
+    page = SeekPaginator(cadre_filter.qs.order_by("name", "pk"), 50).page(request.GET.get("page"))
+    return render(
+        request,
+        "liaison/cadre_list.html",
+        {
+            "filter": cadre_filter,
+            "page": page,
+            "departments": selectors.department_list(user=request.user).order_by("level", "name"),
+            "query_without_page": _query_without_page(request),
+        },
+    )
+
+
+@login_required
+def cadre_detail(request, pk):
+    cadre = selectors.cadre_get(user=request.user, pk=pk)
+    pairings = (
+        Pairing.objects.filter(cadre=cadre)
+        .select_related("household", "household__group", "household__village")
+        .order_by("end_date", "household__code")
+    )
+    can_manage = can(request.user, "manage_pairings")
+    form = None
+    if can_manage and cadre.is_active:
+        others = (
+            selectors.cadres_with_load(
+                selectors.cadre_list(user=request.user).active().exclude(pk=cadre.pk)
+            )
+            .filter(area=cadre.area)
+            .select_related("department")
+            .order_by("name")
+        )
+        choices = [(c.pk, f"{c.name} · {c.department.name} · {c.households}") for c in others]
+        form = TransferForm(request.POST or None, cadre_choices=choices)
+        if request.method == "POST" and form.is_valid():
+            try:
+                to = selectors.cadre_get(user=request.user, pk=form.cleaned_data["to"])
+                moved = services.cadre_transfer(
+                    cadre=cadre,
+                    to=to,
+                    date=form.cleaned_data["date"],
+                    leave=form.cleaned_data["leave"],
+                    by=request.user,
+                )
+                jobs.coverage_recompute_later(form.cleaned_data["date"])
+                messages.success(
+                    request,
+                    _("%(n)d households handed to %(cadre)s.") % {"n": len(moved), "cadre": to},
+                )
+                return redirect("cadre-detail", pk=cadre.pk)
+            except ValidationError as exc:
+                for error in _errors(exc):
+                    form.add_error(None, error)
+    active = [p for p in pairings if p.end_date is None]
+    return render(
+        request,
+        "liaison/cadre_detail.html",
+        {
+            "cadre": cadre,
+            "active": active,
+            "ended": [p for p in pairings if p.end_date is not None][:100],
+            "leaderships": cadre.zone_leaderships.select_related("zone").order_by("-start_date"),
+            "form": form,
+        },
+    )
+
+
+# Gaps ----------------------------------------------------------------------------------
+
+
+GAP_KINDS = ("households", "cadres", "zones")
+
+
+@login_required
+def gaps(request, kind="households"):
+    """Households without a cadre, cadres without households, zones without a leader."""
+    if kind not in GAP_KINDS:
+        raise Http404
+    if kind == "households":
+        rows = selectors.uncovered_households(user=request.user).select_related(
+            "group", "village", "township"
+        )
+    elif kind == "cadres":
+        rows = selectors.idle_cadres(user=request.user).select_related("department", "area")
+    else:
+        rows = selectors.leaderless_zones(user=request.user).prefetch_related("areas")
+    page = SeekPaginator(rows, 50).page(request.GET.get("page"))
+    counts = {
+        "households": selectors.uncovered_households(user=request.user).count(),
+        "cadres": selectors.idle_cadres(user=request.user).count(),
+        "zones": selectors.leaderless_zones(user=request.user).count(),
+    }
+    return render(
+        request,
+        "liaison/gaps.html",
+        {
+            "kind": kind,
+            "page": page,
+            "counts": counts,
+            "can_fix": can(request.user, "manage_pairings"),
+            "query_without_page": _query_without_page(request),
+        },
+    )
+
+
+# Zone leaders --------------------------------------------------------------------------
+
+
+@login_required
+def zone_leader(request, pk):
+    zone = district_selectors.zone_get(user=request.user, pk=pk)
+    _require(request, "manage_pairings")
+    from .models import ZONE_LEADER_RANKS
+
+    areas = list(zone.areas.all())
+    # Leaders serve at or above the zone's areas: their county, township or village.
+    ancestor_ids = {x.pk for a in areas for x in area_ancestors(a)} | {a.pk for a in areas}
+    cadres = (
+        selectors.cadre_list(user=request.user)
+        .active()
+        .filter(rank__in=ZONE_LEADER_RANKS[zone.level], area_id__in=ancestor_ids)
+        .select_related("department")
+        .order_by("rank", "name")
+    )
+    choices = [(c.pk, f"{c.name} · {c.get_rank_display()} · {c.department.name}") for c in cadres]
+    form = ZoneLeaderForm(request.POST or None, cadre_choices=choices)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cadre = selectors.cadre_get(user=request.user, pk=form.cleaned_data["cadre"])
+            services.zone_leader_set(
+                zone=zone, cadre=cadre, start_date=form.cleaned_data["start_date"], by=request.user
+            )
+            jobs.coverage_recompute_later(form.cleaned_data["start_date"])
+            messages.success(
+                request, _("%(cadre)s now leads %(zone)s.") % {"cadre": cadre, "zone": zone}
+            )
+            return redirect("gaps", kind="zones")
+        except ValidationError as exc:
+            for error in _errors(exc):
+                form.add_error(None, error)
+    return render(
+        request,
+        "liaison/zone_leader.html",
+        {
+            "zone": zone,
+            "areas": areas,
+            "form": form,
+            "leaderships": zone.leaderships.select_related("cadre").order_by("-start_date")[:20],
+        },
+    )
+
+
+# Contact cards -------------------------------------------------------------------------
+
+
+@login_required
+def contact_cards(request, pk):
+    """Printable contact cards (民情联系卡), one per household of a village or group."""
+    area = district_selectors.area_get(user=request.user, pk=pk)
+    if area.level not in (AreaLevel.VILLAGE, AreaLevel.GROUP):
+        raise Http404(_("Contact cards are printed by village or group."))
+    households = list(
+        district_selectors.household_list(user=request.user)
+        .in_area(area)
+        .active()
+        .select_related("group", "village")
+        .order_by("code")[:2000]
+    )
+    cadres = selectors.current_cadres(households)
+    chain = [*area_ancestors(area), area]
+    infos = {c.area_id: c for c in ContactInfo.objects.filter(area__in=chain)}
+
+    def nearest(field: str, start: list[Area]):
+        for a in reversed(start):
+            info = infos.get(a.pk)
+            if info and getattr(info, field):
+                return getattr(info, field)
+        return ""
+
+    group_infos = {
+        c.area_id: c for c in ContactInfo.objects.filter(area__in={h.group_id for h in households})
+    }
+    cards = []
+    for h in households:
+        own = group_infos.get(h.group_id)
+        cards.append(
+            {
+                "household": h,
+                "cadre": cadres.get(h.pk),
+                "officer": (own and own.liaison_officer) or nearest("liaison_officer", chain),
+                "officer_phone": (own and own.liaison_officer_phone)
+                or nearest("liaison_officer_phone", chain),
+            }
+        )
+    return render(
+        request,
+        "liaison/contact_cards.html",
+        {
+            "area": area,
+            "cards": cards,
+            "hotline": nearest("hotline", chain),
+            "mailbox": nearest("mailbox", chain),
+            "opinion_box": nearest("opinion_box", chain),
+            "truncated": len(households) == 2000,
+        },
+    )
+
+
+# Panels on the districts pages ---------------------------------------------------------
+
+
+def household_panel(request, household):
+    pairings = list(
+        Pairing.objects.filter(household=household)
+        .select_related("cadre", "cadre__department")
+        .order_by("-start_date", "-pk")[:20]
+    )
+    return "liaison/_household_panel.html", {
+        "pairings": pairings,
+        "current": next((p for p in pairings if p.end_date is None), None),
+        "can_assign": can(request.user, "manage_pairings"),
+        "household": household,
+    }
+
+
+def area_panel(request, area):
+    return "liaison/_area_panel.html", {
+        "area": area,
+        "snapshot": selectors.coverage_snapshot(area),
+        "can_assign": can(request.user, "manage_pairings")
+        and area.level in (AreaLevel.VILLAGE, AreaLevel.GROUP),
+        "can_print": area.level in (AreaLevel.VILLAGE, AreaLevel.GROUP),
+    }
