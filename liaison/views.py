@@ -22,7 +22,7 @@ from districts.selectors import area_ancestors
 from . import jobs, selectors, services
 from .filters import CadreFilter
 from .forms import AssignForm, TransferForm, ZoneLeaderForm
-from .models import ContactInfo, CoverageSnapshot, Pairing
+from .models import Cadre, ContactInfo, CoverageSnapshot, Pairing
 from .suggestions import suggest_assignments, suggest_departments
 
 
@@ -481,3 +481,20 @@ def area_panel(request, area):
         and area.level in (AreaLevel.VILLAGE, AreaLevel.GROUP),
         "can_print": area.level in (AreaLevel.VILLAGE, AreaLevel.GROUP),
     }
+
+
+@login_required
+def my_households(request):
+    """A cadre's own households (the account must be linked to a cadre)."""
+    cadre = Cadre.objects.filter(user=request.user).select_related("department").first()
+    pairings = (
+        Pairing.objects.active()
+        .filter(cadre=cadre)
+        .select_related("household", "household__group", "household__village")
+        .order_by("household__code")
+        if cadre
+        else Pairing.objects.none()
+    )
+    return render(
+        request, "liaison/my_households.html", {"cadre": cadre, "pairings": list(pairings)}
+    )

@@ -178,3 +178,23 @@ def test_list_pages_have_constant_query_counts(
     for url in (reverse("cadre-list"), reverse("gaps", args=["households"])):
         with django_assert_max_num_queries(12):
             assert client.get(url).status_code == 200
+
+
+def test_a_cadre_sees_their_own_households(login, tree, cadre_a):
+    from ..factories import user_with_role
+
+    user = user_with_role("cadre", tree.village_a, username="yanwen")
+    cadre_a.user = user
+    cadre_a.save()
+    for h in tree.households_a[:2]:
+        Pairing.objects.create(cadre=cadre_a, household=h, start_date="2026-01-01")
+    client = login(user)
+    dashboard = client.get(reverse("dashboard")).content.decode()
+    assert reverse("my-households") in dashboard
+    page = client.get(reverse("my-households")).content.decode()
+    assert tree.households_a[0].head_name in page and tree.households_a[2].head_name not in page
+
+
+def test_my_households_without_a_linked_cadre(login, tree, viewer_a):
+    page = login(viewer_a).get(reverse("my-households")).content.decode()
+    assert "alert-info" in page
