@@ -251,7 +251,7 @@ def _coverage_row(snapshot: CoverageSnapshot) -> dict:
     return {
         "area": {"id": area.pk, "code": area.code, "name": area.name, "level": area.level},
         "as_of": snapshot.as_of,
-        "computed_at": snapshot.computed_at,
+        "computed_at": timezone.localtime(snapshot.computed_at),
         "households": snapshot.households,
         "covered_households": snapshot.covered_households,
         "household_coverage": snapshot.household_coverage,
