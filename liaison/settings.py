@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "simple_history",
     "districts",
     "liaison",
+    "dutydays",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +168,7 @@ STORAGES = {
 # Import files of 100,000 rows are a few MB; refuse anything absurd early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_FILE_SIZE = env.int("IMPORT_MAX_FILE_SIZE", default=50 * 1024 * 1024)
+DUTY_PHOTO_MAX_SIZE = env.int("DUTY_PHOTO_MAX_SIZE", default=5 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

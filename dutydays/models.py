@@ -1,0 +1,147 @@
+"""Days that people's servants spend in their zones (人民勤务员制度), with their diaries."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from districts.fields import FlagsField
+from districts.models import Area
+from liaison.models import Cadre, Rank
+
+
+class Activity(models.TextChoices):
+    """What a cadre did in the field. Append only: the order is the bit."""
+
+    VISITED_HOUSEHOLDS = "visited_households", _("Visited households")
+    TALKED_WITH_CADRES = "talked_with_cadres", _("Talked with group cadres and party members")
+    VILLAGE_ACTIVITY = "village_activity", _("Joined a village activity")
+    SOLVED_PROBLEM = "solved_problem", _("Helped solve a problem")
+    STAYED_OVERNIGHT = "stayed_overnight", _("Stayed overnight")
+    FARM_WORK = "farm_work", _("Farm work")
+    OTHER = "other", _("Other")
+
+
+class DutyDay(models.Model):
+    """A day a cadre spent in the field (人民勤务员下基层日), with the diary (民情日记)."""
+
+    cadre = models.ForeignKey(
+        Cadre, verbose_name=_("cadre"), on_delete=models.PROTECT, related_name="duty_days"
+    )
+    date = models.DateField(_("date"))
+    area = models.ForeignKey(
+        Area, verbose_name=_("place visited"), on_delete=models.PROTECT, related_name="+"
+    )
+    activities = FlagsField(_("activities"), flags=Activity)
+    households = models.ManyToManyField(
+        "districts.Household",
+        verbose_name=_("households visited"),
+        blank=True,
+        related_name="visits",
+    )
+    diary = models.TextField(_("diary"), blank=True, max_length=5000)
+    problems = models.TextField(_("problems found"), blank=True, max_length=2000)
+    # Whether the place lies in the cadre's zone(s) or their households' areas: only such
+    # days count towards the quota. Set by the service when the day is saved.
+    in_zone = models.BooleanField(_("in own zone"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("duty day")
+        verbose_name_plural = _("duty days")
+        ordering = ["-date", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cadre", "date"], name="dutyday_one_per_cadre_day"),
+        ]
+        indexes = [
+            models.Index(fields=["date", "cadre"], name="dutyday_date_cadre"),
+            models.Index(fields=["area", "date"], name="dutyday_area_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} · {self.date}"
+
+
+class DutyPhoto(models.Model):
+    duty_day = models.ForeignKey(DutyDay, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("photo"), upload_to="duty-days/%Y/%m/")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class DutyQuota(models.Model):
+    """Policy: the minimum days a month in the zone by rank (0 = no quota)."""
+
+    rank = models.CharField(_("rank"), max_length=20, choices=Rank.choices, unique=True)
+    days_per_month = models.PositiveSmallIntegerField(
+        _("days a month"), validators=[MaxValueValidator(31)]
+    )
+
+    class Meta:
+        verbose_name = _("duty-day quota")
+        verbose_name_plural = _("duty-day quotas")
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return f"{self.get_rank_display()}: {self.days_per_month}"
+
+
+class DutySettings(models.Model):
+    """Policy: one row of settings for duty days."""
+
+    edit_days = models.PositiveSmallIntegerField(
+        _("days a cadre may edit a record"),
+        default=7,
+        validators=[MinValueValidator(0), MaxValueValidator(90)],
+    )
+
+    class Meta:
+        verbose_name = _("duty-day settings")
+        verbose_name_plural = _("duty-day settings")
+
+    def __str__(self) -> str:
+        return str(_("Duty-day settings"))
+
+    @classmethod
+    def current(cls) -> "DutySettings":
+        settings_row, _created = cls.objects.get_or_create(pk=1)
+        return settings_row
+
+
+class Leave(models.Model):
+    """A period of leave or exemption that reduces a cadre's required days pro rata."""
+
+    cadre = models.ForeignKey(
+        Cadre, verbose_name=_("cadre"), on_delete=models.CASCADE, related_name="leaves"
+    )
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("to (inclusive)"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("leave or exemption")
+        verbose_name_plural = _("leaves and exemptions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="leave_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cadre}: {self.start_date}–{self.end_date}"

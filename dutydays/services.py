@@ -1,0 +1,187 @@
+"""Writes and rules of duty days: one record per cadre per day, the edit window, the zone."""
+
+import datetime
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from districts.access import can, scope_for
+from districts.models import Area, AreaLevel, Household
+from liaison.models import Cadre, Pairing, ZoneLeadership
+
+from .models import Activity, DutyDay, DutySettings
+
+PLACE_LEVELS = (AreaLevel.VILLAGE, AreaLevel.GROUP)
+
+
+def _acting_for_self(by, cadre: Cadre) -> bool:
+    return by is not None and cadre.user_id is not None and cadre.user_id == by.pk
+
+
+def _check_author(by, cadre: Cadre) -> bool:
+    """Return True if `by` records on the cadre's behalf (an administrator).
+
+    Raise PermissionDenied unless `by` is the cadre or may manage the cadre's records.
+    """
+    if by is None or _acting_for_self(by, cadre):
+        return False
+    if can(by, "manage_pairings") and scope_for(by).contains(cadre.area):
+        return True
+    raise PermissionDenied(_("You may log duty days only for yourself."))
+
+
+def zone_paths(cadre: Cadre, day: datetime.date) -> list[str]:
+    """Return the area paths where the cadre's days count: zones led and paired households."""
+    zones = ZoneLeadership.objects.filter(cadre=cadre, start_date__lte=day).filter(
+        Q(end_date__isnull=True) | Q(end_date__gt=day)
+    )
+    paths = set(
+        Area.objects.filter(zone_area__zone__in=zones.values("zone")).values_list("path", flat=True)
+    )
+    groups = Pairing.objects.active(day).filter(cadre=cadre).values("household__group")
+    # A paired household's group, and the village around it.
+    for path in Area.objects.filter(pk__in=groups).values_list("path", flat=True):
+        paths.add(path)
+        paths.add(path.rstrip("/").rsplit("/", 1)[0] + "/")
+    return sorted(paths)
+
+
+def counts_towards_quota(cadre: Cadre, area: Area, day: datetime.date) -> bool:
+    """Return whether a day in `area` is a day in the cadre's own zone."""
+    return any(area.path.startswith(p) for p in zone_paths(cadre, day))
+
+
+def _common_area(a: Area, b: Area) -> Area:
+    if a.pk == b.pk:
+        return a
+    codes_a, codes_b = a.path.strip("/").split("/"), b.path.strip("/").split("/")
+    common = []
+    for x, y in zip(codes_a, codes_b, strict=False):
+        if x != y:
+            break
+        common.append(x)
+    return Area.objects.get(code=common[-1])
+
+
+@transaction.atomic
+def dutyday_log(
+    *,
+    cadre: Cadre,
+    date: datetime.date,
+    area: Area,
+    activities: Iterable[str] = (),
+    households: Iterable[Household] = (),
+    diary: str = "",
+    problems: str = "",
+    by=None,
+) -> DutyDay:
+    """Record a day in the field; a second visit on the same day adds to that day's record.
+
+    Raise ValidationError for a future date, a locked (too old) record, a place that is not a
+    village or group, or households outside the place visited; PermissionDenied if `by` may
+    not record for this cadre.
+    """
+    on_behalf = _check_author(by, cadre)
+    today = timezone.localdate()
+    if date > today:
+        raise ValidationError({"date": _("A duty day cannot be in the future.")})
+    window = DutySettings.current().edit_days
+    if not on_behalf and by is not None and (today - date).days > window:
+        raise ValidationError(
+            {"date": _("Records older than %(n)d days are locked; ask an administrator.")
+             % {"n": window}}
+        )  # fmt: skip
+    if area.level not in PLACE_LEVELS:
+        raise ValidationError({"area": _("Choose the village or group you visited.")})
+    if by is not None and not scope_for(by).contains(area):
+        raise ValidationError({"area": _("No such area.")})
+    if cadre.left_date is not None and cadre.left_date <= date:
+        raise ValidationError({"cadre": _("This cadre had left by that date.")})
+    households = list(households)
+    outside = [h for h in households if not _household_in(h, area)]
+    if outside:
+        raise ValidationError(
+            {"households": _("Not in %(place)s: %(names)s.")
+             % {"place": area.name, "names": "、".join(h.head_name for h in outside)}}
+        )  # fmt: skip
+    codes = list(dict.fromkeys(activities))
+    unknown = [c for c in codes if c not in Activity.values]
+    if unknown:
+        raise ValidationError(
+            {"activities": _("Unknown activity: %(codes)s.") % {"codes": ", ".join(unknown)}}
+        )
+    if households and Activity.VISITED_HOUSEHOLDS not in codes:
+        codes.insert(0, Activity.VISITED_HOUSEHOLDS)
+
+    day = DutyDay.objects.select_for_update().filter(cadre=cadre, date=date).first()
+    if day is None:
+        day = DutyDay(cadre=cadre, date=date, area=area, recorded_by=by)
+        day.activities = codes
+        day.diary, day.problems = diary.strip(), problems.strip()
+    else:
+        day.area = _common_area(day.area, area)
+        day.activities = list(dict.fromkeys([*day.activities, *codes]))
+        day.diary = "\n\n".join(t for t in (day.diary, diary.strip()) if t)
+        day.problems = "\n\n".join(t for t in (day.problems, problems.strip()) if t)
+        if on_behalf:
+            day.recorded_by = by
+    day.in_zone = counts_towards_quota(cadre, day.area, date)
+    day.full_clean(exclude=["households"])
+    day.save()
+    if households:
+        day.households.add(*households)
+    return day
+
+
+@transaction.atomic
+def dutyday_update(
+    *,
+    duty_day: DutyDay,
+    activities: Iterable[str] | None = None,
+    households: Iterable[Household] | None = None,
+    diary: str | None = None,
+    problems: str | None = None,
+    by=None,
+) -> DutyDay:
+    """Correct a record (replace its fields). Raise ValidationError once it is locked."""
+    day = DutyDay.objects.select_for_update().select_related("cadre", "area").get(pk=duty_day.pk)
+    on_behalf = _check_author(by, day.cadre)
+    window = DutySettings.current().edit_days
+    if not on_behalf and by is not None and (timezone.localdate() - day.date).days > window:
+        raise ValidationError(
+            {"date": _("Records older than %(n)d days are locked; ask an administrator.")
+             % {"n": window}}
+        )  # fmt: skip
+    if activities is not None:
+        unknown = [c for c in activities if c not in Activity.values]
+        if unknown:
+            raise ValidationError(
+                {"activities": _("Unknown activity: %(codes)s.") % {"codes": ", ".join(unknown)}}
+            )
+        day.activities = list(dict.fromkeys(activities))
+    if diary is not None:
+        day.diary = diary.strip()
+    if problems is not None:
+        day.problems = problems.strip()
+    if households is not None:
+        households = list(households)
+        outside = [h for h in households if not _household_in(h, day.area)]
+        if outside:
+            raise ValidationError(
+                {"households": _("Not in %(place)s: %(names)s.")
+                 % {"place": day.area.name, "names": "、".join(h.head_name for h in outside)}}
+            )  # fmt: skip
+        day.households.set(households)
+    if on_behalf:
+        day.recorded_by = by
+    day.full_clean(exclude=["households"])
+    day.save()
+    return day
+
+
+def _household_in(household: Household, area: Area) -> bool:
+    return getattr(household, f"{area.level}_id", None) == area.pk

@@ -1,0 +1,118 @@
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from districts.models import Zone
+from dutydays.models import DutyDay, DutySettings
+from dutydays.services import dutyday_log, dutyday_update
+from liaison.models import Pairing, ZoneLeadership
+
+from ..factories import user_with_role
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def cadre_user(tree, cadre_a):
+    user = user_with_role("cadre", tree.town_a, username="yanwen")
+    cadre_a.user = user
+    cadre_a.save()
+    return user
+
+
+def test_a_cadre_logs_a_day_with_households(tree, cadre_a, cadre_user):
+    day = dutyday_log(
+        cadre=cadre_a,
+        date=TODAY,
+        area=tree.group_a1,
+        activities=["talked_with_cadres"],
+        households=tree.households_a[:2],
+        diary="走访了两户。",
+        by=cadre_user,
+    )
+    assert set(day.households.all()) == set(tree.households_a[:2])
+    assert day.activities == ["visited_households", "talked_with_cadres"]
+    assert day.recorded_by == cadre_user
+
+
+def test_one_record_per_cadre_per_day_second_visit_adds(tree, cadre_a, cadre_user):
+    dutyday_log(
+        cadre=cadre_a,
+        date=TODAY,
+        area=tree.group_a1,
+        households=tree.households_a[:1],
+        diary="上午",
+        by=cadre_user,
+    )
+    dutyday_log(cadre=cadre_a, date=TODAY, area=tree.group_a2, households=tree.households_a[3:4], diary="下午", by=cadre_user)  # fmt: skip
+    day = DutyDay.objects.get()
+    assert day.households.count() == 2
+    assert day.area == tree.village_a  # the two groups' village
+    assert day.diary == "上午\n\n下午"
+
+
+def test_no_future_dates(tree, cadre_a, cadre_user):
+    with pytest.raises(ValidationError, match="date"):
+        dutyday_log(cadre=cadre_a, date=TODAY + datetime.timedelta(days=1), area=tree.group_a1, by=cadre_user)  # fmt: skip
+    assert not DutyDay.objects.exists()
+
+
+def test_records_lock_after_the_edit_window(tree, cadre_a, cadre_user, county_admin):
+    settings = DutySettings.current()
+    settings.edit_days = 3
+    settings.save()
+    old = TODAY - datetime.timedelta(days=4)
+    with pytest.raises(ValidationError):
+        dutyday_log(cadre=cadre_a, date=old, area=tree.group_a1, by=cadre_user)
+    day = dutyday_log(cadre=cadre_a, date=old, area=tree.group_a1, by=county_admin)
+    assert day.recorded_by == county_admin  # the record says who entered it
+    with pytest.raises(ValidationError):
+        dutyday_update(duty_day=day, diary="改", by=cadre_user)
+    dutyday_update(duty_day=day, diary="补录", by=county_admin)
+    day.refresh_from_db()
+    assert day.diary == "补录"
+
+
+def test_households_must_be_in_the_place_visited(tree, cadre_a, cadre_user):
+    with pytest.raises(ValidationError, match="households"):
+        dutyday_log(
+            cadre=cadre_a, date=TODAY, area=tree.group_a1, households=[tree.households_a[4]], by=cadre_user
+        )  # fmt: skip
+    assert not DutyDay.objects.exists()
+
+
+def test_only_the_cadre_or_an_administrator_may_log(tree, cadre_a, cadre_a2, viewer_a):
+    with pytest.raises(PermissionDenied):
+        dutyday_log(cadre=cadre_a, date=TODAY, area=tree.group_a1, by=viewer_a)
+    other = user_with_role("cadre", tree.town_a, username="other")
+    cadre_a2.user = other
+    cadre_a2.save()
+    with pytest.raises(PermissionDenied):
+        dutyday_log(cadre=cadre_a, date=TODAY, area=tree.group_a1, by=other)
+
+
+def test_only_days_in_own_zone_or_paired_households_count(tree, cadre_a, cadre_user, day):
+    # Not yet in any zone: the day is recorded but does not count.
+    d1 = dutyday_log(cadre=cadre_a, date=TODAY, area=tree.group_a1, by=cadre_user)
+    assert d1.in_zone is False
+    # A paired household in group A2 makes group A2 and village A count.
+    Pairing.objects.create(cadre=cadre_a, household=tree.households_a[3], start_date=day)
+    d2 = dutyday_log(cadre=cadre_a, date=TODAY - datetime.timedelta(days=1), area=tree.group_a2, by=cadre_user)  # fmt: skip
+    assert d2.in_zone is True
+    # Leading a zone over group A1 makes A1 count.
+    zone = Zone.objects.create(name="A1片", level="group")
+    zone.zone_areas.create(area=tree.group_a1)
+    ZoneLeadership.objects.create(zone=zone, cadre=cadre_a, start_date=day)
+    d3 = dutyday_log(cadre=cadre_a, date=TODAY - datetime.timedelta(days=2), area=tree.group_a1, by=cadre_user)  # fmt: skip
+    assert d3.in_zone is True
+
+
+def test_place_must_be_a_village_or_group_in_jurisdiction(tree, cadre_a, cadre_user):
+    with pytest.raises(ValidationError):
+        dutyday_log(cadre=cadre_a, date=TODAY, area=tree.town_a, by=cadre_user)
+    with pytest.raises(ValidationError):
+        dutyday_log(cadre=cadre_a, date=TODAY, area=tree.group_b1, by=cadre_user)
