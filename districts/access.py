@@ -76,6 +76,15 @@ class Scope:
                 return True
         return False
 
+    def reaches(self, area: Area) -> bool:
+        """Return whether `area` is in the jurisdiction or above it (a county for a township
+        user): cadres serving there work in the jurisdiction too."""
+        return self.contains(area) or any(root.path.startswith(area.path) for root in self.roots)
+
+    def ancestor_codes(self) -> set[str]:
+        """Return the codes of the areas above the jurisdiction roots."""
+        return {code for root in self.roots for code in root.ancestor_codes()}
+
     def contains(self, area: Area) -> bool:
         """Return whether `area` lies in the jurisdiction."""
         return self.everything or any(area.path.startswith(root.path) for root in self.roots)

@@ -152,6 +152,11 @@ def coverage_recompute(*, as_of: datetime.date | None = None) -> int:
     """
     as_of = as_of or timezone.localdate()
     t = _tables()
+    if connection.vendor == "postgresql":
+        # Two recomputes of one date (nightly and on demand) take turns instead of colliding
+        # on the unique (area, as_of). SQLite serialises writers anyway.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [5308, as_of.toordinal()])
     CoverageSnapshot.objects.filter(as_of=as_of).delete()
     select = coverage_sql(t)
     # The INSERT takes the CTEs of the SELECT: split "WITH …" from the final SELECT.

@@ -179,30 +179,37 @@ def load_liaison_demo(today: datetime.date) -> LiaisonDemoSummary:
     DepartmentVillageLink.objects.bulk_create(links)
     summary.links = len(links)
 
-    # Zone leaders: county leaders take townships, department heads and township leaders
-    # take villages, the others take groups.
-    by_rank: dict[str, list[Cadre]] = {}
+    # Zone leaders serve at or above their zone: county leaders take townships, township
+    # leaders take the villages of their township, village cadres the groups of their
+    # village. Three group zones stay without a leader, for the gap list.
+    by_area_rank: dict[tuple[int, str], list[Cadre]] = {}
     for c in cadres:
-        by_rank.setdefault(c.rank, []).append(c)
-    village_leaders = by_rank[Rank.DEPARTMENT_HEAD] + by_rank[Rank.TOWNSHIP_LEADER]
-    group_leaders = by_rank[Rank.SECTION] + by_rank[Rank.VILLAGE_CADRE]
+        by_area_rank.setdefault((c.area_id, c.rank), []).append(c)
+    county_leaders = by_area_rank[(county.pk, Rank.COUNTY_LEADER)]
     leaderships = []
-    pools = {
-        Zone.Level.TOWNSHIP: by_rank[Rank.COUNTY_LEADER],
-        Zone.Level.VILLAGE: village_leaders,
-        Zone.Level.GROUP: group_leaders,
-    }
-    # Three group zones stay without a leader, for the gap list.
-    for level, pool in pools.items():
-        zones = list(Zone.objects.filter(level=level).order_by("pk"))
-        if level == Zone.Level.GROUP:
-            zones = zones[:-3]
-        for i, zone in enumerate(zones):
-            leaderships.append(
-                ZoneLeadership(
-                    zone=zone, cadre=pool[i % len(pool)], start_date=datetime.date(2025, 1, 1)
-                )
-            )
+    start = datetime.date(2025, 1, 1)
+    turn: dict[int, int] = {}
+
+    def next_of(pool_key, pool):
+        i = turn.get(pool_key, 0)
+        turn[pool_key] = i + 1
+        return pool[i % len(pool)]
+
+    zones = Zone.objects.prefetch_related("areas").order_by("level", "pk")
+    group_zones = [z for z in zones if z.level == Zone.Level.GROUP]
+    unled = {z.pk for z in group_zones[-3:]}
+    for zone in zones:
+        if zone.pk in unled:
+            continue
+        area = zone.areas.all()[0]
+        if zone.level == Zone.Level.TOWNSHIP:
+            leader = next_of(0, county_leaders)
+        elif zone.level == Zone.Level.VILLAGE:
+            leader = next_of(area.parent_id, by_area_rank[(area.parent_id, Rank.TOWNSHIP_LEADER)])
+        else:
+            village_cadres = by_area_rank[(area.parent_id, Rank.VILLAGE_CADRE)]
+            leader = next_of(area.parent_id, village_cadres)
+        leaderships.append(ZoneLeadership(zone=zone, cadre=leader, start_date=start))
     ZoneLeadership.objects.bulk_create(leaderships)
     summary.leaders = len(leaderships)
 

@@ -1,6 +1,7 @@
 """Requested coverage recomputes, with a status the API can report."""
 
 import datetime
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,11 +22,16 @@ def coverage_job_create(*, as_of: datetime.date, by=None) -> CoverageJob:
 
 
 def coverage_recompute_later(as_of: datetime.date | None = None) -> None:
-    """Schedule a recompute after the current transaction (bulk assignment, transfer)."""
+    """Schedule recomputes after the current transaction (bulk assignment, transfer).
+
+    Today's figures always; a backdated change also refreshes the day it took effect.
+    """
     from .tasks import coverage_recompute_task
 
-    day = (as_of or timezone.localdate()).isoformat()
-    transaction.on_commit(lambda: enqueue(coverage_recompute_task, day))
+    today = timezone.localdate()
+    days = {today} | ({as_of} if as_of is not None and as_of < today else set())
+    for day in sorted(days):
+        transaction.on_commit(partial(enqueue, coverage_recompute_task, day.isoformat()))
 
 
 def coverage_job_run(*, job_id: int) -> CoverageJob:

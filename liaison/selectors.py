@@ -33,8 +33,15 @@ def department_get(*, user, pk) -> Department:
 
 
 def cadre_list(*, user) -> QuerySet[Cadre]:
-    """Return cadres serving in the user's jurisdiction."""
-    return Cadre.objects.filter(scope_for(user).area_q("area__"))
+    """Return cadres serving in the user's jurisdiction or above it.
+
+    A township's households are largely looked after by county cadres, so a township user
+    sees (and may assign) the county's cadres too; editing them stays with the county.
+    """
+    scope = scope_for(user)
+    if scope.everything:
+        return Cadre.objects.all()
+    return Cadre.objects.filter(scope.area_q("area__") | Q(area__code__in=scope.ancestor_codes()))
 
 
 def cadre_get(*, user, pk) -> Cadre:
@@ -45,9 +52,12 @@ def cadre_get(*, user, pk) -> Cadre:
 
 
 def cadres_with_load(queryset: QuerySet[Cadre]) -> QuerySet[Cadre]:
-    """Annotate `households`: each cadre's current number of households (one query)."""
+    """Annotate `households`: each cadre's current number of active households (one query)."""
     return queryset.annotate(
-        households=Count("pairings", filter=Q(pairings__end_date__isnull=True))
+        households=Count(
+            "pairings",
+            filter=Q(pairings__end_date__isnull=True, pairings__household__status="active"),
+        )
     )
 
 
@@ -88,7 +98,9 @@ def uncovered_households(*, user) -> QuerySet[Household]:
 
 def idle_cadres(*, user) -> QuerySet[Cadre]:
     """Return active cadres without any active pairing."""
-    busy = Pairing.objects.filter(cadre=OuterRef("pk"), end_date__isnull=True)
+    busy = Pairing.objects.filter(
+        cadre=OuterRef("pk"), end_date__isnull=True, household__status="active"
+    )
     return cadre_list(user=user).active().filter(~Exists(busy)).order_by("name", "pk")
 
 
@@ -114,10 +126,10 @@ def department_links(*, user) -> QuerySet[DepartmentVillageLink]:
 
 
 def coverage_snapshot(area: Area, as_of: datetime.date | None = None) -> CoverageSnapshot | None:
-    """Return the area's snapshot as of a date, or its latest one."""
+    """Return the area's latest snapshot (on or before `as_of`, if given)."""
     snapshots = CoverageSnapshot.objects.filter(area=area)
     if as_of is not None:
-        return snapshots.filter(as_of=as_of).first()
+        snapshots = snapshots.filter(as_of__lte=as_of)
     return snapshots.order_by("-as_of").first()
 
 

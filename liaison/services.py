@@ -5,6 +5,7 @@ from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +38,7 @@ def _require_area(user, area: Area, field: str) -> None:
 
 
 def _require_cadre(user, cadre: Cadre, field: str = "cadre") -> None:
-    if user is not None and not scope_for(user).contains(cadre.area):
+    if user is not None and not scope_for(user).reaches(cadre.area):
         raise ValidationError({field: _("No such cadre.")})
     if cadre.left_date is not None:
         raise ValidationError(
@@ -123,9 +124,19 @@ def cadre_update(*, cadre: Cadre, data: dict, by=None) -> Cadre:
     return cadre
 
 
+def _lock_cadres(cadres: Iterable[Cadre]) -> None:
+    # Every write that touches pairings locks rows in one order: cadres by id, households by
+    # id, then pairings. Two concurrent writes then wait for each other instead of deadlocking.
+    list(Cadre.objects.select_for_update().filter(pk__in={c.pk for c in cadres}).order_by("pk"))
+
+
 def _lock_households(ids: Iterable[int]) -> list[Household]:
-    # Lock in id order: two transfers touching the same households cannot deadlock.
     return list(Household.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk"))
+
+
+def _not_future(day: datetime.date, field: str) -> None:
+    if day > _today():
+        raise ValidationError({field: _("This date is in the future.")})
 
 
 def _create_pairings(rows: Sequence[tuple[Household, Cadre]], start: datetime.date, by):
@@ -179,6 +190,9 @@ def pairings_bulk_assign(
     start = start_date or _today()
     if start > _today():
         raise ValidationError({"start_date": _("A pairing cannot start in the future.")})
+    _lock_cadres([cadre])
+    cadre.refresh_from_db(fields=["left_date"])
+    _require_cadre(by, cadre)
     locked = _lock_households(h.pk for h in households)
     if not locked:
         raise ValidationError({"households": _("Choose at least one household.")})
@@ -189,9 +203,21 @@ def pairings_bulk_assign(
         .select_related("cadre")
         .filter(household__in=locked, end_date__isnull=True)
     }
+    # A new pairing may not reach back into a period that an ended pairing covered.
+    last_end = dict(
+        Pairing.objects.filter(household__in=locked, end_date__isnull=False)
+        .values("household_id")
+        .annotate(last=Max("end_date"))
+        .values_list("household_id", "last")
+    )
     problems = []
     for household in locked:
-        if scope is not None and not scope.everything and not scope.contains_household(household):
+        if household.pk in last_end and last_end[household.pk] > start:
+            problems.append(
+                _("%(household)s had a cadre until %(date)s: start on or after that day.")
+                % {"household": household, "date": last_end[household.pk]}
+            )
+        elif scope is not None and not scope.everything and not scope.contains_household(household):
             problems.append(_("%(household)s: no such household.") % {"household": household.code})
         elif household.status != HouseholdStatus.ACTIVE:
             problems.append(
@@ -268,6 +294,7 @@ def pairing_end(
     if pairing.end_date is not None:
         raise ValidationError({"end_date": _("This pairing has already ended.")})
     end = end_date or _today()
+    _not_future(end, "end_date")
     if end < pairing.start_date:
         raise ValidationError({"end_date": _("A pairing cannot end before it starts.")})
     _end_pairings([pairing], end, reason, by)
@@ -291,14 +318,31 @@ def cadre_transfer(
     household is uncovered on any date. Raise ValidationError if anything does not fit.
     """
     _require(by, "manage_pairings")
-    _require_area(by, cadre.area, "cadre")
+    _require_cadre(by, cadre)
     day = date or _today()
+    _not_future(day, "date")
+    targets = [to] if to is not None else list((assignments or {}).values())
+    _lock_cadres([cadre, *targets])
+    household_ids = sorted(
+        Pairing.objects.filter(cadre=cadre, end_date__isnull=True).values_list(
+            "household_id", flat=True
+        )
+    )
+    households = {h.pk: h for h in _lock_households(household_ids)}
     current = list(
         Pairing.objects.select_for_update()
         .filter(cadre=cadre, end_date__isnull=True)
         .order_by("household_id")
     )
     household_ids = [p.household_id for p in current]
+    scope = scope_for(by) if by is not None else None
+    if scope is not None and not all(
+        scope.contains_household(households[hid]) for hid in household_ids
+    ):
+        raise ValidationError(
+            {"cadre": _("Some of this cadre's households are outside your jurisdiction; "
+                        "ask an administrator above you to transfer them.")}
+        )  # fmt: skip
     if assignments is None:
         if to is None:
             raise ValidationError({"to": _("Choose who takes over the households.")})
@@ -313,20 +357,22 @@ def cadre_transfer(
     for target in {c.pk: c for c in assignments.values()}.values():
         if target.pk == cadre.pk:
             raise ValidationError({"to": _("Households cannot be handed to the same cadre.")})
+        target.refresh_from_db(fields=["left_date"])
         _require_cadre(by, target, "to")
     if any(p.start_date > day for p in current):
         raise ValidationError({"date": _("Some pairings start after the transfer date.")})
-    households = {h.pk: h for h in _lock_households(household_ids)}
     _end_pairings(current, day, _("transferred"), by)
     pairings = _create_pairings(
         [(households[hid], assignments[hid]) for hid in household_ids], day, by
     )
     _history_bulk(pairings, "+", by)
     if leave:
-        cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
+        cadre = Cadre.objects.get(pk=cadre.pk)
         cadre.left_date = day
         cadre._history_user = by
         cadre.save(update_fields=["left_date"])
+        # A cadre who has left leads no zone: the zones show up in the gap list.
+        ZoneLeadership.objects.filter(cadre=cadre, end_date__isnull=True).update(end_date=day)
     return pairings
 
 
@@ -348,6 +394,9 @@ def zone_leader_set(
                 "rank": cadre.get_rank_display()}}
         )  # fmt: skip
     start = start_date or _today()
+    _not_future(start, "start_date")
+    # Lock the zone: two "first leader" requests at once wait for each other.
+    Zone.objects.select_for_update().get(pk=zone.pk)
     current = (
         ZoneLeadership.objects.select_for_update().filter(zone=zone, end_date__isnull=True).first()
     )

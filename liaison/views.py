@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -105,7 +106,12 @@ def coverage_recompute_view(request):
     messages.success(
         request, _("Coverage is being recomputed; reload this page in a moment to see it.")
     )
-    return redirect(request.POST.get("next") or "coverage")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "coverage"
+    return redirect(target)
 
 
 # Assignment ----------------------------------------------------------------------------
@@ -265,7 +271,8 @@ def cadre_list(request):
 def cadre_detail(request, pk):
     cadre = selectors.cadre_get(user=request.user, pk=pk)
     pairings = (
-        Pairing.objects.filter(cadre=cadre)
+        selectors.pairing_list(user=request.user)
+        .filter(cadre=cadre)
         .select_related("household", "household__group", "household__village")
         .order_by("end_date", "household__code")
     )
@@ -364,7 +371,8 @@ def zone_leader(request, pk):
 
     areas = list(zone.areas.all())
     # Leaders serve at or above the zone's areas: their county, township or village.
-    ancestor_ids = {x.pk for a in areas for x in area_ancestors(a)} | {a.pk for a in areas}
+    codes = {code for a in areas for code in a.path.strip("/").split("/")}
+    ancestor_ids = set(Area.objects.filter(code__in=codes).values_list("pk", flat=True))
     cadres = (
         selectors.cadre_list(user=request.user)
         .active()

@@ -108,7 +108,8 @@ class PairingEndSerializer(serializers.Serializer):
 
 class BulkAssignSerializer(serializers.Serializer):
     cadre = ScopedField(selector=_cadres)
-    households = ScopedField(selector=_households, many=True, allow_empty=False)
+    # Ids, resolved in one query below (a related field would query once per id).
+    households = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
     start_date = serializers.DateField(required=False)
     replace = serializers.BooleanField(
         default=False,
@@ -118,7 +119,14 @@ class BulkAssignSerializer(serializers.Serializer):
     def validate_households(self, value):
         if len(value) > 5000:
             raise serializers.ValidationError(_("At most 5,000 households at once."))
-        return value
+        wanted = set(value)
+        found = list(_households(user=self.context["request"].user).filter(pk__in=wanted))
+        unknown = sorted(wanted - {h.pk for h in found})
+        if unknown:
+            raise serializers.ValidationError(
+                _("No such household: %(ids)s.") % {"ids": ", ".join(map(str, unknown[:20]))}
+            )
+        return found
 
 
 class TransferSerializer(serializers.Serializer):

@@ -106,7 +106,7 @@ class CadreViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
         serializer.instance = self.get_queryset().get(pk=cadre.pk)
 
     @extend_schema(request=TransferSerializer, responses=PairingSerializer(many=True))
-    @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
+    @action(detail=True, methods=["post"])
     def transfer(self, request, pk=None):
         """Hand all the cadre's households to others in one step (optionally: cadre left)."""
         cadre = self.get_object()
@@ -175,7 +175,17 @@ class ZoneLeaderView(ServiceWriteMixin, APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=ZoneLeaderSerializer, responses=ZoneSerializer)
+    @extend_schema(
+        request=ZoneLeaderSerializer,
+        responses=inline_serializer(
+            "ZoneLeaderResponse",
+            {
+                "zone": serializers.IntegerField(),
+                "cadre": serializers.IntegerField(),
+                "start_date": serializers.DateField(),
+            },
+        ),
+    )
     def post(self, request, pk):
         zone = district_selectors.zone_get(user=request.user, pk=pk)
         if not can(request.user, "manage_pairings"):
@@ -269,6 +279,7 @@ CSV_COLUMNS = [
     "name",
     "level",
     "as_of",
+    "computed_at",
     "households",
     "covered_households",
     "household_coverage",

@@ -48,7 +48,14 @@ def test_one_record_per_cadre_per_day_second_visit_adds(tree, cadre_a, cadre_use
         diary="上午",
         by=cadre_user,
     )
-    dutyday_log(cadre=cadre_a, date=TODAY, area=tree.group_a2, households=tree.households_a[3:4], diary="下午", by=cadre_user)  # fmt: skip
+    dutyday_log(
+        cadre=cadre_a,
+        date=TODAY,
+        area=tree.group_a2,
+        households=tree.households_a[3:4],
+        diary="下午",
+        by=cadre_user,
+    )
     day = DutyDay.objects.get()
     assert day.households.count() == 2
     assert day.area == tree.village_a  # the two groups' village
@@ -57,7 +64,12 @@ def test_one_record_per_cadre_per_day_second_visit_adds(tree, cadre_a, cadre_use
 
 def test_no_future_dates(tree, cadre_a, cadre_user):
     with pytest.raises(ValidationError, match="date"):
-        dutyday_log(cadre=cadre_a, date=TODAY + datetime.timedelta(days=1), area=tree.group_a1, by=cadre_user)  # fmt: skip
+        dutyday_log(
+            cadre=cadre_a,
+            date=TODAY + datetime.timedelta(days=1),
+            area=tree.group_a1,
+            by=cadre_user,
+        )
     assert not DutyDay.objects.exists()
 
 
@@ -80,8 +92,12 @@ def test_records_lock_after_the_edit_window(tree, cadre_a, cadre_user, county_ad
 def test_households_must_be_in_the_place_visited(tree, cadre_a, cadre_user):
     with pytest.raises(ValidationError, match="households"):
         dutyday_log(
-            cadre=cadre_a, date=TODAY, area=tree.group_a1, households=[tree.households_a[4]], by=cadre_user
-        )  # fmt: skip
+            cadre=cadre_a,
+            date=TODAY,
+            area=tree.group_a1,
+            households=[tree.households_a[4]],
+            by=cadre_user,
+        )
     assert not DutyDay.objects.exists()
 
 
@@ -101,13 +117,17 @@ def test_only_days_in_own_zone_or_paired_households_count(tree, cadre_a, cadre_u
     assert d1.in_zone is False
     # A paired household in group A2 makes group A2 and village A count.
     Pairing.objects.create(cadre=cadre_a, household=tree.households_a[3], start_date=day)
-    d2 = dutyday_log(cadre=cadre_a, date=TODAY - datetime.timedelta(days=1), area=tree.group_a2, by=cadre_user)  # fmt: skip
+    d2 = dutyday_log(
+        cadre=cadre_a, date=TODAY - datetime.timedelta(days=1), area=tree.group_a2, by=cadre_user
+    )
     assert d2.in_zone is True
     # Leading a zone over group A1 makes A1 count.
     zone = Zone.objects.create(name="A1片", level="group")
     zone.zone_areas.create(area=tree.group_a1)
     ZoneLeadership.objects.create(zone=zone, cadre=cadre_a, start_date=day)
-    d3 = dutyday_log(cadre=cadre_a, date=TODAY - datetime.timedelta(days=2), area=tree.group_a1, by=cadre_user)  # fmt: skip
+    d3 = dutyday_log(
+        cadre=cadre_a, date=TODAY - datetime.timedelta(days=2), area=tree.group_a1, by=cadre_user
+    )
     assert d3.in_zone is True
 
 

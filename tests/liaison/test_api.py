@@ -702,6 +702,7 @@ def test_coverage_csv(tree, county_admin, covered, api_for):
         "name",
         "level",
         "as_of",
+        "computed_at",
         "households",
         "covered_households",
         "household_coverage",
@@ -711,7 +712,7 @@ def test_coverage_csv(tree, county_admin, covered, api_for):
         "zones",
         "zones_with_leader",
     ]
-    assert [(r[1], r[5], r[6]) for r in rows[1:]] == [
+    assert [(r[1], r[6], r[7]) for r in rows[1:]] == [
         ("530827", "7", "4"),
         ("530827100", "5", "3"),
         ("530827101", "2", "1"),
@@ -868,3 +869,22 @@ def test_area_admin_ends_a_county_cadres_pairing_of_their_household(
     assert response.status_code == 200, response.content
     pairing.refresh_from_db()
     assert pairing.end_date == datetime.date(2026, 2, 1)
+
+
+def test_bulk_assign_reports_unknown_households(tree, admin_a, cadre_a, api_for):
+    response = api_for(admin_a).post(
+        "/api/v1/pairings/bulk-assign/",
+        {"cadre": cadre_a.pk, "households": [tree.households_a[0].pk, 999999]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "households" in response.json()
+    assert not Pairing.objects.exists()
+
+
+def test_coverage_as_of_a_day_without_snapshot_uses_the_latest_before(tree, county_admin, api_for):
+    coverage_recompute(as_of=datetime.date(2026, 3, 1))
+    body = api_for(county_admin).get("/api/v1/stats/coverage/?as_of=2026-03-15").json()
+    assert body["as_of"] == "2026-03-01"
+    missing = api_for(county_admin).get("/api/v1/stats/coverage/?as_of=2026-02-15")
+    assert missing.status_code == 404

@@ -198,3 +198,23 @@ def test_a_cadre_sees_their_own_households(login, tree, cadre_a):
 def test_my_households_without_a_linked_cadre(login, tree, viewer_a):
     page = login(viewer_a).get(reverse("my-households")).content.decode()
     assert "alert-info" in page
+
+
+def test_cadre_page_lists_only_households_in_jurisdiction(login, tree, admin_a, county_department):
+    county_cadre = CadreFactory(department=county_department)
+    Pairing.objects.create(
+        cadre=county_cadre, household=tree.households_a[0], start_date="2026-01-01"
+    )
+    Pairing.objects.create(
+        cadre=county_cadre, household=tree.households_b[0], start_date="2026-01-01"
+    )
+    page = login(admin_a).get(reverse("cadre-detail", args=[county_cadre.pk])).content.decode()
+    assert tree.households_a[0].head_name in page
+    assert tree.households_b[0].head_name not in page
+
+
+def test_recompute_redirects_only_to_this_site(login, tree, county_admin):
+    response = login(county_admin).post(
+        reverse("coverage-recompute"), {"next": "https://evil.example/"}
+    )
+    assert response["Location"] == reverse("coverage")

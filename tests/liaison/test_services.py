@@ -209,3 +209,65 @@ def test_two_administrators_assigning_at_once_cannot_both_win(tree, county_admin
     assert sorted(outcomes) == ["lost", "won"]
     assert Pairing.objects.active().filter(household__in=households).count() == 20
     assert Pairing.objects.active().values("cadre").distinct().count() == 1
+
+
+def test_dates_in_the_future_are_refused(tree, admin_a, cadre_a, cadre_a2, day):
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    pairing = services.pairing_create(
+        cadre=cadre_a, household=tree.households_a[0], start_date=day, by=admin_a
+    )
+    with pytest.raises(ValidationError):
+        services.pairing_end(pairing=pairing, end_date=tomorrow, by=admin_a)
+    with pytest.raises(ValidationError):
+        services.cadre_transfer(cadre=cadre_a, to=cadre_a2, date=tomorrow, by=admin_a)
+    assert Pairing.objects.active().get().cadre == cadre_a
+
+
+def test_a_new_pairing_cannot_overlap_an_ended_one(tree, admin_a, cadre_a, cadre_a2, day):
+    household = tree.households_a[0]
+    pairing = services.pairing_create(
+        cadre=cadre_a, household=household, start_date=day, by=admin_a
+    )
+    services.pairing_end(pairing=pairing, end_date=day + datetime.timedelta(days=30), by=admin_a)
+    with pytest.raises(ValidationError):
+        services.pairing_create(
+            cadre=cadre_a2, household=household, start_date=day + datetime.timedelta(days=10),
+            by=admin_a,
+        )  # fmt: skip
+    services.pairing_create(
+        cadre=cadre_a2,
+        household=household,
+        start_date=day + datetime.timedelta(days=30),
+        by=admin_a,
+    )
+    for offset in range(0, 40):
+        on = day + datetime.timedelta(days=offset)
+        assert Pairing.objects.active(on).filter(household=household).count() == 1
+
+
+def test_a_cadre_who_leaves_stops_leading_zones(tree, county_admin, cadre_a, cadre_a2, day):
+    zone = Zone.objects.create(name="A片", level="group")
+    zone.zone_areas.create(area=tree.group_a1)
+    services.zone_leader_set(zone=zone, cadre=cadre_a, start_date=day, by=county_admin)
+    services.cadre_transfer(cadre=cadre_a, to=cadre_a2, date=day, leave=True, by=county_admin)
+    assert not ZoneLeadership.objects.filter(zone=zone, end_date__isnull=True).exists()
+
+
+def test_township_admin_assigns_county_cadres_but_not_their_other_households(
+    tree, admin_a, county_admin, county_department, cadre_a, day
+):
+    county_cadre = CadreFactory(department=county_department)
+    services.pairing_create(
+        cadre=county_cadre, household=tree.households_a[0], start_date=day, by=admin_a
+    )
+    services.pairing_create(
+        cadre=county_cadre, household=tree.households_b[0], start_date=day, by=county_admin
+    )
+    with pytest.raises(ValidationError, match=r"jurisdiction|管辖"):
+        services.cadre_transfer(cadre=county_cadre, to=cadre_a, date=day, by=admin_a)
+    assert Pairing.objects.active().filter(cadre=county_cadre).count() == 2
+    # The county can.
+    services.cadre_transfer(cadre=county_cadre, to=cadre_a, date=day, by=county_admin)
+    assert Pairing.objects.active().filter(cadre=cadre_a).count() == 2
