@@ -145,3 +145,38 @@ class Leave(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cadre}: {self.start_date}–{self.end_date}"
+
+
+# Household categories that mark "special" households a cadre should visit (上访户, 困难户).
+SPECIAL_CATEGORIES = ("petitioner", "in_difficulty", "extreme_hardship")
+
+
+class MonthlyCompliance(models.Model):
+    """One cadre's duty days in one month against the quota (computed by a task)."""
+
+    cadre = models.ForeignKey(
+        Cadre, verbose_name=_("cadre"), on_delete=models.CASCADE, related_name="compliance"
+    )
+    month = models.DateField(_("month"), help_text=_("The first day of the month."))
+    days_counted = models.PositiveSmallIntegerField(_("days in own zone"))
+    days_other = models.PositiveSmallIntegerField(_("other days"))
+    days_required = models.PositiveSmallIntegerField(_("days required"))
+    met = models.BooleanField(_("quota met"))
+    households_visited = models.PositiveIntegerField(_("households visited"))
+    special_households_visited = models.PositiveIntegerField(_("special households visited"))
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("monthly compliance")
+        verbose_name_plural = _("monthly compliance")
+        constraints = [
+            models.UniqueConstraint(fields=["cadre", "month"], name="compliance_one_per_month"),
+        ]
+        indexes = [models.Index(fields=["month", "met"], name="compliance_month_met")]
+
+    def __str__(self) -> str:
+        return f"{self.cadre} · {self.month:%Y-%m}"
+
+    @property
+    def shortfall(self) -> int:
+        return max(self.days_required - self.days_counted, 0)

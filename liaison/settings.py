@@ -130,6 +130,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "liaison.coverage_recompute_task",
         "schedule": crontab(hour=1, minute=15),
     },
+    # On the first of each month, last month's duty-day compliance.
+    "duty-compliance-monthly": {
+        "task": "dutydays.compliance_recompute_task",
+        "schedule": crontab(day_of_month=1, hour=2, minute=0),
+    },
 }
 # In embedded mode, long jobs (imports) run in a background thread so the page that
 # started them can show progress. Tests turn this off to keep runs deterministic.

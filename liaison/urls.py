@@ -15,5 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("liaison.api.urls")),
     path("", include("liaison.page_urls")),
+    path("", include("dutydays.page_urls")),
     path("", include("districts.urls")),
 ]

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from districts.api.urls import router as districts_router
+from dutydays.api import views as duty_views
 
 from . import views
 
@@ -16,6 +17,7 @@ router.register("department-links", views.DepartmentLinkViewSet, basename="depar
 router.register("gaps/households", views.GapHouseholdsView, basename="gap-household")
 router.register("gaps/cadres", views.GapCadresView, basename="gap-cadre")
 router.register("gaps/zones", views.GapZonesView, basename="gap-zone")
+router.register("duty-days", duty_views.DutyDayViewSet, basename="duty-day")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
@@ -30,5 +32,15 @@ urlpatterns = [
     ),
     path("stats/coverage/jobs/<int:pk>/", views.CoverageJobView.as_view(), name="api-coverage-job"),
     path("zones/<int:pk>/leader/", views.ZoneLeaderView.as_view(), name="api-zone-leader"),
+    path(
+        "stats/duty-compliance/",
+        duty_views.DutyComplianceView.as_view(),
+        name="api-duty-compliance",
+    ),
+    path(
+        "stats/duty-compliance/recompute/",
+        duty_views.DutyComplianceRecomputeView.as_view(),
+        name="api-duty-compliance-recompute",
+    ),
     path("", include(router.urls)),
 ]

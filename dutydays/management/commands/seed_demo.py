@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from districts.demo import COUNTY_CODE, demo_loaded, load_demo_county
 from districts.models import Area, Jurisdiction, Role
+from dutydays.demo import load_duty_demo
+from dutydays.models import DutyDay
 from liaison.demo import liaison_demo_loaded, load_liaison_demo
 from liaison.models import Cadre
 
@@ -49,6 +51,13 @@ class Command(BaseCommand):
                     f"leaders, {s.links} department–village links, {s.pairings} pairings "
                     f"({s.uncovered} households left uncovered), {s.snapshots} coverage rows."
                 )
+            )
+        if DutyDay.objects.exists():
+            self.stdout.write("The demo county's duty days are already loaded.")
+        else:
+            days, rows = load_duty_demo(timezone.localdate())
+            self.stdout.write(
+                self.style.SUCCESS(f"Loaded {days} duty days and {rows} compliance rows.")
             )
         if settings.DEBUG:
             self._demo_accounts()

@@ -1,0 +1,74 @@
+"""Serializers of duty days (API v1)."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from districts.api.serializers import CategoriesField, ScopedAreaField
+from liaison.api.serializers import ScopedField, _cadres
+
+from ..models import Activity, DutyDay
+
+
+class DutyDaySerializer(serializers.ModelSerializer):
+    """A day in the field. `cadre` defaults to the caller's own cadre record."""
+
+    cadre = ScopedField(selector=_cadres, required=False)
+    area = ScopedAreaField()
+    activities = CategoriesField(Activity, required=False)
+    households = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        write_only=True,
+        help_text=_("Household ids."),
+    )
+
+    class Meta:
+        model = DutyDay
+        fields = [
+            "id",
+            "cadre",
+            "date",
+            "area",
+            "activities",
+            "households",
+            "diary",
+            "problems",
+            "in_zone",
+            "recorded_by",
+            "updated_at",
+        ]
+        read_only_fields = ["in_zone", "recorded_by", "updated_at"]
+        # A second record for the same cadre and day adds to the first (the service merges),
+        # so no unique-together check here.
+        validators = []
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["households"] = sorted(h.pk for h in instance.households.all())
+        return data
+
+    def validate_households(self, value):
+        from districts.selectors import household_list
+
+        wanted = set(value)
+        found = list(household_list(user=self.context["request"].user).filter(pk__in=wanted))
+        unknown = sorted(wanted - {h.pk for h in found})
+        if unknown:
+            raise serializers.ValidationError(
+                _("No such household: %(ids)s.") % {"ids": ", ".join(map(str, unknown[:20]))}
+            )
+        return found
+
+    def validate(self, attrs):
+        if "cadre" not in attrs and self.instance is None:
+            from liaison.models import Cadre
+
+            own = Cadre.objects.filter(user=self.context["request"].user).first()
+            if own is None:
+                raise serializers.ValidationError({"cadre": _("This field is required.")})
+            attrs["cadre"] = own
+        return attrs
+
+
+class ComplianceRecomputeSerializer(serializers.Serializer):
+    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM")

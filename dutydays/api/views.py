@@ -1,0 +1,176 @@
+"""API v1 of duty days: records and monthly compliance."""
+
+import csv
+import datetime
+
+import django_filters
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from districts.access import can
+from districts.api.serializers import django_errors_to_drf
+from districts.models import Area, Household
+from liaison.celery import enqueue
+
+from .. import selectors, services
+from ..reports import compliance_report
+from .serializers import ComplianceRecomputeSerializer, DutyDaySerializer
+
+
+class DutyDayFilter(django_filters.FilterSet):
+    cadre = django_filters.NumberFilter(field_name="cadre_id")
+    within = django_filters.NumberFilter(method="filter_within")
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+
+    def filter_within(self, queryset, name, value):
+        area = Area.objects.filter(pk=value).only("path").first()
+        return queryset.filter(area__path__startswith=area.path) if area else queryset.none()
+
+
+class DutyDayViewSet(
+    mixins.CreateModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.ListModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Days cadres spent in the field. A second record for the same cadre and day adds to it."""
+
+    serializer_class = DutyDaySerializer
+    filterset_class = DutyDayFilter
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.dutyday_list(user=self.request.user).prefetch_related(
+            Prefetch("households", queryset=Household.objects.only("id"))
+        )
+
+    def _call(self, fn, **kwargs):
+        try:
+            return fn(**kwargs)
+        except DjangoValidationError as exc:
+            raise django_errors_to_drf(exc) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = self._call(
+            services.dutyday_log,
+            cadre=data["cadre"],
+            date=data["date"],
+            area=data["area"],
+            activities=data.get("activities", []),
+            households=data.get("households", []),
+            diary=data.get("diary", ""),
+            problems=data.get("problems", ""),
+            by=self.request.user,
+        )
+
+    def perform_update(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = self._call(
+            services.dutyday_update,
+            duty_day=serializer.instance,
+            activities=data.get("activities"),
+            households=data.get("households"),
+            diary=data.get("diary"),
+            problems=data.get("problems"),
+            by=self.request.user,
+        )
+
+
+def parse_month(value: str | None) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(f"{value}-01")
+    except (TypeError, ValueError):
+        raise ValidationError({"month": _("Give the month as YYYY-MM.")}) from None
+
+
+class DutyComplianceView(APIView):
+    """Who met the duty-day quota in a month: per cadre, with totals."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("month", str, required=True, description="YYYY-MM"),
+            OpenApiParameter("area", OpenApiTypes.INT),
+            OpenApiParameter("department", OpenApiTypes.INT),
+            OpenApiParameter("format", str, enum=["json", "csv"]),
+        ],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request):
+        month = parse_month(request.query_params.get("month"))
+        for key in ("area", "department"):
+            value = request.query_params.get(key)
+            if value is not None and not value.isdigit():
+                raise ValidationError({key: _("Give an id.")})
+        report = compliance_report(
+            user=request.user,
+            month=month,
+            area_id=request.query_params.get("area"),
+            department_id=request.query_params.get("department"),
+        )
+        if request.query_params.get("format") == "csv":
+            return compliance_csv(report)
+        return Response(report)
+
+    def perform_content_negotiation(self, request, force=False):
+        if request.query_params.get("format") == "csv":
+            return super().perform_content_negotiation(request, force=True)
+        return super().perform_content_negotiation(request, force)
+
+
+ROW_FIELDS = [
+    "cadre",
+    "name",
+    "rank",
+    "department",
+    "days_counted",
+    "days_other",
+    "days_required",
+    "met",
+    "households_visited",
+    "special_households_visited",
+]
+
+
+def compliance_csv(report: dict) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="duty-compliance-{report["month"]}.csv"'
+    )
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow(ROW_FIELDS)
+    for row in report["rows"]:
+        writer.writerow([row[f] for f in ROW_FIELDS])
+    return response
+
+
+class DutyComplianceRecomputeView(APIView):
+    """Recompute a month's compliance (administrators)."""
+
+    @extend_schema(request=ComplianceRecomputeSerializer, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request):
+        if not can(request.user, "recompute_statistics"):
+            raise PermissionDenied(_("Only administrators can recompute statistics."))
+        body = ComplianceRecomputeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        from ..tasks import compliance_recompute_task
+
+        enqueue(compliance_recompute_task, body.validated_data["month"])
+        return Response(
+            {"month": body.validated_data["month"], "status": "scheduled"},
+            status=status.HTTP_202_ACCEPTED,
+        )

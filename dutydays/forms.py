@@ -1,0 +1,86 @@
+"""Forms of the duty-day pages."""
+
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from PIL import Image, UnidentifiedImageError
+
+from districts.forms import BootstrapBoundField, bootstrap, date_input
+
+from .models import Activity
+
+MAX_PHOTOS = 5
+PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if len(files) > MAX_PHOTOS:
+            raise ValidationError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS})
+        for f in files:
+            if f.size > settings.DUTY_PHOTO_MAX_SIZE:
+                raise ValidationError(
+                    _("%(name)s is larger than %(mb)d MB.")
+                    % {"name": f.name, "mb": settings.DUTY_PHOTO_MAX_SIZE // (1024 * 1024)}
+                )
+            try:
+                image = Image.open(f)
+                image.verify()
+            except (UnidentifiedImageError, OSError):
+                raise ValidationError(_("%(name)s is not a photo.") % {"name": f.name}) from None
+            if image.format not in PHOTO_FORMATS:
+                raise ValidationError(_("%(name)s: use JPEG, PNG or WebP.") % {"name": f.name})
+            f.seek(0)
+        return files
+
+
+class DutyDayForm(forms.Form):
+    """Log a day in the field (a second entry for the same day adds to it)."""
+
+    bound_field_class = BootstrapBoundField
+    date = forms.DateField(label=_("Date"), initial=timezone.localdate, widget=date_input())
+    area = forms.TypedChoiceField(label=_("Place"), coerce=int, choices=())
+    activities = forms.MultipleChoiceField(
+        label=_("What you did"),
+        choices=Activity.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    households = forms.TypedMultipleChoiceField(
+        label=_("Households visited"), coerce=int, choices=(), required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )  # fmt: skip
+    diary = forms.CharField(
+        label=_("Diary"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(
+            attrs={"rows": 5, "placeholder": _("What you saw, heard and thought")}
+        ),
+    )
+    problems = forms.CharField(
+        label=_("Problems found"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    photos = MultipleImageField(label=_("Photos"), required=False)
+
+    def __init__(self, *args, place_choices, household_choices, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = place_choices
+        self.fields["households"].choices = household_choices
+        bootstrap(self)

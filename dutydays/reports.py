@@ -1,0 +1,69 @@
+"""The compliance report shared by the page, the CSV and the API."""
+
+import datetime
+
+from django.db.models import F
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from districts.selectors import area_get
+
+from .selectors import compliance_list
+
+
+def compliance_report(*, user, month: datetime.date, area_id=None, department_id=None) -> dict:
+    """Return {"month", "computed_at", "rows": [...], "totals": {...}} for visible cadres.
+
+    Rows are sorted by shortfall (largest first). Raise Http404 for an area not the user's.
+    """
+    rows = compliance_list(user=user, month=month).select_related("cadre", "cadre__department")
+    if area_id:
+        area = area_get(user=user, pk=area_id)
+        rows = rows.filter(cadre__area__path__startswith=area.path)
+    if department_id:
+        rows = rows.filter(cadre__department_id=department_id)
+    rows = rows.annotate(gap=F("days_required") - F("days_counted")).order_by(
+        "-gap", "cadre__name", "cadre_id"
+    )
+    out = []
+    totals = {
+        "cadres": 0,
+        "with_quota": 0,
+        "met": 0,
+        "days_counted": 0,
+        "days_other": 0,
+        "days_required": 0,
+        "households_visited": 0,
+        "special_households_visited": 0,
+    }
+    computed_at = None
+    for r in rows:
+        computed_at = computed_at or r.computed_at
+        out.append(
+            {
+                "cadre": r.cadre_id,
+                "name": r.cadre.name,
+                "rank": r.cadre.rank,
+                "department": r.cadre.department.name,
+                "days_counted": r.days_counted,
+                "days_other": r.days_other,
+                "days_required": r.days_required,
+                "met": r.met,
+                "households_visited": r.households_visited,
+                "special_households_visited": r.special_households_visited,
+            }
+        )
+        totals["cadres"] += 1
+        totals["with_quota"] += 1 if r.days_required else 0
+        totals["met"] += 1 if r.met and r.days_required else 0
+        for key in (
+            "days_counted",
+            "days_other",
+            "days_required",
+            "households_visited",
+            "special_households_visited",
+        ):
+            totals[key] += getattr(r, key)
+    if not out and not compliance_list(user=user, month=month).exists():
+        raise Http404(_("No compliance has been computed for this month yet."))
+    return {"month": f"{month:%Y-%m}", "computed_at": computed_at, "rows": out, "totals": totals}

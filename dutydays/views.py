@@ -1,0 +1,303 @@
+"""Pages: log today (phone first), my month, compliance report, village diaries."""
+
+import calendar
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from districts import selectors as district_selectors
+from districts.access import can
+from districts.models import Area, AreaLevel, Household
+from districts.pagination import SeekPaginator
+from liaison import selectors as liaison_selectors
+from liaison.models import Cadre, Pairing
+
+from . import selectors, services
+from .compliance import leave_days_by_cadre, month_bounds, required_days
+from .forms import DutyDayForm
+from .models import DutyDay, DutyPhoto, DutyQuota
+from .reports import compliance_report
+
+
+def _cadre_for(request) -> Cadre | None:
+    """The cadre the page acts for: the user's own, or ?cadre= for an administrator."""
+    wanted = request.GET.get("cadre") or request.POST.get("cadre")
+    if wanted and can(request.user, "manage_pairings"):
+        return liaison_selectors.cadre_get(user=request.user, pk=wanted)
+    return Cadre.objects.filter(user=request.user).select_related("department").first()
+
+
+def _places(request, cadre: Cadre, day: datetime.date) -> list[Area]:
+    """The cadre's own places first (zones, paired households' groups and villages), then
+    the other villages the user may see."""
+    paths = services.zone_paths(cadre, day)
+    own = list(
+        Area.objects.filter(path__in=paths, level__in=services.PLACE_LEVELS).order_by("path")
+    )
+    # A township zone: its villages are the cadre's places.
+    wide = [p for p in paths if p not in {a.path for a in own}]
+    for path in wide:
+        own += list(
+            Area.objects.filter(path__startswith=path, level=AreaLevel.VILLAGE).order_by("path")
+        )
+    own = list({a.pk: a for a in own}.values())
+    others = (
+        district_selectors.area_list(user=request.user)
+        .filter(level=AreaLevel.VILLAGE)
+        .exclude(pk__in=[a.pk for a in own])
+        .order_by("path")[:300]
+    )
+    return own + list(others)
+
+
+def _household_choices(cadre: Cadre, area: Area | None, user) -> list[tuple[int, str]]:
+    if area is None:
+        return []
+    households = list(
+        district_selectors.household_list(user=user)
+        .in_area(area)
+        .active()
+        .select_related("group")
+        .order_by("code")[:500]
+    )
+    mine = set(
+        Pairing.objects.active()
+        .filter(cadre=cadre, household__in=[h.pk for h in households])
+        .values_list("household_id", flat=True)
+    )
+    households.sort(key=lambda h: (h.pk not in mine, h.code))
+    return [
+        (h.pk, f"{'★ ' if h.pk in mine else ''}{h.head_name} · {h.group.name}") for h in households
+    ]
+
+
+@login_required
+def log_day(request):
+    """Log a day in the field: place, activities, households, diary, photos."""
+    cadre = _cadre_for(request)
+    if cadre is None:
+        return render(request, "dutydays/no_cadre.html")
+    today = timezone.localdate()
+    places = _places(request, cadre, today)
+    place_ids = {a.pk for a in places}
+    try:
+        chosen = int(request.POST.get("area") or request.GET.get("area") or 0)
+    except ValueError:
+        chosen = 0
+    area = next((a for a in places if a.pk == chosen), places[0] if places else None)
+    form = DutyDayForm(
+        request.POST or None,
+        request.FILES or None,
+        place_choices=[(a.pk, a.name if a.level == "village" else f"{a.name}") for a in places],
+        household_choices=_household_choices(cadre, area, request.user),
+        initial={"area": area.pk if area else None},
+    )
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["area"] not in place_ids:
+            form.add_error("area", _("Choose a place from the list."))
+        else:
+            try:
+                with transaction.atomic():
+                    day = services.dutyday_log(
+                        cadre=cadre,
+                        date=form.cleaned_data["date"],
+                        area=area,
+                        activities=form.cleaned_data["activities"],
+                        households=Household.objects.filter(pk__in=form.cleaned_data["households"]),
+                        diary=form.cleaned_data["diary"],
+                        problems=form.cleaned_data["problems"],
+                        by=request.user,
+                    )
+                    for photo in form.cleaned_data["photos"]:
+                        DutyPhoto.objects.create(duty_day=day, image=photo)
+            except ValidationError as exc:
+                errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+                for field, msgs in errors.items():
+                    form.add_error(field if field in form.fields else None, msgs)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Saved: %(date)s in %(place)s.") % {"date": day.date, "place": day.area.name},
+                )
+                target = "duty-month"
+                if request.GET.get("cadre"):
+                    return redirect(f"/duty/month/?cadre={cadre.pk}")
+                return redirect(target)
+    return render(
+        request,
+        "dutydays/log.html",
+        {"form": form, "cadre": cadre, "area": area, "on_behalf": cadre.user_id != request.user.pk},
+    )
+
+
+@login_required
+def log_households(request):
+    """htmx fragment: the household checkboxes of a place."""
+    cadre = _cadre_for(request)
+    if cadre is None:
+        raise Http404
+    area = district_selectors.area_get(user=request.user, pk=request.GET.get("area"))
+    form = DutyDayForm(
+        place_choices=[(area.pk, area.name)],
+        household_choices=_household_choices(cadre, area, request.user),
+    )
+    return render(request, "dutydays/_households.html", {"form": form})
+
+
+def _parse_month(value: str | None, default: datetime.date) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(f"{value}-01")
+    except (TypeError, ValueError):
+        return default.replace(day=1)
+
+
+@login_required
+def my_month(request):
+    """A calendar of the month's logged days and the progress towards the quota."""
+    cadre = _cadre_for(request)
+    if cadre is None:
+        return render(request, "dutydays/no_cadre.html")
+    today = timezone.localdate()
+    month = _parse_month(request.GET.get("month"), today)
+    start, end = month_bounds(month)
+    days = {
+        d.date: d
+        for d in DutyDay.objects.filter(cadre=cadre, date__gte=start, date__lt=end)
+        .select_related("area")
+        .prefetch_related("households")
+    }
+    quota = DutyQuota.objects.filter(rank=cadre.rank).values_list("days_per_month", flat=True)
+    leave = leave_days_by_cadre(start, end).get(cadre.pk, 0)
+    required = required_days(quota.first() or 0, (end - start).days, leave)
+    counted = sum(1 for d in days.values() if d.in_zone)
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(start.year, start.month)
+    previous = (start - datetime.timedelta(days=1)).replace(day=1)
+    return render(
+        request,
+        "dutydays/month.html",
+        {
+            "cadre": cadre,
+            "month": start,
+            "weeks": [
+                [(d, days.get(d), d.month == start.month, d > today) for d in w] for w in weeks
+            ],
+            "required": required,
+            "counted": counted,
+            "other": len(days) - counted,
+            "percent": min(100, counted * 100 // required) if required else 100,
+            "leave": leave,
+            "previous": previous,
+            "next": end if end <= today else None,
+            "entries": sorted(days.values(), key=lambda d: d.date, reverse=True),
+            "cadre_param": f"&cadre={cadre.pk}" if cadre.user_id != request.user.pk else "",
+            "weekdays": [
+                pgettext("weekday", "Mon"),
+                pgettext("weekday", "Tue"),
+                pgettext("weekday", "Wed"),
+                pgettext("weekday", "Thu"),
+                pgettext("weekday", "Fri"),
+                pgettext("weekday", "Sat"),
+                pgettext("weekday", "Sun"),
+            ],
+        },
+    )
+
+
+@login_required
+def compliance(request):
+    """Who met the quota: month, area and department filters, sorted by shortfall."""
+    today = timezone.localdate()
+    default = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    month = _parse_month(request.GET.get("month"), default)
+    area_id = request.GET.get("area") or None
+    department_id = request.GET.get("department") or None
+    if (area_id and not area_id.isdigit()) or (department_id and not department_id.isdigit()):
+        raise Http404
+    try:
+        report = compliance_report(
+            user=request.user, month=month, area_id=area_id, department_id=department_id
+        )
+    except Http404:
+        report = None
+    rows = report["rows"] if report else []
+    page = SeekPaginator(rows, 100).page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "dutydays/compliance.html",
+        {
+            "month": month,
+            "report": report,
+            "page": page,
+            "query_without_page": query.urlencode(),
+            "areas": district_selectors.area_list(user=request.user)
+            .filter(level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP])
+            .order_by("path"),
+            "departments": liaison_selectors.department_list(user=request.user).order_by("name"),
+            "area_id": int(area_id) if area_id else None,
+            "department_id": int(department_id) if department_id else None,
+            "can_recompute": can(request.user, "recompute_statistics"),
+        },
+    )
+
+
+@login_required
+def compliance_recompute_view(request):
+    if request.method != "POST" or not can(request.user, "recompute_statistics"):
+        raise PermissionDenied
+    from liaison.celery import enqueue
+
+    from .tasks import compliance_recompute_task
+
+    month = _parse_month(request.POST.get("month"), timezone.localdate())
+    enqueue(compliance_recompute_task, f"{month:%Y-%m}")
+    messages.success(
+        request, _("Compliance for %(month)s is being computed.") % {"month": f"{month:%Y-%m}"}
+    )
+    return redirect(f"/duty/compliance/?month={month:%Y-%m}")
+
+
+@login_required
+def diaries(request, pk):
+    """The cadres' diaries for a village (or any area), newest first."""
+    area = district_selectors.area_get(user=request.user, pk=pk)
+    days = (
+        selectors.dutyday_list(user=request.user)
+        .filter(area__path__startswith=area.path)
+        .exclude(diary="")
+        .select_related("cadre", "cadre__department", "area")
+        .order_by("-date", "-pk")
+    )
+    page = SeekPaginator(days, 20).page(request.GET.get("page"))
+    return render(
+        request,
+        "dutydays/diaries.html",
+        {
+            "area": area,
+            "page": page,
+            "breadcrumbs": district_selectors.area_breadcrumbs(user=request.user, area=area),
+            "query_without_page": "",
+        },
+    )
+
+
+def household_panel(request, household):
+    visits = list(selectors.household_visits(household)[:50])
+    return "dutydays/_household_visits.html", {"visits": visits}
+
+
+def area_panel(request, area):
+    if area.level not in (AreaLevel.VILLAGE, AreaLevel.GROUP, AreaLevel.TOWNSHIP):
+        return None
+    return "dutydays/_area_links.html", {"area": area}

@@ -1,0 +1,136 @@
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from dutydays.compliance import compliance_recompute
+from dutydays.models import DutyDay
+
+from ..factories import CadreFactory, user_with_role
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def cadre_user(tree, cadre_a):
+    user = user_with_role("cadre", tree.town_a, username="yanwen")
+    cadre_a.user = user
+    cadre_a.save()
+    return user
+
+
+def test_a_cadre_posts_a_day_for_themselves(tree, cadre_a, cadre_user, api_for):
+    response = api_for(cadre_user).post(
+        "/api/v1/duty-days/",
+        {
+            "date": TODAY.isoformat(),
+            "area": tree.group_a1.pk,
+            "activities": ["visited_households", "farm_work"],
+            "households": [tree.households_a[0].pk, tree.households_a[1].pk],
+            "diary": "走访",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["cadre"] == cadre_a.pk
+    assert body["households"] == sorted([tree.households_a[0].pk, tree.households_a[1].pk])
+    assert body["activities"] == ["visited_households", "farm_work"]
+
+
+def test_bad_input_is_400_keyed_by_field(tree, cadre_a, cadre_user, api_for):
+    client = api_for(cadre_user)
+    future = client.post(
+        "/api/v1/duty-days/",
+        {"date": (TODAY + datetime.timedelta(days=2)).isoformat(), "area": tree.group_a1.pk},
+        format="json",
+    )
+    assert future.status_code == 400 and "date" in future.json()
+    wrong = client.post(
+        "/api/v1/duty-days/",
+        {
+            "date": TODAY.isoformat(),
+            "area": tree.group_a1.pk,
+            "households": [tree.households_a[4].pk],
+        },
+        format="json",
+    )
+    assert wrong.status_code == 400 and "households" in wrong.json()
+    outside = client.post(
+        "/api/v1/duty-days/",
+        {"date": TODAY.isoformat(), "area": tree.group_b1.pk},
+        format="json",
+    )
+    assert outside.status_code == 400 and "area" in outside.json()
+    assert not DutyDay.objects.exists()
+
+
+def test_list_is_scoped_and_filtered(tree, cadre_a, cadre_b, admin_a, api_for):
+    DutyDay.objects.create(cadre=cadre_a, date=TODAY, area=tree.group_a1)
+    DutyDay.objects.create(cadre=cadre_b, date=TODAY, area=tree.group_b1)
+    client = api_for(admin_a)
+    rows = client.get("/api/v1/duty-days/").json()["results"]
+    assert [r["cadre"] for r in rows] == [cadre_a.pk]
+    assert client.get(f"/api/v1/duty-days/?within={tree.group_a2.pk}").json()["results"] == []
+    after = (TODAY + datetime.timedelta(days=1)).isoformat()
+    assert client.get(f"/api/v1/duty-days/?date_after={after}").json()["results"] == []
+
+
+def test_someone_else_cannot_log_for_a_cadre(tree, cadre_a, viewer_a, api_for):
+    response = api_for(viewer_a).post(
+        "/api/v1/duty-days/",
+        {"cadre": cadre_a.pk, "date": TODAY.isoformat(), "area": tree.group_a1.pk},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert not DutyDay.objects.exists()
+
+
+def test_compliance_endpoint_and_csv(
+    tree, township_a_department, township_b_department, admin_a, county_admin, api_for
+):
+    march = datetime.date(2026, 3, 1)
+    leader_a = CadreFactory(department=township_a_department, rank="county_leader", name="甲")
+    CadreFactory(department=township_b_department, rank="county_leader", name="乙")
+    for d in range(1, 4):
+        DutyDay.objects.create(
+            cadre=leader_a, date=march.replace(day=d), area=tree.group_a1, in_zone=True
+        )
+    compliance_recompute(month=march)
+    body = api_for(admin_a).get("/api/v1/stats/duty-compliance/?month=2026-03").json()
+    assert body["month"] == "2026-03"
+    row = next(r for r in body["rows"] if r["cadre"] == leader_a.pk)
+    assert {k: row[k] for k in ("name", "rank", "days_counted", "days_required", "met")} == {
+        "name": "甲",
+        "rank": "county_leader",
+        "days_counted": 3,
+        "days_required": 5,
+        "met": False,
+    }
+    assert "乙" not in [r["name"] for r in body["rows"]]
+    assert body["totals"]["with_quota"] == 1
+    everyone = api_for(county_admin).get("/api/v1/stats/duty-compliance/?month=2026-03").json()
+    assert {"甲", "乙"} <= {r["name"] for r in everyone["rows"]}
+    csv = api_for(admin_a).get("/api/v1/stats/duty-compliance/?month=2026-03&format=csv")
+    assert csv["Content-Type"].startswith("text/csv")
+    assert csv.content.decode("utf-8-sig").splitlines()[0].startswith("cadre,name,rank")
+    assert api_for(admin_a).get("/api/v1/stats/duty-compliance/?month=2026-13").status_code == 400
+    assert api_for(admin_a).get("/api/v1/stats/duty-compliance/?month=2026-04").status_code == 404
+
+
+def test_compliance_recompute_endpoint(tree, county_admin, admin_a, cadre_a, api_for):
+    assert (
+        api_for(admin_a)
+        .post("/api/v1/stats/duty-compliance/recompute/", {"month": "2026-03"}, format="json")
+        .status_code
+        == 403
+    )
+    response = api_for(county_admin).post(
+        "/api/v1/stats/duty-compliance/recompute/", {"month": "2026-03"}, format="json"
+    )
+    assert response.status_code == 202
+    assert (
+        api_for(county_admin).get("/api/v1/stats/duty-compliance/?month=2026-03").status_code == 200
+    )

@@ -1,0 +1,112 @@
+import datetime
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from dutydays.compliance import compliance_recompute
+from dutydays.models import DutyDay, DutyPhoto
+from liaison.models import Pairing
+
+from ..factories import user_with_role
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def cadre_client(client, tree, cadre_a):
+    user = user_with_role("cadre", tree.town_a, username="yanwen")
+    cadre_a.user = user
+    cadre_a.save()
+    Pairing.objects.create(cadre=cadre_a, household=tree.households_a[0], start_date="2026-01-01")
+    client.force_login(user)
+    return client
+
+
+def _png() -> SimpleUploadedFile:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(buffer, "PNG")
+    return SimpleUploadedFile("p.png", buffer.getvalue(), content_type="image/png")
+
+
+def test_log_page_offers_own_places_and_households_first(cadre_client, tree):
+    page = cadre_client.get(reverse("duty-log")).content.decode()
+    assert tree.group_a1.name in page
+    assert f"★ {tree.households_a[0].head_name}" in page
+
+
+def test_logging_a_day_with_a_photo(cadre_client, tree, cadre_a):
+    response = cadre_client.post(
+        reverse("duty-log"),
+        {
+            "date": TODAY.isoformat(),
+            "area": tree.group_a1.pk,
+            "activities": ["visited_households"],
+            "households": [tree.households_a[0].pk, tree.households_a[1].pk],
+            "diary": "院坝会",
+            "photos": [_png()],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    day = DutyDay.objects.get(cadre=cadre_a)
+    assert day.in_zone and day.households.count() == 2
+    assert DutyPhoto.objects.filter(duty_day=day).count() == 1
+
+
+def test_errors_keep_what_was_typed(cadre_client, tree):
+    response = cadre_client.post(
+        reverse("duty-log"),
+        {
+            "date": (TODAY + datetime.timedelta(days=3)).isoformat(),
+            "area": tree.group_a1.pk,
+            "diary": "这段话不能丢",
+            "photos": [SimpleUploadedFile("x.png", b"not an image")],
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "这段话不能丢" in page and "invalid-feedback" in page
+    assert not DutyDay.objects.exists()
+
+
+def test_month_page_shows_progress(cadre_client, tree, cadre_a):
+    cadre_a.rank = "county_leader"
+    cadre_a.save()
+    DutyDay.objects.create(
+        cadre=cadre_a, date=TODAY.replace(day=1), area=tree.group_a1, in_zone=True
+    )
+    page = cadre_client.get(reverse("duty-month")).content.decode()
+    assert 'id="progress-bar" style="width: 20%"' in page
+
+
+def test_compliance_page_and_diaries(client, tree, county_admin, cadre_a):
+    march = datetime.date(2026, 3, 1)
+    DutyDay.objects.create(
+        cadre=cadre_a, date=march, area=tree.group_a1, in_zone=True, diary="茶叶丰收"
+    )
+    compliance_recompute(month=march)
+    client.force_login(county_admin)
+    page = client.get(reverse("duty-compliance"), {"month": "2026-03"}).content.decode()
+    assert cadre_a.name in page and 'id="compliance"' in page
+    empty = client.get(reverse("duty-compliance"), {"month": "2026-01"}).content.decode()
+    assert "alert-info" in empty
+    diaries = client.get(reverse("area-diaries", args=[tree.village_a.pk])).content.decode()
+    assert "茶叶丰收" in diaries
+    household = client.get(reverse("household-detail", args=[tree.households_a[0].pk]))
+    assert 'id="household-visits"' in household.content.decode()
+
+
+def test_diaries_of_another_township_are_404(client, tree, admin_a):
+    client.force_login(admin_a)
+    assert client.get(reverse("area-diaries", args=[tree.village_b.pk])).status_code == 404
+
+
+def test_account_without_cadre_sees_a_notice(client, tree, viewer_a):
+    client.force_login(viewer_a)
+    assert "alert-info" in client.get(reverse("duty-log")).content.decode()
