@@ -13,4 +13,5 @@ urlpatterns = [
         name="duty-compliance-recompute",
     ),
     path("areas/<int:pk>/diaries/", views.diaries, name="area-diaries"),
+    path("duty/photos/<int:pk>/", views.photo, name="duty-photo"),
 ]

@@ -37,7 +37,16 @@ def compliance_report(*, user, month: datetime.date, area_id=None, department_id
         "special_households_visited": 0,
     }
     computed_at = None
+    by_department: dict[int, dict] = {}
     for r in rows:
+        dept = by_department.setdefault(
+            r.cadre.department_id,
+            {"department": r.cadre.department_id, "name": r.cadre.department.name,
+             "cadres": 0, "with_quota": 0, "met": 0},
+        )  # fmt: skip
+        dept["cadres"] += 1
+        dept["with_quota"] += 1 if r.days_required else 0
+        dept["met"] += 1 if r.met and r.days_required else 0
         computed_at = computed_at or r.computed_at
         out.append(
             {
@@ -66,4 +75,10 @@ def compliance_report(*, user, month: datetime.date, area_id=None, department_id
             totals[key] += getattr(r, key)
     if not out and not compliance_list(user=user, month=month).exists():
         raise Http404(_("No compliance has been computed for this month yet."))
-    return {"month": f"{month:%Y-%m}", "computed_at": computed_at, "rows": out, "totals": totals}
+    return {
+        "month": f"{month:%Y-%m}",
+        "computed_at": computed_at,
+        "rows": out,
+        "totals": totals,
+        "by_department": sorted(by_department.values(), key=lambda d: d["name"]),
+    }

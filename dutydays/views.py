@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -277,6 +277,7 @@ def diaries(request, pk):
         .filter(area__path__startswith=area.path)
         .exclude(diary="")
         .select_related("cadre", "cadre__department", "area")
+        .prefetch_related("photos")
         .order_by("-date", "-pk")
     )
     page = SeekPaginator(days, 20).page(request.GET.get("page"))
@@ -301,3 +302,15 @@ def area_panel(request, area):
     if area.level not in (AreaLevel.VILLAGE, AreaLevel.GROUP, AreaLevel.TOWNSHIP):
         return None
     return "dutydays/_area_links.html", {"area": area}
+
+
+@login_required
+def photo(request, pk):
+    """Serve a duty-day photo to those who may see the day (photos are not public files)."""
+    picture = DutyPhoto.objects.select_related("duty_day").filter(pk=pk).first()
+    if (
+        picture is None
+        or not selectors.dutyday_list(user=request.user).filter(pk=picture.duty_day_id).exists()
+    ):
+        raise Http404
+    return FileResponse(picture.image.open("rb"))

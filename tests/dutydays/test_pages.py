@@ -110,3 +110,19 @@ def test_diaries_of_another_township_are_404(client, tree, admin_a):
 def test_account_without_cadre_sees_a_notice(client, tree, viewer_a):
     client.force_login(viewer_a)
     assert "alert-info" in client.get(reverse("duty-log")).content.decode()
+
+
+def test_photos_are_served_only_to_those_who_see_the_day(
+    cadre_client, client, tree, cadre_a, admin_a
+):
+    from django.test import Client
+
+    cadre_client.post(
+        reverse("duty-log"),
+        {"date": TODAY.isoformat(), "area": tree.group_a1.pk, "diary": "照片", "photos": [_png()]},
+    )
+    photo = DutyPhoto.objects.get()
+    assert cadre_client.get(reverse("duty-photo", args=[photo.pk])).status_code == 200
+    outsider = Client()
+    outsider.force_login(user_with_role("viewer", tree.town_b, username="b_viewer"))
+    assert outsider.get(reverse("duty-photo", args=[photo.pk])).status_code == 404

@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from .models import DutyDay, DutyPhoto, DutyQuota, DutySettings, Leave, MonthlyCompliance
+
+
+@admin.register(DutyQuota)
+class DutyQuotaAdmin(admin.ModelAdmin):
+    """Policy: minimum days a month in the zone, by rank (0 = no quota)."""
+
+    list_display = ["rank", "days_per_month"]
+    list_editable = ["days_per_month"]
+
+
+@admin.register(DutySettings)
+class DutySettingsAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "edit_days"]
+
+    def has_add_permission(self, request):
+        return not DutySettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Leave)
+class LeaveAdmin(admin.ModelAdmin):
+    list_display = ["cadre", "start_date", "end_date", "reason"]
+    raw_id_fields = ["cadre"]
+
+
+class DutyPhotoInline(admin.TabularInline):
+    model = DutyPhoto
+    extra = 0
+
+
+@admin.register(DutyDay)
+class DutyDayAdmin(admin.ModelAdmin):
+    list_display = ["cadre", "date", "area", "in_zone", "recorded_by"]
+    list_filter = ["in_zone"]
+    date_hierarchy = "date"
+    raw_id_fields = ["cadre", "area", "households", "recorded_by"]
+    inlines = [DutyPhotoInline]
+    show_full_result_count = False
+
+
+@admin.register(MonthlyCompliance)
+class MonthlyComplianceAdmin(admin.ModelAdmin):
+    list_display = ["cadre", "month", "days_counted", "days_required", "met"]
+    list_filter = ["month", "met"]
+    raw_id_fields = ["cadre"]
