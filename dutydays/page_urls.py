@@ -6,6 +6,7 @@ urlpatterns = [
     path("duty/log/", views.log_day, name="duty-log"),
     path("duty/log/households/", views.log_households, name="duty-log-households"),
     path("duty/month/", views.my_month, name="duty-month"),
+    path("duty/days/<int:pk>/edit/", views.edit_day, name="duty-edit"),
     path("duty/compliance/", views.compliance, name="duty-compliance"),
     path(
         "duty/compliance/recompute/",

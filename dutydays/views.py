@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -314,3 +315,55 @@ def photo(request, pk):
     ):
         raise Http404
     return FileResponse(picture.image.open("rb"))
+
+
+@login_required
+def edit_day(request, pk):
+    """Correct a day's record: activities, households, diary, problems (within the window)."""
+    day = selectors.dutyday_get(user=request.user, pk=pk)
+    if day.cadre.user_id != request.user.pk and not can(request.user, "manage_pairings"):
+        raise PermissionDenied
+    form = DutyDayForm(
+        request.POST or None,
+        place_choices=[(day.area_id, day.area.name)],
+        household_choices=_household_choices(day.cadre, day.area, request.user),
+        initial={
+            "date": day.date,
+            "area": day.area_id,
+            "activities": day.activities,
+            "households": list(day.households.values_list("pk", flat=True)),
+            "diary": day.diary,
+            "problems": day.problems,
+        },
+    )
+    # The date and the place of a record stay; log another day for another date.
+    form.fields["date"].disabled = form.fields["area"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.dutyday_update(
+                duty_day=day,
+                activities=form.cleaned_data["activities"],
+                households=Household.objects.filter(pk__in=form.cleaned_data["households"]),
+                diary=form.cleaned_data["diary"],
+                problems=form.cleaned_data["problems"],
+                by=request.user,
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+            for field, msgs in errors.items():
+                form.add_error(field if field in form.fields else None, msgs)
+        else:
+            messages.success(request, _("Changes saved."))
+            suffix = f"?cadre={day.cadre_id}&month={day.date:%Y-%m}"
+            return redirect(reverse("duty-month") + suffix)
+    return render(
+        request,
+        "dutydays/log.html",
+        {
+            "form": form,
+            "cadre": day.cadre,
+            "area": day.area,
+            "editing": day,
+            "on_behalf": day.cadre.user_id != request.user.pk,
+        },
+    )

@@ -126,3 +126,22 @@ def test_photos_are_served_only_to_those_who_see_the_day(
     outsider = Client()
     outsider.force_login(user_with_role("viewer", tree.town_b, username="b_viewer"))
     assert outsider.get(reverse("duty-photo", args=[photo.pk])).status_code == 404
+
+
+def test_a_cadre_corrects_a_recent_day_but_not_an_old_one(cadre_client, tree, cadre_a):
+    day = DutyDay.objects.create(cadre=cadre_a, date=TODAY, area=tree.group_a1, diary="初稿")
+    response = cadre_client.post(
+        reverse("duty-edit", args=[day.pk]),
+        {"activities": ["farm_work"], "households": [tree.households_a[1].pk], "diary": "改好了"},
+    )
+    assert response.status_code == 302
+    day.refresh_from_db()
+    assert (day.diary, day.activities) == ("改好了", ["farm_work"])
+    assert list(day.households.all()) == [tree.households_a[1]]
+    old = DutyDay.objects.create(
+        cadre=cadre_a, date=TODAY - datetime.timedelta(days=30), area=tree.group_a1, diary="旧"
+    )
+    locked = cadre_client.post(reverse("duty-edit", args=[old.pk]), {"diary": "改不了"})
+    assert locked.status_code == 200 and "已锁定" in locked.content.decode()
+    old.refresh_from_db()
+    assert old.diary == "旧"
