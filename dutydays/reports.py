@@ -12,7 +12,7 @@ from .selectors import compliance_list
 
 
 def compliance_report(*, user, month: datetime.date, area_id=None, department_id=None) -> dict:
-    """Return {"month", "computed_at", "rows": [...], "totals": {...}} for visible cadres.
+    """Return {"month", "computed_at", "rows", "totals", "by_department", "by_area"}.
 
     Rows are sorted by shortfall (largest first). Raise Http404 for an area not the user's.
     """
@@ -38,7 +38,16 @@ def compliance_report(*, user, month: datetime.date, area_id=None, department_id
     }
     computed_at = None
     by_department: dict[int, dict] = {}
+    by_area: dict[int, dict] = {}
     for r in rows:
+        place = by_area.setdefault(
+            r.cadre.area_id,
+            {"area": r.cadre.area_id, "name": r.cadre.area.name, "level": r.cadre.area.level,
+             "cadres": 0, "with_quota": 0, "met": 0},
+        )  # fmt: skip
+        place["cadres"] += 1
+        place["with_quota"] += 1 if r.days_required else 0
+        place["met"] += 1 if r.met and r.days_required else 0
         dept = by_department.setdefault(
             r.cadre.department_id,
             {"department": r.cadre.department_id, "name": r.cadre.department.name,
@@ -81,4 +90,6 @@ def compliance_report(*, user, month: datetime.date, area_id=None, department_id
         "rows": out,
         "totals": totals,
         "by_department": sorted(by_department.values(), key=lambda d: d["name"]),
+        # Cadres are counted where they serve (their county, township or village).
+        "by_area": sorted(by_area.values(), key=lambda d: d["name"]),
     }

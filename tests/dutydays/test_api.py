@@ -114,6 +114,7 @@ def test_compliance_endpoint_and_csv(
     assert [(d["name"], d["with_quota"], d["met"]) for d in body["by_department"]] == [
         (township_a_department.name, 1, 0)
     ]
+    assert [(d["name"], d["with_quota"]) for d in body["by_area"]] == [(tree.town_a.name, 1)]
     everyone = api_for(county_admin).get("/api/v1/stats/duty-compliance/?month=2026-03").json()
     assert {"甲", "乙"} <= {r["name"] for r in everyone["rows"]}
     csv = api_for(admin_a).get("/api/v1/stats/duty-compliance/?month=2026-03&format=csv")
