@@ -4,8 +4,6 @@ import csv
 import datetime
 
 import django_filters
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
@@ -17,8 +15,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from districts.access import can
-from districts.api.serializers import django_errors_to_drf
+from districts.api.views import ServiceWriteMixin
 from districts.models import Area, Household
+from liaison.api.views import CsvFormatMixin
 from liaison.celery import enqueue
 
 from .. import selectors, services
@@ -38,6 +37,7 @@ class DutyDayFilter(django_filters.FilterSet):
 
 
 class DutyDayViewSet(
+    ServiceWriteMixin,
     mixins.CreateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.UpdateModelMixin,
@@ -55,17 +55,9 @@ class DutyDayViewSet(
             Prefetch("households", queryset=Household.objects.only("id"))
         )
 
-    def _call(self, fn, **kwargs):
-        try:
-            return fn(**kwargs)
-        except DjangoValidationError as exc:
-            raise django_errors_to_drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
-
     def perform_create(self, serializer):
         data = serializer.validated_data
-        serializer.instance = self._call(
+        serializer.instance = self.call_service(
             services.dutyday_log,
             cadre=data["cadre"],
             date=data["date"],
@@ -79,7 +71,7 @@ class DutyDayViewSet(
 
     def perform_update(self, serializer):
         data = serializer.validated_data
-        serializer.instance = self._call(
+        serializer.instance = self.call_service(
             services.dutyday_update,
             duty_day=serializer.instance,
             activities=data.get("activities"),
@@ -97,7 +89,7 @@ def parse_month(value: str | None) -> datetime.date:
         raise ValidationError({"month": _("Give the month as YYYY-MM.")}) from None
 
 
-class DutyComplianceView(APIView):
+class DutyComplianceView(CsvFormatMixin, APIView):
     """Who met the duty-day quota in a month: per cadre, with totals."""
 
     @extend_schema(
@@ -124,11 +116,6 @@ class DutyComplianceView(APIView):
         if request.query_params.get("format") == "csv":
             return compliance_csv(report)
         return Response(report)
-
-    def perform_content_negotiation(self, request, force=False):
-        if request.query_params.get("format") == "csv":
-            return super().perform_content_negotiation(request, force=True)
-        return super().perform_content_negotiation(request, force)
 
 
 ROW_FIELDS = [

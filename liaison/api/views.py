@@ -316,7 +316,18 @@ def coverage_payload(*, user, area_id=None, as_of=None) -> dict:
     return payload
 
 
-class CoverageView(APIView):
+class CsvFormatMixin:
+    """Let `?format=csv` through to a view that writes its own CSV response.
+
+    DRF reads `format` as a renderer suffix and would answer 404 for an unknown one.
+    """
+
+    def perform_content_negotiation(self, request, force=False):
+        force = force or request.query_params.get("format") == "csv"
+        return super().perform_content_negotiation(request, force=force)
+
+
+class CoverageView(CsvFormatMixin, APIView):
     """Coverage of an area (default: your top area) and its children, from the snapshots."""
 
     @extend_schema(
@@ -341,12 +352,6 @@ class CoverageView(APIView):
         if request.query_params.get("format") == "csv":
             return coverage_csv(payload)
         return Response(payload)
-
-    def perform_content_negotiation(self, request, force=False):
-        # `?format=csv` is served by hand above; keep DRF from rejecting the format suffix.
-        if request.query_params.get("format") == "csv":
-            return super().perform_content_negotiation(request, force=True)
-        return super().perform_content_negotiation(request, force)
 
 
 def coverage_csv(payload: dict) -> HttpResponse:
