@@ -64,6 +64,8 @@ def compliance_recompute(*, month: datetime.date) -> ComplianceResult:
     special_mask = Household._meta.get_field("categories").mask_of(SPECIAL_CATEGORIES)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # Two recomputes of one month take turns instead of colliding on (cadre, month).
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [2205, start.toordinal()])
             # As for coverage: analytic queries, no JIT, sorts in memory (this transaction).
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
@@ -85,6 +87,11 @@ def compliance_recompute(*, month: datetime.date) -> ComplianceResult:
         visits = {row[0]: (int(row[1]), int(row[2])) for row in cursor.fetchall()}
     quotas = dict(DutyQuota.objects.values_list("rank", "days_per_month"))
     leave = leave_days_by_cadre(start, end)
+    # Days after a cadre left reduce the quota as leave does.
+    for cadre_id, left in Cadre.objects.filter(left_date__gt=start, left_date__lt=end).values_list(
+        "pk", "left_date"
+    ):
+        leave[cadre_id] = leave.get(cadre_id, 0) + (end - left).days
     # Cadres in service for at least part of the month.
     cadres = Cadre.objects.filter(Q(left_date__isnull=True) | Q(left_date__gt=start))
     now = timezone.now()

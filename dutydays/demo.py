@@ -7,10 +7,10 @@ import random
 from django.db import transaction
 
 from districts.models import Area, AreaLevel
-from liaison.models import Cadre, Pairing, Rank
+from liaison.models import Cadre, Pairing
 
 from .compliance import compliance_recompute, month_bounds
-from .models import Activity, DutyDay
+from .models import Activity, DutyDay, DutyQuota
 from .services import zone_paths
 
 SEED = 57
@@ -73,6 +73,7 @@ def load_duty_demo(today: datetime.date) -> tuple[int, int]:
     while months[-1] < this_month:
         months.append(month_bounds(months[-1])[1])
     other_villages = list(Area.objects.filter(level=AreaLevel.VILLAGE).order_by("pk"))
+    quotas = dict(DutyQuota.objects.values_list("rank", "days_per_month"))
     cadres = list(Cadre.objects.filter(left_date__isnull=True).order_by("pk"))
     pairs: dict[int, list[tuple[int, int, int]]] = {}
     for cadre_id, hid, group_id, village_id in Pairing.objects.active().values_list(
@@ -84,8 +85,8 @@ def load_duty_demo(today: datetime.date) -> tuple[int, int]:
         places = _places(cadre, today)
         if not places:
             continue
-        leader = cadre.rank in (Rank.COUNTY_LEADER, Rank.DEPARTMENT_HEAD)
-        quota = 5 if cadre.rank == Rank.COUNTY_LEADER else 7
+        quota = quotas.get(cadre.rank, 0)
+        leader = quota > 0
         for month in months:
             start, end = month_bounds(month)
             last = min(end - datetime.timedelta(days=1), today)

@@ -1,5 +1,7 @@
 """Forms of the duty-day pages."""
 
+import uuid
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,7 +14,8 @@ from districts.forms import BootstrapBoundField, bootstrap, date_input
 from .models import Activity
 
 MAX_PHOTOS = 5
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
+PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+MAX_PIXELS = 40_000_000
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -38,11 +41,20 @@ class MultipleImageField(forms.FileField):
                 )
             try:
                 image = Image.open(f)
+                if image.size[0] * image.size[1] > MAX_PIXELS:
+                    raise Image.DecompressionBombError(image.size)
                 image.verify()
-            except (UnidentifiedImageError, OSError):
+            except Image.DecompressionBombError:
+                raise ValidationError(
+                    _("%(name)s has too many pixels.") % {"name": f.name}
+                ) from None
+            except (UnidentifiedImageError, OSError, ValueError):
                 raise ValidationError(_("%(name)s is not a photo.") % {"name": f.name}) from None
             if image.format not in PHOTO_FORMATS:
                 raise ValidationError(_("%(name)s: use JPEG, PNG or WebP.") % {"name": f.name})
+            # Never keep the uploaded name: the stored name's extension decides how the file
+            # is served, and it must match what the bytes are.
+            f.name = f"{uuid.uuid4().hex}.{PHOTO_FORMATS[image.format]}"
             f.seek(0)
         return files
 

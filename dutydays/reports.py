@@ -16,7 +16,9 @@ def compliance_report(*, user, month: datetime.date, area_id=None, department_id
 
     Rows are sorted by shortfall (largest first). Raise Http404 for an area not the user's.
     """
-    rows = compliance_list(user=user, month=month).select_related("cadre", "cadre__department")
+    rows = compliance_list(user=user, month=month).select_related(
+        "cadre", "cadre__department", "cadre__area"
+    )
     if area_id:
         area = area_get(user=user, pk=area_id)
         rows = rows.filter(cadre__area__path__startswith=area.path)

@@ -55,18 +55,6 @@ def counts_towards_quota(cadre: Cadre, area: Area, day: datetime.date) -> bool:
     return any(area.path.startswith(p) for p in zone_paths(cadre, day))
 
 
-def _common_area(a: Area, b: Area) -> Area:
-    if a.pk == b.pk:
-        return a
-    codes_a, codes_b = a.path.strip("/").split("/"), b.path.strip("/").split("/")
-    common = []
-    for x, y in zip(codes_a, codes_b, strict=False):
-        if x != y:
-            break
-        common.append(x)
-    return Area.objects.get(code=common[-1])
-
-
 @transaction.atomic
 def dutyday_log(
     *,
@@ -97,7 +85,11 @@ def dutyday_log(
         )  # fmt: skip
     if area.level not in PLACE_LEVELS:
         raise ValidationError({"area": _("Choose the village or group you visited.")})
-    if by is not None and not scope_for(by).contains(area):
+    if (
+        by is not None
+        and not scope_for(by).contains(area)
+        and not (_acting_for_self(by, cadre) and counts_towards_quota(cadre, area, date))
+    ):
         raise ValidationError({"area": _("No such area.")})
     if cadre.left_date is not None and cadre.left_date <= date:
         raise ValidationError({"cadre": _("This cadre had left by that date.")})
@@ -117,19 +109,20 @@ def dutyday_log(
     if households and Activity.VISITED_HOUSEHOLDS not in codes:
         codes.insert(0, Activity.VISITED_HOUSEHOLDS)
 
+    in_zone = counts_towards_quota(cadre, area, date)
     day = DutyDay.objects.select_for_update().filter(cadre=cadre, date=date).first()
     if day is None:
-        day = DutyDay(cadre=cadre, date=date, area=area, recorded_by=by)
+        day = DutyDay(cadre=cadre, date=date, area=area, recorded_by=by, in_zone=in_zone)
         day.activities = codes
         day.diary, day.problems = diary.strip(), problems.strip()
     else:
-        day.area = _common_area(day.area, area)
+        # The day keeps its first place; it counts if any of its visits was in the zone.
+        day.in_zone = day.in_zone or in_zone
         day.activities = list(dict.fromkeys([*day.activities, *codes]))
         day.diary = "\n\n".join(t for t in (day.diary, diary.strip()) if t)
         day.problems = "\n\n".join(t for t in (day.problems, problems.strip()) if t)
         if on_behalf:
             day.recorded_by = by
-    day.in_zone = counts_towards_quota(cadre, day.area, date)
     day.full_clean(exclude=["households"])
     day.save()
     if households:
@@ -169,7 +162,8 @@ def dutyday_update(
         day.problems = problems.strip()
     if households is not None:
         households = list(households)
-        outside = [h for h in households if not _household_in(h, day.area)]
+        recorded = set(day.households.values_list("pk", flat=True))
+        outside = [h for h in households if not _household_in(h, day.area) and h.pk not in recorded]
         if outside:
             raise ValidationError(
                 {"households": _("Not in %(place)s: %(names)s.")

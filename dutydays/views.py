@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,14 +25,17 @@ from liaison.models import Cadre, Pairing
 from . import selectors, services
 from .compliance import leave_days_by_cadre, month_bounds, required_days
 from .forms import DutyDayForm
-from .models import DutyDay, DutyPhoto, DutyQuota
+from .models import DutyPhoto, DutyQuota
 from .reports import compliance_report
 
+PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
-def _cadre_for(request) -> Cadre | None:
-    """The cadre the page acts for: the user's own, or ?cadre= for an administrator."""
+
+def _cadre_for(request, *, write: bool = True) -> Cadre | None:
+    """The cadre the page acts for: the user's own, or ?cadre= for someone who may see the
+    cadre (to read) or manage the cadre's records (to write)."""
     wanted = request.GET.get("cadre") or request.POST.get("cadre")
-    if wanted and can(request.user, "manage_pairings"):
+    if wanted and (not write or can(request.user, "manage_pairings")):
         return liaison_selectors.cadre_get(user=request.user, pk=wanted)
     return Cadre.objects.filter(user=request.user).select_related("department").first()
 
@@ -59,25 +63,34 @@ def _places(request, cadre: Cadre, day: datetime.date) -> list[Area]:
     return own + list(others)
 
 
-def _household_choices(cadre: Cadre, area: Area | None, user) -> list[tuple[int, str]]:
+def _household_choices(
+    cadre: Cadre, area: Area | None, user, keep: list[int] = ()
+) -> list[tuple[int, str]]:
+    """Households of a place, the cadre's own first; `keep` ids are always offered."""
     if area is None:
         return []
+    mine = Pairing.objects.active().filter(cadre=cadre, household=OuterRef("pk"))
     households = list(
         district_selectors.household_list(user=user)
         .in_area(area)
         .active()
+        .annotate(mine=Exists(mine))
         .select_related("group")
-        .order_by("code")[:500]
+        .order_by("-mine", "code")[:500]
     )
-    mine = set(
-        Pairing.objects.active()
-        .filter(cadre=cadre, household__in=[h.pk for h in households])
-        .values_list("household_id", flat=True)
-    )
-    households.sort(key=lambda h: (h.pk not in mine, h.code))
-    return [
-        (h.pk, f"{'★ ' if h.pk in mine else ''}{h.head_name} · {h.group.name}") for h in households
-    ]
+    missing = set(keep) - {h.pk for h in households}
+    if missing:
+        extra = Household.objects.filter(pk__in=missing).select_related("group")
+        households += list(extra.annotate(mine=Exists(mine)))
+    return [(h.pk, f"{'★ ' if h.mine else ''}{h.head_name} · {h.group.name}") for h in households]
+
+
+def _date_param(request, today: datetime.date) -> datetime.date:
+    try:
+        day = datetime.date.fromisoformat(request.GET.get("date", ""))
+    except ValueError:
+        return today
+    return day if day <= today else today
 
 
 @login_required
@@ -99,7 +112,7 @@ def log_day(request):
         request.FILES or None,
         place_choices=[(a.pk, a.name if a.level == "village" else f"{a.name}") for a in places],
         household_choices=_household_choices(cadre, area, request.user),
-        initial={"area": area.pk if area else None},
+        initial={"area": area.pk if area else None, "date": _date_param(request, today)},
     )
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["area"] not in place_ids:
@@ -157,15 +170,17 @@ def log_households(request):
 
 def _parse_month(value: str | None, default: datetime.date) -> datetime.date:
     try:
-        return datetime.date.fromisoformat(f"{value}-01")
+        month = datetime.date.fromisoformat(f"{value}-01")
     except (TypeError, ValueError):
         return default.replace(day=1)
+    # Keep month arithmetic (previous / next month) away from year 1 and 9999.
+    return month if 1900 <= month.year <= 2999 else default.replace(day=1)
 
 
 @login_required
 def my_month(request):
     """A calendar of the month's logged days and the progress towards the quota."""
-    cadre = _cadre_for(request)
+    cadre = _cadre_for(request, write=False)
     if cadre is None:
         return render(request, "dutydays/no_cadre.html")
     today = timezone.localdate()
@@ -173,7 +188,8 @@ def my_month(request):
     start, end = month_bounds(month)
     days = {
         d.date: d
-        for d in DutyDay.objects.filter(cadre=cadre, date__gte=start, date__lt=end)
+        for d in selectors.dutyday_list(user=request.user)
+        .filter(cadre=cadre, date__gte=start, date__lt=end)
         .select_related("area")
         .prefetch_related("households")
     }
@@ -222,8 +238,9 @@ def compliance(request):
     month = _parse_month(request.GET.get("month"), default)
     area_id = request.GET.get("area") or None
     department_id = request.GET.get("department") or None
-    if (area_id and not area_id.isdigit()) or (department_id and not department_id.isdigit()):
-        raise Http404
+    for value in (area_id, department_id):
+        if value and not (value.isascii() and value.isdigit()):
+            raise Http404
     try:
         report = compliance_report(
             user=request.user, month=month, area_id=area_id, department_id=department_id
@@ -314,7 +331,13 @@ def photo(request, pk):
         or not selectors.dutyday_list(user=request.user).filter(pk=picture.duty_day_id).exists()
     ):
         raise Http404
-    return FileResponse(picture.image.open("rb"))
+    content_type = PHOTO_TYPES.get(picture.image.name.rsplit(".", 1)[-1].lower())
+    if content_type is None:
+        raise Http404
+    try:
+        return FileResponse(picture.image.open("rb"), content_type=content_type)
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 @login_required
@@ -326,7 +349,12 @@ def edit_day(request, pk):
     form = DutyDayForm(
         request.POST or None,
         place_choices=[(day.area_id, day.area.name)],
-        household_choices=_household_choices(day.cadre, day.area, request.user),
+        household_choices=_household_choices(
+            day.cadre,
+            day.area,
+            request.user,
+            keep=list(day.households.values_list("pk", flat=True)),
+        ),
         initial={
             "date": day.date,
             "area": day.area_id,

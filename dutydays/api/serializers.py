@@ -60,6 +60,17 @@ class DutyDaySerializer(serializers.ModelSerializer):
         return found
 
     def validate(self, attrs):
+        if self.instance is not None:
+            fixed = [
+                key for key in ("cadre", "date", "area")
+                if key in attrs and attrs[key] != getattr(self.instance, key)
+            ]  # fmt: skip
+            if fixed:
+                raise serializers.ValidationError(
+                    dict.fromkeys(
+                        fixed, _("A record's cadre, date and place stay; log another day.")
+                    )
+                )
         if "cadre" not in attrs and self.instance is None:
             from liaison.models import Cadre
 

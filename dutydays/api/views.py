@@ -7,6 +7,7 @@ import django_filters
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -28,6 +29,9 @@ from .serializers import ComplianceRecomputeSerializer, DutyDaySerializer
 class DutyDayFilter(django_filters.FilterSet):
     cadre = django_filters.NumberFilter(field_name="cadre_id")
     within = django_filters.NumberFilter(method="filter_within")
+    area = django_filters.NumberFilter(
+        method="filter_within", label=gettext_lazy("area (with everything below)")
+    )
     date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
 
@@ -103,15 +107,14 @@ class DutyComplianceView(CsvFormatMixin, APIView):
     )
     def get(self, request):
         month = parse_month(request.query_params.get("month"))
+        ids = {}
         for key in ("area", "department"):
-            value = request.query_params.get(key)
-            if value is not None and not value.isdigit():
+            value = request.query_params.get(key) or None
+            if value is not None and not (value.isascii() and value.isdigit()):
                 raise ValidationError({key: _("Give an id.")})
+            ids[key] = value
         report = compliance_report(
-            user=request.user,
-            month=month,
-            area_id=request.query_params.get("area"),
-            department_id=request.query_params.get("department"),
+            user=request.user, month=month, area_id=ids["area"], department_id=ids["department"]
         )
         if request.query_params.get("format") == "csv":
             return compliance_csv(report)

@@ -138,3 +138,22 @@ def test_compliance_recompute_endpoint(tree, county_admin, admin_a, cadre_a, api
     assert (
         api_for(county_admin).get("/api/v1/stats/duty-compliance/?month=2026-03").status_code == 200
     )
+
+
+def test_patch_cannot_move_a_record(tree, cadre_a, cadre_user, api_for):
+    day = DutyDay.objects.create(cadre=cadre_a, date=TODAY, area=tree.group_a1)
+    response = api_for(cadre_user).patch(
+        f"/api/v1/duty-days/{day.pk}/", {"area": tree.group_a2.pk, "diary": "x"}, format="json"
+    )
+    assert response.status_code == 400 and "area" in response.json()
+    ok = api_for(cadre_user).patch(f"/api/v1/duty-days/{day.pk}/", {"diary": "改"}, format="json")
+    assert ok.status_code == 200
+    day.refresh_from_db()
+    assert (day.area, day.diary) == (tree.group_a1, "改")
+
+
+def test_area_filter_is_the_subtree(tree, cadre_a, admin_a, api_for):
+    DutyDay.objects.create(cadre=cadre_a, date=TODAY, area=tree.group_a1)
+    client = api_for(admin_a)
+    assert len(client.get(f"/api/v1/duty-days/?area={tree.village_a.pk}").json()["results"]) == 1
+    assert client.get(f"/api/v1/duty-days/?area={tree.group_a2.pk}").json()["results"] == []

@@ -145,3 +145,61 @@ def test_a_cadre_corrects_a_recent_day_but_not_an_old_one(cadre_client, tree, ca
     assert locked.status_code == 200 and "已锁定" in locked.content.decode()
     old.refresh_from_db()
     assert old.diary == "旧"
+
+
+def test_photo_names_are_replaced_and_served_as_images(cadre_client, tree):
+    upload = _png()
+    upload.name = "note.html"
+    cadre_client.post(
+        reverse("duty-log"),
+        {"date": TODAY.isoformat(), "area": tree.group_a1.pk, "photos": [upload]},
+    )
+    photo = DutyPhoto.objects.get()
+    assert photo.image.name.endswith(".png") and "note" not in photo.image.name
+    response = cadre_client.get(reverse("duty-photo", args=[photo.pk]))
+    assert response["Content-Type"] == "image/png"
+
+
+def test_a_huge_image_is_refused_not_a_500(cadre_client, tree):
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (8000, 8000)).save(buffer, "PNG")
+    bomb = SimpleUploadedFile("big.png", buffer.getvalue(), content_type="image/png")
+    response = cadre_client.post(
+        reverse("duty-log"), {"date": TODAY.isoformat(), "area": tree.group_a1.pk, "photos": [bomb]}
+    )
+    assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
+
+
+def test_month_page_of_another_cadre_shows_only_visible_days(
+    client, tree, admin_a, county_department
+):
+    from ..factories import CadreFactory
+
+    county_cadre = CadreFactory(department=county_department)
+    DutyDay.objects.create(cadre=county_cadre, date=TODAY, area=tree.group_a1, diary="A镇")
+    DutyDay.objects.create(
+        cadre=county_cadre, date=TODAY - datetime.timedelta(days=1), area=tree.group_b1, diary="B镇"
+    )
+    client.force_login(admin_a)
+    page = client.get(reverse("duty-month"), {"cadre": county_cadre.pk}).content.decode()
+    assert "A镇" in page and "B镇" not in page
+    assert client.get(reverse("duty-month"), {"month": "9999-12"}).status_code == 200
+
+
+def test_compliance_report_query_count_is_constant(
+    client, tree, county_admin, township_a_department, django_assert_max_num_queries
+):
+    from ..factories import CadreFactory
+
+    CadreFactory.create_batch(30, department=township_a_department, rank="county_leader")
+    compliance_recompute(month=datetime.date(2026, 3, 1))
+    client.force_login(county_admin)
+    with django_assert_max_num_queries(12):
+        response = client.get(
+            "/api/v1/stats/duty-compliance/", {"month": "2026-03", "area": "", "format": "csv"}
+        )
+    assert response.status_code == 200

@@ -58,7 +58,7 @@ def test_one_record_per_cadre_per_day_second_visit_adds(tree, cadre_a, cadre_use
     )
     day = DutyDay.objects.get()
     assert day.households.count() == 2
-    assert day.area == tree.village_a  # the two groups' village
+    assert day.area == tree.group_a1  # the day keeps its first place
     assert day.diary == "上午\n\n下午"
 
 
@@ -136,3 +136,30 @@ def test_place_must_be_a_village_or_group_in_jurisdiction(tree, cadre_a, cadre_u
         dutyday_log(cadre=cadre_a, date=TODAY, area=tree.town_a, by=cadre_user)
     with pytest.raises(ValidationError):
         dutyday_log(cadre=cadre_a, date=TODAY, area=tree.group_b1, by=cadre_user)
+
+
+def test_a_second_visit_elsewhere_does_not_take_the_days_credit(tree, cadre_a, cadre_user, day):
+    Pairing.objects.create(cadre=cadre_a, household=tree.households_a[0], start_date=day)
+    first = dutyday_log(cadre=cadre_a, date=TODAY, area=tree.group_a1, by=cadre_user)
+    assert first.in_zone
+    second = dutyday_log(
+        cadre=cadre_a, date=TODAY, area=tree.group_a2, households=[tree.households_a[3]],
+        by=cadre_user,
+    )  # fmt: skip
+    assert (second.area, second.in_zone) == (tree.group_a1, True)
+    assert list(second.households.all()) == [tree.households_a[3]]
+
+
+def test_leaving_mid_month_reduces_the_quota(tree, township_a_department):
+    from dutydays.compliance import compliance_recompute
+    from dutydays.models import MonthlyCompliance
+
+    from ..factories import CadreFactory
+
+    march = datetime.date(2026, 3, 1)
+    leaver = CadreFactory(
+        department=township_a_department, rank="department_head", left_date=march.replace(day=16)
+    )
+    compliance_recompute(month=march)
+    # 7 days × 15/31 present → 3.4 → 3.
+    assert MonthlyCompliance.objects.get(cadre=leaver).days_required == 3
