@@ -20,7 +20,8 @@ CHUNK = 5_000
 _CODE_CHUNK = 900  # stays under every database's parameter limit
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
+def chunks(items: list, size: int) -> Iterator[list]:
+    """Yield `items` in lists of at most `size`."""
     for i in range(0, len(items), size):
         yield items[i : i + size]
 
@@ -78,7 +79,7 @@ def _copy_history(where_column: str, keys: list, history_type: str, user_id, rea
     cols = ", ".join(qn(c) for c in tracked)
     now = Household._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
     with connection.cursor() as cursor:
-        for chunk in _chunks(keys, _CODE_CHUNK):
+        for chunk in chunks(keys, _CODE_CHUNK):
             marks = ", ".join(["%s"] * len(chunk))
             cursor.execute(
                 f"INSERT INTO {qn(table)} ({cols}, history_date, history_change_reason, "
@@ -104,7 +105,7 @@ def households_insert(households: Iterable[Household], *, user=None, reason: str
     )
     for h in households:
         h.created_at = h.updated_at = now
-    for chunk in _chunks(households, CHUNK):
+    for chunk in chunks(households, CHUNK):
         rows = [
             tuple(p(getattr(h, f.attname)) for f, p in zip(fields, prepare, strict=True))
             for h in chunk
@@ -135,7 +136,7 @@ def households_update(
     )
     for h in households:
         h.updated_at = now
-    for chunk in _chunks(households, CHUNK):
+    for chunk in chunks(households, CHUNK):
         rows = [
             (*(p(getattr(h, f.attname)) for f, p in zip(fields, prepare, strict=True)), h.pk)
             for h in chunk

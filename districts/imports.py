@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from .access import scope_for
+from .bulk import chunks as _chunks
 from .bulk import households_insert, households_update
 from .fields import parse_codes
 from .models import (
@@ -629,8 +630,3 @@ def _ancestor_ids(groups) -> dict[int, dict[str, int]]:
             chain[level] = pk
         out[g.pk] = {lvl: chain.get(lvl) for lvl in HOUSEHOLD_ANCESTOR_LEVELS}
     return out
-
-
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

@@ -49,3 +49,10 @@ class SeekPaginator:
             has_next=len(rows) > self.per_page,
             _per_page=self.per_page,
         )
+
+
+def query_without_page(request) -> str:
+    """Return the request's query string without `page`, for the pager's links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

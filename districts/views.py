@@ -14,11 +14,11 @@ from django.views.decorators.http import require_POST
 from . import jobs, selectors, services
 from .access import can
 from .filters import HouseholdFilter, ZoneFilter
-from .forms import HouseholdForm, ImportForm
+from .forms import HouseholdForm, ImportForm, add_service_errors
 from .history import history_with_changes
 from .imports import AREA_COLUMNS, HOUSEHOLD_COLUMNS
 from .models import Area, AreaLevel, ImportJob
-from .pagination import SeekPaginator
+from .pagination import SeekPaginator, query_without_page
 from .panels import panels_for
 from .validators import mask_id_number, mask_phone
 
@@ -95,7 +95,7 @@ def area_detail(request, pk):
             "filter": household_filter,
             "page": page,
             "zone": zone,
-            "query_without_page": _query_without_page(request),
+            "query_without_page": query_without_page(request),
             "can_add": can(request.user, "manage_households") and area.level == AreaLevel.GROUP,
             "history": _history(area),
             "panels": panels_for("area", request, area),
@@ -106,12 +106,6 @@ def area_detail(request, pk):
 def _history(obj) -> list[tuple]:
     records, changes = history_with_changes(obj)
     return [(r, changes.get(r.history_id, [])) for r in records]
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 def _masked(household) -> dict:
@@ -165,11 +159,7 @@ def _save_household(request, form, *, household=None, group=None):
             return services.household_create(data=data, by=request.user)
         return services.household_update(household=household, data=data, by=request.user)
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.error_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc)
+        add_service_errors(form, exc)
         return None
 
 
@@ -219,7 +209,7 @@ def zone_list(request):
     return render(
         request,
         "districts/zone_list.html",
-        {"filter": zone_filter, "page": page, "query_without_page": _query_without_page(request)},
+        {"filter": zone_filter, "page": page, "query_without_page": query_without_page(request)},
     )
 
 

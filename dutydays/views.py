@@ -17,8 +17,9 @@ from django.utils.translation import pgettext
 
 from districts import selectors as district_selectors
 from districts.access import can
+from districts.forms import add_service_errors
 from districts.models import Area, AreaLevel, Household
-from districts.pagination import SeekPaginator
+from districts.pagination import SeekPaginator, query_without_page
 from liaison import selectors as liaison_selectors
 from liaison.models import Cadre, Pairing
 
@@ -133,9 +134,7 @@ def log_day(request):
                     for photo in form.cleaned_data["photos"]:
                         DutyPhoto.objects.create(duty_day=day, image=photo)
             except ValidationError as exc:
-                errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-                for field, msgs in errors.items():
-                    form.add_error(field if field in form.fields else None, msgs)
+                add_service_errors(form, exc)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
@@ -249,8 +248,6 @@ def compliance(request):
         report = None
     rows = report["rows"] if report else []
     page = SeekPaginator(rows, 100).page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "dutydays/compliance.html",
@@ -258,7 +255,7 @@ def compliance(request):
             "month": month,
             "report": report,
             "page": page,
-            "query_without_page": query.urlencode(),
+            "query_without_page": query_without_page(request),
             "areas": district_selectors.area_list(user=request.user)
             .filter(level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP])
             .order_by("path"),
@@ -377,9 +374,7 @@ def edit_day(request, pk):
                 by=request.user,
             )
         except ValidationError as exc:
-            errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for field, msgs in errors.items():
-                form.add_error(field if field in form.fields else None, msgs)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("Changes saved."))
             suffix = f"?cadre={day.cadre_id}&month={day.date:%Y-%m}"

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 
 from districts import selectors as district_selectors
 from districts.access import can
+from districts.forms import add_service_errors
 from districts.models import Area, AreaLevel, Household, HouseholdCategory
-from districts.pagination import SeekPaginator
+from districts.pagination import SeekPaginator, query_without_page
 from districts.selectors import area_ancestors
 
 from . import jobs, selectors, services
@@ -30,18 +31,6 @@ from .suggestions import suggest_assignments, suggest_departments
 def _require(request, action: str) -> None:
     if not can(request.user, action):
         raise PermissionDenied
-
-
-def _query_without_page(request) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
-
-
-def _errors(exc: ValidationError) -> list[str]:
-    if hasattr(exc, "error_dict"):
-        return [str(m) for errors in exc.error_dict.values() for e in errors for m in e.messages]
-    return [str(m) for m in exc.messages]
 
 
 # Coverage ------------------------------------------------------------------------------
@@ -197,7 +186,8 @@ def assign(request, pk):
                 )
                 return redirect(request.get_full_path())
         except ValidationError as exc:
-            for error in _errors(exc):
+            # ValidationError.messages flattens per-field errors too.
+            for error in exc.messages:
                 messages.error(request, error)
     current = selectors.current_cadres(page.object_list)
     village = area if area.level == AreaLevel.VILLAGE else area.parent
@@ -215,7 +205,7 @@ def assign(request, pk):
             "categories": HouseholdCategory.choices,
             "suggestions": suggest_assignments(user=request.user, area=area, limit=200),
             "department_suggestions": suggest_departments(user=request.user, village=village),
-            "query_without_page": _query_without_page(request),
+            "query_without_page": query_without_page(request),
         },
     )
 
@@ -262,7 +252,7 @@ def cadre_list(request):
             "filter": cadre_filter,
             "page": page,
             "departments": selectors.department_list(user=request.user).order_by("level", "name"),
-            "query_without_page": _query_without_page(request),
+            "query_without_page": query_without_page(request),
         },
     )
 
@@ -306,8 +296,7 @@ def cadre_detail(request, pk):
                 )
                 return redirect("cadre-detail", pk=cadre.pk)
             except ValidationError as exc:
-                for error in _errors(exc):
-                    form.add_error(None, error)
+                add_service_errors(form, exc)
     active = [p for p in pairings if p.end_date is None]
     return render(
         request,
@@ -355,7 +344,7 @@ def gaps(request, kind="households"):
             "page": page,
             "counts": counts,
             "can_fix": can(request.user, "manage_pairings"),
-            "query_without_page": _query_without_page(request),
+            "query_without_page": query_without_page(request),
         },
     )
 
@@ -394,8 +383,7 @@ def zone_leader(request, pk):
             )
             return redirect("gaps", kind="zones")
         except ValidationError as exc:
-            for error in _errors(exc):
-                form.add_error(None, error)
+            add_service_errors(form, exc)
     return render(
         request,
         "liaison/zone_leader.html",
