@@ -38,6 +38,7 @@ run: install .env
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 test: install lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings

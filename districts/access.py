@@ -7,6 +7,7 @@ districts.selectors) before reading or writing; nothing else builds unscoped que
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from .models import HOUSEHOLD_ANCESTOR_LEVELS, Area, AreaLevel, Role
 
@@ -124,3 +125,35 @@ def can(user, action: str) -> bool:
     if scope.everything:
         return True
     return scope.role in PERMISSIONS[action]
+
+
+def signed_in(request) -> bool:
+    """Menu visibility: every signed-in user."""
+    return bool(request.user.is_authenticated)
+
+
+def is_role(role: str):
+    """Menu visibility: users of `role`."""
+
+    def check(request) -> bool:
+        return scope_for(request.user).role == role
+
+    return check
+
+
+def has_permission(action: str):
+    """Menu visibility: users whose role allows `action`."""
+
+    def check(request) -> bool:
+        return can(request.user, action)
+
+    return check
+
+
+class RolePermission(BasePermission):
+    """DRF: reads for every role; writes only for roles with the view's `write_action`."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        return can(request.user, view.write_action)

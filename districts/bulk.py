@@ -6,24 +6,18 @@ sent with executemany; history rows are copied from the written rows with INSERT
 so 100,000 households import in seconds. On PostgreSQL new rows go in with COPY.
 """
 
-import csv
-import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 from django.db import connection
 from django.utils import timezone
+
+from liaison.common.db import chunks, copy_rows
 
 from .fields import FlagsField
 from .models import Household
 
 CHUNK = 5_000
 _CODE_CHUNK = 900  # stays under every database's parameter limit
-
-
-def chunks(items: list, size: int) -> Iterator[list]:
-    """Yield `items` in lists of at most `size`."""
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 def _preparers(fields):
@@ -47,23 +41,6 @@ def _executemany(sql: str, rows: list[tuple]) -> None:
             execute_batch(cursor.cursor, sql, rows, page_size=1000)
         else:
             cursor.executemany(sql, rows)
-
-
-def copy_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
-    """Write rows with PostgreSQL's COPY (about ten times faster than batched INSERTs)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for row in rows:
-        # \N is NULL; an empty string stays an empty string.
-        writer.writerow(["\\N" if v is None else v for v in row])
-    buffer.seek(0)
-    qn = connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(
-            f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) "
-            f"FROM STDIN WITH (FORMAT csv, NULL '\\N')",
-            buffer,
-        )
 
 
 def _history_columns() -> tuple[list[str], str]:

@@ -1,47 +1,11 @@
 """Forms of the districts pages."""
 
 from django import forms
-from django.core.exceptions import ValidationError
-from django.forms.boundfield import BoundField
 from django.utils.translation import gettext_lazy as _
 
+from liaison.common.forms import BootstrapBoundField, bootstrap, date_input
+
 from .models import Household, HouseholdCategory, ImportJob
-
-
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its fields where they exist."""
-    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-    for field, messages in errors.items():
-        form.add_error(field if field in form.fields else None, messages)
-
-
-def date_input() -> forms.DateInput:
-    """A native date picker; its value must be ISO (YYYY-MM-DD) whatever the language."""
-    return forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
-
-
-def bootstrap(form: forms.Form) -> None:
-    """Give every widget its Bootstrap class."""
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxSelectMultiple | forms.CheckboxInput):
-            css = "form-check-input"
-        elif isinstance(widget, forms.Select):
-            css = "form-select"
-        else:
-            css = "form-control"
-        widget.attrs["class"] = css
-
-
-class BootstrapBoundField(BoundField):
-    """Mark a field's widget invalid when it has errors (including ones added by a view)."""
-
-    def build_widget_attrs(self, attrs, widget=None):
-        attrs = super().build_widget_attrs(attrs, widget)
-        widget = widget or self.field.widget
-        if self.errors:
-            attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-        return attrs
 
 
 class ImportForm(forms.Form):

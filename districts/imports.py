@@ -17,8 +17,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from liaison.common.db import chunks
+
 from .access import scope_for
-from .bulk import chunks as _chunks
 from .bulk import households_insert, households_update
 from .fields import parse_codes
 from .models import (
@@ -246,7 +247,7 @@ def import_areas(
 
     existing = {
         a.code: a
-        for chunk in _chunks(
+        for chunk in chunks(
             list({*parsed, *(p["parent_code"] for p in parsed.values() if p["parent_code"])}), 900
         )
         for a in Area.objects.filter(code__in=chunk)
@@ -434,7 +435,7 @@ def import_households(
     if header_index is not None:
         group_codes = {r[header_index] for r in rows if len(r) > header_index and r[header_index]}
     groups = {}
-    for chunk in _chunks(sorted(group_codes), 900):
+    for chunk in chunks(sorted(group_codes), 900):
         for g in Area.objects.filter(code__in=chunk, level=AreaLevel.GROUP):
             groups[g.code] = g
     ancestors = _ancestor_ids(groups.values())
@@ -467,7 +468,7 @@ def import_households(
     existing: dict[str, Household] = {}
     codes = list(parsed)
     progress("comparing", 0, len(codes))
-    for i, chunk in enumerate(_chunks(codes, 900)):
+    for i, chunk in enumerate(chunks(codes, 900)):
         for h in Household.objects.filter(code__in=chunk):
             existing[h.code] = h
         if i % 10 == 9:
@@ -516,10 +517,10 @@ def import_households(
     progress("writing", 0, len(new) + len(changed))
     total_writes, written = len(new) + len(changed), 0
     with transaction.atomic():
-        for chunk in _chunks(new, 10_000):
+        for chunk in chunks(new, 10_000):
             written += households_insert(chunk, user=by, reason="import")
             progress("writing", written, total_writes)
-        for chunk in _chunks(changed, 10_000):
+        for chunk in chunks(changed, 10_000):
             written += households_update(chunk, fields, user=by, reason="import")
             progress("writing", written, total_writes)
     result.created, result.updated = len(new), len(changed)
@@ -617,7 +618,7 @@ def _ancestor_ids(groups) -> dict[int, dict[str, int]]:
     groups = list(groups)
     codes = {c for g in groups for c in g.path.strip("/").split("/")}
     level_by_code = {}
-    for chunk in _chunks(sorted(codes), 900):
+    for chunk in chunks(sorted(codes), 900):
         for code, pk, level in Area.objects.filter(code__in=chunk).values_list(
             "code", "pk", "level"
         ):

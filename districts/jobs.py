@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liaison.celery import enqueue
+from liaison.common.tasks import enqueue
 
 from .access import can
 from .imports import ImportFileError, import_areas, import_households

@@ -11,15 +11,17 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liaison.common.forms import add_service_errors
+from liaison.common.pagination import SeekPaginator, query_without_page
+from liaison.common.registry import panels_for
+
 from . import jobs, selectors, services
 from .access import can
 from .filters import HouseholdFilter, ZoneFilter
-from .forms import HouseholdForm, ImportForm, add_service_errors
+from .forms import HouseholdForm, ImportForm
 from .history import history_with_changes
 from .imports import AREA_COLUMNS, HOUSEHOLD_COLUMNS
 from .models import Area, AreaLevel, ImportJob
-from .pagination import SeekPaginator, query_without_page
-from .panels import panels_for
 from .validators import mask_id_number, mask_phone
 
 HOUSEHOLDS_PER_PAGE = 25

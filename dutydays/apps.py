@@ -7,9 +7,16 @@ class DutydaysConfig(AppConfig):
     verbose_name = _("Duty days")
 
     def ready(self) -> None:
-        from districts import panels
+        from districts.access import is_role, signed_in
+        from districts.models import Role
+        from liaison.common.registry import MenuEntry, register_menu, register_panel
 
         from . import views
 
-        panels.register("household", views.household_panel)
-        panels.register("area", views.area_panel)
+        register_panel("household", views.household_panel)
+        register_panel("area", views.area_panel)
+        register_menu(MenuEntry("duty-log", _("Log a day"), "duty-log", 1, is_role(Role.CADRE)))
+        register_menu(MenuEntry("duty-month", _("My month"), "duty-month", 2, is_role(Role.CADRE)))
+        register_menu(
+            MenuEntry("duty-compliance", _("Duty days"), "duty-compliance", 50, signed_in)
+        )

@@ -13,9 +13,9 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from districts.bulk import copy_rows
 from districts.models import Household
-from liaison.models import Cadre
+from liaison.common.db import copy_rows
+from liaison.core.models import Cadre
 
 from .models import SPECIAL_CATEGORIES, DutyDay, DutyQuota, Leave, MonthlyCompliance
 

@@ -7,7 +7,7 @@ import random
 from django.db import transaction
 
 from districts.models import Area, AreaLevel
-from liaison.models import Cadre, Pairing
+from liaison.core.models import Cadre, Pairing
 
 from .compliance import compliance_recompute, month_bounds
 from .models import Activity, DutyDay, DutyQuota

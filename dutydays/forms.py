@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from districts.forms import BootstrapBoundField, bootstrap, date_input
+from liaison.common.forms import BootstrapBoundField, bootstrap, date_input
 
 from .models import Activity
 

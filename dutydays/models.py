@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.fields import FlagsField
 from districts.models import Area
-from liaison.models import Cadre, Rank
+from liaison.core.models import Cadre, Rank
 
 
 class Activity(models.TextChoices):

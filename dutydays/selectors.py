@@ -3,7 +3,7 @@
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from districts.access import scope_for
-from liaison.selectors import cadre_list
+from liaison.core.selectors import cadre_list
 
 from .models import DutyDay, MonthlyCompliance
 

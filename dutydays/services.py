@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from districts.access import can, scope_for
 from districts.models import Area, AreaLevel, Household
-from liaison.models import Cadre, Pairing, ZoneLeadership
+from liaison.core.models import Cadre, Pairing, ZoneLeadership
 
 from .models import Activity, DutyDay, DutySettings
 

@@ -17,11 +17,11 @@ from django.utils.translation import pgettext
 
 from districts import selectors as district_selectors
 from districts.access import can
-from districts.forms import add_service_errors
 from districts.models import Area, AreaLevel, Household
-from districts.pagination import SeekPaginator, query_without_page
-from liaison import selectors as liaison_selectors
-from liaison.models import Cadre, Pairing
+from liaison.common.forms import add_service_errors
+from liaison.common.pagination import SeekPaginator, query_without_page
+from liaison.core import selectors as liaison_selectors
+from liaison.core.models import Cadre, Pairing
 
 from . import selectors, services
 from .compliance import leave_days_by_cadre, month_bounds, required_days
@@ -271,7 +271,7 @@ def compliance(request):
 def compliance_recompute_view(request):
     if request.method != "POST" or not can(request.user, "recompute_statistics"):
         raise PermissionDenied
-    from liaison.celery import enqueue
+    from liaison.common.tasks import enqueue
 
     from .tasks import compliance_recompute_task
 

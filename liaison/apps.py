@@ -2,14 +2,12 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class LiaisonConfig(AppConfig):
+class ProjectConfig(AppConfig):
+    """The project layer as an app, for its management commands (seed_demo, create_user).
+
+    It composes the domain apps and may import all of them; nothing imports it.
+    """
+
     name = "liaison"
-    verbose_name = _("Liaison")
-
-    def ready(self) -> None:
-        from districts import panels
-
-        from . import views
-
-        panels.register("household", views.household_panel)
-        panels.register("area", views.area_panel)
+    label = "project"
+    verbose_name = _("Liaison system")

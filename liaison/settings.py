@@ -45,8 +45,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "simple_history",
     "districts",
-    "liaison",
+    "liaison.core",
     "dutydays",
+    # The project layer last: it composes the apps (seed_demo, create_user).
+    "liaison.apps.ProjectConfig",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +80,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "districts.context_processors.access",
+                "liaison.common.context_processors.menu",
             ],
         },
     },
@@ -182,7 +185,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "liaison.api.pagination.IdCursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "liaison.common.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"token": "20/min"},
@@ -200,7 +203,7 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "ENUM_NAME_OVERRIDES": {
         "ImportKindEnum": "districts.models.ImportJob.Kind",
-        "DepartmentKindEnum": "liaison.models.DepartmentKind",
+        "DepartmentKindEnum": "liaison.core.models.DepartmentKind",
     },
 }
 

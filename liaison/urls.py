@@ -1,4 +1,4 @@
-"""Root URLs: pages, the admin, API v1 and the language switch."""
+"""Root URLs: pages of each app, the admin, API v1 and the language switch."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -13,8 +13,8 @@ urlpatterns = [
     ),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    path("api/v1/", include("liaison.api.urls")),
-    path("", include("liaison.page_urls")),
-    path("", include("dutydays.page_urls")),
+    path("api/v1/", include("liaison.api_urls")),
+    path("", include("liaison.core.urls")),
+    path("", include("dutydays.urls")),
     path("", include("districts.urls")),
 ]

@@ -1,10 +1,11 @@
 """Serializers of areas, households, zones and imports (API v1)."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from liaison.common.api import CategoriesField
 
 from ..models import (
     Area,
@@ -32,19 +33,6 @@ class ScopedAreaField(serializers.PrimaryKeyRelatedField):
 
         areas = area_list(user=self.context["request"].user)
         return areas.filter(level=self.level) if self.level else areas
-
-
-class CategoriesField(serializers.ListField):
-    def __init__(self, flags, **kwargs):
-        super().__init__(child=serializers.ChoiceField(choices=flags.choices), **kwargs)
-
-
-def django_errors_to_drf(exc: DjangoValidationError) -> serializers.ValidationError:
-    if hasattr(exc, "error_dict"):
-        return serializers.ValidationError(
-            {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
-        )
-    return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
 class AreaSerializer(serializers.ModelSerializer):

@@ -1,11 +1,13 @@
-from rest_framework.routers import DefaultRouter
+"""API URLs of districts; the project layer (liaison/api_urls.py) composes them."""
+
+from rest_framework.routers import SimpleRouter
 
 from .views import AreaViewSet, HouseholdViewSet, ImportJobViewSet, ZoneViewSet
 
-router = DefaultRouter()
+router = SimpleRouter()
 router.register("areas", AreaViewSet, basename="area")
 router.register("households", HouseholdViewSet, basename="household")
 router.register("zones", ZoneViewSet, basename="zone")
 router.register("imports", ImportJobViewSet, basename="import-job")
 
-urlpatterns = router.urls
+urlpatterns: list = []

@@ -1,17 +1,16 @@
 """API v1 of districts: areas, households, zones, imports."""
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from liaison.common.api import ServiceWriteMixin
+
 from .. import jobs, selectors, services
-from ..access import can
+from ..access import RolePermission
 from ..filters import AreaFilter, HouseholdFilter, ZoneFilter
 from ..history import history_with_changes
 from ..models import Area, ImportJob
@@ -24,29 +23,7 @@ from .serializers import (
     ImportJobCreateSerializer,
     ImportJobSerializer,
     ZoneSerializer,
-    django_errors_to_drf,
 )
-
-
-class RolePermission(permissions.BasePermission):
-    """Reads for every role; writes only for roles with the view's `write_action`."""
-
-    def has_permission(self, request, view):
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return can(request.user, view.write_action)
-
-
-class ServiceWriteMixin:
-    """Turn the services' Django errors into DRF 400/403 responses."""
-
-    def call_service(self, fn, **kwargs):
-        try:
-            return fn(**kwargs)
-        except DjangoValidationError as exc:
-            raise django_errors_to_drf(exc) from exc
-        except DjangoPermissionDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
 
 
 def history_response(obj) -> Response:

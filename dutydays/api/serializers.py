@@ -3,8 +3,9 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from districts.api.serializers import CategoriesField, ScopedAreaField
-from liaison.api.serializers import ScopedField, _cadres
+from districts.api.serializers import ScopedAreaField
+from liaison.common.api import CategoriesField, ScopedField
+from liaison.core.selectors import cadre_list
 
 from ..models import Activity, DutyDay
 
@@ -12,7 +13,7 @@ from ..models import Activity, DutyDay
 class DutyDaySerializer(serializers.ModelSerializer):
     """A day in the field. `cadre` defaults to the caller's own cadre record."""
 
-    cadre = ScopedField(selector=_cadres, required=False)
+    cadre = ScopedField(selector=cadre_list, required=False)
     area = ScopedAreaField()
     activities = CategoriesField(Activity, required=False)
     households = serializers.ListField(
@@ -72,7 +73,7 @@ class DutyDaySerializer(serializers.ModelSerializer):
                     )
                 )
         if "cadre" not in attrs and self.instance is None:
-            from liaison.models import Cadre
+            from liaison.core.models import Cadre
 
             own = Cadre.objects.filter(user=self.context["request"].user).first()
             if own is None:

@@ -16,10 +16,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from districts.access import can
-from districts.api.views import ServiceWriteMixin
 from districts.models import Area, Household
-from liaison.api.views import CsvFormatMixin
-from liaison.celery import enqueue
+from liaison.common.api import CsvFormatMixin, ServiceWriteMixin
+from liaison.common.tasks import enqueue
 
 from .. import selectors, services
 from ..reports import compliance_report

@@ -4,7 +4,7 @@ import pytest
 
 from districts.models import Zone
 from dutydays.models import DutyQuota
-from liaison.models import ZoneLeadership
+from liaison.core.models import ZoneLeadership
 
 from ..browser_support import BROWSER_MARKS, browser, log_in, page, shot
 from ..factories import user_with_role

@@ -7,7 +7,7 @@ import pytest
 from districts.models import Zone
 from dutydays.compliance import compliance_recompute, required_days
 from dutydays.models import DutyDay, DutyQuota, Leave, MonthlyCompliance
-from liaison.models import ZoneLeadership
+from liaison.core.models import ZoneLeadership
 
 from ..factories import CadreFactory
 

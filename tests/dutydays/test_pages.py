@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from dutydays.compliance import compliance_recompute
 from dutydays.models import DutyDay, DutyPhoto
-from liaison.models import Pairing
+from liaison.core.models import Pairing
 
 from ..factories import user_with_role
 

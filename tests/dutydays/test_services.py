@@ -7,7 +7,7 @@ from django.utils import timezone
 from districts.models import Zone
 from dutydays.models import DutyDay, DutySettings
 from dutydays.services import dutyday_log, dutyday_update
-from liaison.models import Pairing, ZoneLeadership
+from liaison.core.models import Pairing, ZoneLeadership
 
 from ..factories import user_with_role
 

@@ -7,8 +7,8 @@ import io
 import pytest
 
 from districts.models import Zone
-from liaison.coverage import coverage_recompute
-from liaison.models import (
+from liaison.core.coverage import coverage_recompute
+from liaison.core.models import (
     Cadre,
     CoverageJob,
     CoverageSnapshot,

@@ -3,8 +3,8 @@
 import datetime
 
 from districts.models import Role
-from liaison.coverage import coverage_recompute
-from liaison.models import Pairing
+from liaison.core.coverage import coverage_recompute
+from liaison.core.models import Pairing
 
 from ..browser_support import BROWSER_MARKS, browser, log_in, page, shot
 from ..factories import CadreFactory, user_with_role

@@ -5,8 +5,8 @@ import datetime
 import pytest
 
 from districts.models import Zone
-from liaison.coverage import coverage_recompute
-from liaison.models import CoverageSnapshot, Pairing, ZoneLeadership
+from liaison.core.coverage import coverage_recompute
+from liaison.core.models import CoverageSnapshot, Pairing, ZoneLeadership
 
 from ..factories import AreaFactory, CadreFactory
 
@@ -135,7 +135,7 @@ def test_recompute_command(world, capsys):
 
 
 def test_five_links_defaults_are_policy_rows():
-    from liaison.models import FiveLinksRule
+    from liaison.core.models import FiveLinksRule
 
     assert sorted(FiveLinksRule.objects.values_list("department_kind", "household_category")) == [
         ("agri_science", "large_producer"),

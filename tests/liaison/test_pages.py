@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from districts.models import Zone
-from liaison.coverage import coverage_recompute
-from liaison.models import ContactInfo, Pairing, ZoneLeadership
+from liaison.core.coverage import coverage_recompute
+from liaison.core.models import ContactInfo, Pairing, ZoneLeadership
 
 from ..factories import CadreFactory
 

@@ -6,8 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from districts.models import Zone
-from liaison import services
-from liaison.models import Pairing, ZoneLeadership
+from liaison.core import services
+from liaison.core.models import Pairing, ZoneLeadership
 
 from ..factories import CadreFactory, HouseholdFactory
 

@@ -16,10 +16,10 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone
 
-from districts.bulk import copy_rows
 from districts.demo import synthetic_id_number
 from districts.imports import HOUSEHOLD_COLUMNS, import_households
 from districts.models import Area, AreaLevel
+from liaison.common.db import copy_rows
 
 
 class Rollback(Exception):

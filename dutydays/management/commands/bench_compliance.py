@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from districts.models import Area, AreaLevel, Household
 from dutydays.compliance import compliance_recompute
 from dutydays.models import SPECIAL_CATEGORIES, DutyDay, MonthlyCompliance
-from liaison.models import Cadre, Department
+from liaison.core.models import Cadre, Department
 
 MONTH = datetime.date(2026, 3, 1)
 CADRES = 25_000

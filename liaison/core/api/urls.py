@@ -1,15 +1,11 @@
-"""API v1: /api/v1/…"""
+"""API URLs of the liaison core; the project layer (liaison/api_urls.py) composes them."""
 
-from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
-
-from districts.api.urls import router as districts_router
-from dutydays.api import views as duty_views
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from . import views
 
-# One router, so that the API root lists every endpoint.
-router = districts_router
+router = SimpleRouter()
 router.register("departments", views.DepartmentViewSet, basename="department")
 router.register("cadres", views.CadreViewSet, basename="cadre")
 router.register("pairings", views.PairingViewSet, basename="pairing")
@@ -17,13 +13,9 @@ router.register("department-links", views.DepartmentLinkViewSet, basename="depar
 router.register("gaps/households", views.GapHouseholdsView, basename="gap-household")
 router.register("gaps/cadres", views.GapCadresView, basename="gap-cadre")
 router.register("gaps/zones", views.GapZonesView, basename="gap-zone")
-router.register("duty-days", duty_views.DutyDayViewSet, basename="duty-day")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
     path("stats/coverage/", views.CoverageView.as_view(), name="api-coverage"),
     path(
         "stats/coverage/recompute/",
@@ -32,15 +24,4 @@ urlpatterns = [
     ),
     path("stats/coverage/jobs/<int:pk>/", views.CoverageJobView.as_view(), name="api-coverage-job"),
     path("zones/<int:pk>/leader/", views.ZoneLeaderView.as_view(), name="api-zone-leader"),
-    path(
-        "stats/duty-compliance/",
-        duty_views.DutyComplianceView.as_view(),
-        name="api-duty-compliance",
-    ),
-    path(
-        "stats/duty-compliance/recompute/",
-        duty_views.DutyComplianceRecomputeView.as_view(),
-        name="api-duty-compliance-recompute",
-    ),
-    path("", include(router.urls)),
 ]

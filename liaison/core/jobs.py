@@ -6,7 +6,7 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
-from liaison.celery import enqueue
+from liaison.common.tasks import enqueue
 
 from .coverage import coverage_recompute
 from .models import CoverageJob

@@ -16,10 +16,10 @@ from django.views.decorators.http import require_POST
 
 from districts import selectors as district_selectors
 from districts.access import can
-from districts.forms import add_service_errors
 from districts.models import Area, AreaLevel, Household, HouseholdCategory
-from districts.pagination import SeekPaginator, query_without_page
 from districts.selectors import area_ancestors
+from liaison.common.forms import add_service_errors
+from liaison.common.pagination import SeekPaginator, query_without_page
 
 from . import jobs, selectors, services
 from .filters import CadreFilter

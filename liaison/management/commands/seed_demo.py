@@ -10,8 +10,8 @@ from districts.demo import COUNTY_CODE, demo_loaded, load_demo_county
 from districts.models import Area, Jurisdiction, Role
 from dutydays.demo import load_duty_demo
 from dutydays.models import DutyDay
-from liaison.demo import liaison_demo_loaded, load_liaison_demo
-from liaison.models import Cadre
+from liaison.core.demo import liaison_demo_loaded, load_liaison_demo
+from liaison.core.models import Cadre
 
 DEMO_PASSWORD = "demo-liaison"
 # (username, role, area code of the jurisdiction; None: superuser)

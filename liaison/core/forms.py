@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from districts.forms import BootstrapBoundField, bootstrap, date_input
+from liaison.common.forms import BootstrapBoundField, bootstrap, date_input
 
 
 class AssignForm(forms.Form):

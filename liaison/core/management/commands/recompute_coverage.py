@@ -6,7 +6,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from liaison.coverage import coverage_recompute
+from liaison.core.coverage import coverage_recompute
 
 
 class Command(BaseCommand):

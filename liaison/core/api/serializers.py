@@ -1,51 +1,16 @@
 """Serializers of the liaison core (API v1)."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from districts.api.serializers import ScopedAreaField
 from districts.models import AreaLevel
+from districts.selectors import household_list
 from districts.validators import validate_phone
+from liaison.common.api import ScopedField
 
 from ..models import Cadre, CoverageJob, Department, DepartmentVillageLink, Pairing, Rank
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class ScopedField(serializers.PrimaryKeyRelatedField):
-    """A related id that must be visible to the user, through a selector."""
-
-    def __init__(self, *, selector, **kwargs):
-        self.selector = selector
-        super().__init__(**kwargs)
-
-    def get_queryset(self):
-        return self.selector(user=self.context["request"].user)
-
-
-def _cadres(*, user):
-    from ..selectors import cadre_list
-
-    return cadre_list(user=user)
-
-
-def _departments(*, user):
-    from ..selectors import department_list
-
-    return department_list(user=user)
-
-
-def _households(*, user):
-    from districts.selectors import household_list
-
-    return household_list(user=user)
-
-
-def _zones(*, user):
-    from districts.selectors import zone_list
-
-    return zone_list(user=user)
+from ..selectors import cadre_list, department_list
 
 
 class DepartmentSerializer(serializers.ModelSerializer):
@@ -59,7 +24,7 @@ class DepartmentSerializer(serializers.ModelSerializer):
 class CadreSerializer(serializers.ModelSerializer):
     """A cadre. `households` is the number of households currently paired."""
 
-    department = ScopedField(selector=_departments)
+    department = ScopedField(selector=department_list)
     area = ScopedAreaField(required=False)
     rank = serializers.ChoiceField(choices=Rank.choices)
     phone = serializers.CharField(
@@ -87,8 +52,8 @@ class CadreSerializer(serializers.ModelSerializer):
 
 
 class PairingSerializer(serializers.ModelSerializer):
-    cadre = ScopedField(selector=_cadres)
-    household = ScopedField(selector=_households)
+    cadre = ScopedField(selector=cadre_list)
+    household = ScopedField(selector=household_list)
     start_date = serializers.DateField(required=False)
     active = serializers.SerializerMethodField()
 
@@ -107,7 +72,7 @@ class PairingEndSerializer(serializers.Serializer):
 
 
 class BulkAssignSerializer(serializers.Serializer):
-    cadre = ScopedField(selector=_cadres)
+    cadre = ScopedField(selector=cadre_list)
     # Ids, resolved in one query below (a related field would query once per id).
     households = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
     start_date = serializers.DateField(required=False)
@@ -120,7 +85,7 @@ class BulkAssignSerializer(serializers.Serializer):
         if len(value) > 5000:
             raise serializers.ValidationError(_("At most 5,000 households at once."))
         wanted = set(value)
-        found = list(_households(user=self.context["request"].user).filter(pk__in=wanted))
+        found = list(household_list(user=self.context["request"].user).filter(pk__in=wanted))
         unknown = sorted(wanted - {h.pk for h in found})
         if unknown:
             raise serializers.ValidationError(
@@ -130,7 +95,7 @@ class BulkAssignSerializer(serializers.Serializer):
 
 
 class TransferSerializer(serializers.Serializer):
-    to = ScopedField(selector=_cadres, required=False, help_text=_("Takes every household."))
+    to = ScopedField(selector=cadre_list, required=False, help_text=_("Takes every household."))
     assignments = serializers.ListField(
         child=serializers.DictField(child=serializers.IntegerField()),
         required=False,
@@ -147,7 +112,7 @@ class TransferSerializer(serializers.Serializer):
         if "assignments" in attrs:
             cadres = {
                 c.pk: c
-                for c in _cadres(user=self.context["request"].user).filter(
+                for c in cadre_list(user=self.context["request"].user).filter(
                     pk__in={a.get("cadre") for a in attrs["assignments"]}
                 )
             }
@@ -163,12 +128,12 @@ class TransferSerializer(serializers.Serializer):
 
 
 class ZoneLeaderSerializer(serializers.Serializer):
-    cadre = ScopedField(selector=_cadres)
+    cadre = ScopedField(selector=cadre_list)
     start_date = serializers.DateField(required=False)
 
 
 class DepartmentLinkSerializer(serializers.ModelSerializer):
-    department = ScopedField(selector=_departments)
+    department = ScopedField(selector=department_list)
     village = ScopedAreaField(level=AreaLevel.VILLAGE)
     start_date = serializers.DateField(required=False)
 

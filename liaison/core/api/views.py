@@ -19,9 +19,9 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from districts import selectors as district_selectors
-from districts.access import can
+from districts.access import RolePermission, can
 from districts.api.serializers import HouseholdSerializer, ZoneSerializer
-from districts.api.views import RolePermission, ServiceWriteMixin
+from liaison.common.api import CsvFormatMixin, ServiceWriteMixin
 
 from .. import jobs, selectors, services
 from ..filters import CadreFilter, DepartmentFilter, PairingFilter
@@ -314,17 +314,6 @@ def coverage_payload(*, user, area_id=None, as_of=None) -> dict:
         _coverage_row(s) for s in selectors.coverage_children(area, snapshot.as_of)
     ]
     return payload
-
-
-class CsvFormatMixin:
-    """Let `?format=csv` through to a view that writes its own CSV response.
-
-    DRF reads `format` as a renderer suffix and would answer 404 for an unknown one.
-    """
-
-    def perform_content_negotiation(self, request, force=False):
-        force = force or request.query_params.get("format") == "csv"
-        return super().perform_content_negotiation(request, force=force)
 
 
 class CoverageView(CsvFormatMixin, APIView):

@@ -22,8 +22,8 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 
 from districts.models import Area, AreaLevel, Household, Zone, ZoneArea
-from liaison.coverage import coverage_recompute
-from liaison.models import Cadre, CoverageSnapshot, Department, Pairing, ZoneLeadership
+from liaison.core.coverage import coverage_recompute
+from liaison.core.models import Cadre, CoverageSnapshot, Department, Pairing, ZoneLeadership
 
 AS_OF = datetime.date(2026, 6, 1)
 PER = 10  # townships per county, villages per township, groups per village

@@ -1,0 +1,27 @@
+"""API v1 (/api/v1/…): each app's own API URLs, composed under one root.
+
+Each app's `api/urls.py` owns a `router` (its ViewSets) and `urlpatterns` (its other
+paths); this module only joins them, so the API root lists every endpoint.
+"""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from districts.api import urls as districts_api
+from dutydays.api import urls as dutydays_api
+from liaison.core.api import urls as core_api
+
+APPS = (districts_api, core_api, dutydays_api)
+
+router = DefaultRouter()
+for app in APPS:
+    router.registry.extend(app.router.registry)
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    *(pattern for app in APPS for pattern in app.urlpatterns),
+    path("", include(router.urls)),
+]

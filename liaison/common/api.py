@@ -1,0 +1,66 @@
+"""API helpers: scoped related ids, service errors as DRF errors, CSV passthrough."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ScopedField(serializers.PrimaryKeyRelatedField):
+    """A related id that must be visible to the user, through a selector.
+
+    An id outside the user's jurisdiction answers exactly like a missing one.
+    """
+
+    def __init__(self, *, selector: Callable[..., QuerySet[Any]], **kwargs: Any) -> None:
+        self.selector = selector
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return self.selector(user=self.context["request"].user)
+
+
+class CategoriesField(serializers.ListField):
+    """A list of codes from a TextChoices class (categories, activities)."""
+
+    def __init__(self, flags: Any, **kwargs: Any) -> None:
+        super().__init__(child=serializers.ChoiceField(choices=flags.choices), **kwargs)
+
+
+def django_errors_to_drf(exc: DjangoValidationError) -> serializers.ValidationError:
+    """Return a service's ValidationError as DRF's (400, messages keyed by field)."""
+    if hasattr(exc, "error_dict"):
+        return serializers.ValidationError(
+            {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+        )
+    return serializers.ValidationError({"non_field_errors": exc.messages})
+
+
+class ServiceWriteMixin:
+    """Turn the services' Django errors into DRF 400/403 responses (404 passes through)."""
+
+    def call_service(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
+        try:
+            return fn(**kwargs)
+        except DjangoValidationError as exc:
+            raise django_errors_to_drf(exc) from exc
+        except DjangoPermissionDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+
+class CsvFormatMixin:
+    """Let `?format=csv` through to a view that writes its own CSV response.
+
+    DRF reads `format` as a renderer suffix and would answer 404 for an unknown one.
+    """
+
+    def perform_content_negotiation(self, request: Any, force: bool = False) -> Any:
+        force = force or request.query_params.get("format") == "csv"
+        return super().perform_content_negotiation(request, force=force)  # type: ignore[misc]

@@ -1,0 +1,72 @@
+"""Extension points: panels on another app's pages, and the main menu.
+
+Dependencies point one way (districts ← liaison.core ← dutydays ← …), so an earlier app
+cannot ask a later one for, say, a household's cadre. Instead the later app registers a
+panel or a menu entry here when it starts (its AppConfig.ready), and the earlier app's page
+asks the registry what to show.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+
+# A panel function takes (request, obj) and returns (template name, context) or None.
+PanelFunction = Callable[[HttpRequest, Any], tuple[str, dict[str, Any]] | None]
+PAGES = ("area", "household", "cadre")
+_PANELS: dict[str, list[PanelFunction]] = {page: [] for page in PAGES}
+
+
+@dataclass
+class Panel:
+    template: str
+    context: dict[str, Any]
+
+
+def register_panel(page: str, function: PanelFunction) -> None:
+    """Show `function`'s panel on `page` ("area", "household" or "cadre")."""
+    if page not in _PANELS:
+        raise ValueError(f"Unknown page {page!r}; pages with panels: {', '.join(PAGES)}")
+    if function not in _PANELS[page]:
+        _PANELS[page].append(function)
+
+
+def panels_for(page: str, request: HttpRequest, obj: Any) -> list[Panel]:
+    """Return the panels the registered apps show on `page` for `obj`, in layer order."""
+    out = []
+    for function in _PANELS[page]:
+        result = function(request, obj)
+        if result is not None:
+            out.append(Panel(*result))
+    return out
+
+
+@dataclass(frozen=True)
+class MenuEntry:
+    """A main-menu link. `visible(request)` decides who sees it; `order` sorts the menu."""
+
+    key: str
+    label: Any  # a lazy translation
+    url_name: str
+    order: int
+    visible: Callable[[HttpRequest], bool]
+    url_args: tuple[Any, ...] = ()
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name, args=self.url_args)
+
+
+_MENU: dict[str, MenuEntry] = {}
+
+
+def register_menu(entry: MenuEntry) -> None:
+    """Add (or replace, by key) a main-menu entry."""
+    _MENU[entry.key] = entry
+
+
+def menu_for(request: HttpRequest) -> list[MenuEntry]:
+    """Return the menu entries `request.user` may see, in order."""
+    return [e for e in sorted(_MENU.values(), key=lambda e: e.order) if e.visible(request)]

@@ -1,0 +1,26 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LiaisonCoreConfig(AppConfig):
+    """The liaison core. Its label stays `liaison` (tables, migrations, permissions)."""
+
+    name = "liaison.core"
+    label = "liaison"
+    verbose_name = _("Liaison")
+
+    def ready(self) -> None:
+        from districts.access import is_role, signed_in
+        from districts.models import Role
+        from liaison.common.registry import MenuEntry, register_menu, register_panel
+
+        from . import views
+
+        register_panel("household", views.household_panel)
+        register_panel("area", views.area_panel)
+        register_menu(
+            MenuEntry("my-households", _("My households"), "my-households", 3, is_role(Role.CADRE))
+        )
+        register_menu(MenuEntry("coverage", _("Coverage"), "coverage", 20, signed_in))
+        register_menu(MenuEntry("gaps", _("Gaps"), "gaps", 30, signed_in, url_args=("households",)))
+        register_menu(MenuEntry("cadres", _("Cadres"), "cadre-list", 40, signed_in))
