@@ -4,7 +4,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .access import scope_for
+from .access import area_chain, scope_for
 from .models import (
     HOUSEHOLD_ANCESTOR_LEVELS,
     Area,
@@ -39,10 +39,8 @@ def area_roots(*, user) -> list[Area]:
 
 
 def area_ancestors(area: Area) -> list[Area]:
-    """Return the areas above `area`, from the root down (one query)."""
-    codes = area.ancestor_codes()
-    by_code = {a.code: a for a in Area.objects.filter(code__in=codes)}
-    return [by_code[c] for c in codes if c in by_code]
+    """Return the areas above `area`, from the root down (one query, by parent links)."""
+    return area_chain(area)[:-1]
 
 
 def area_breadcrumbs(*, user, area: Area) -> list[tuple[Area, bool]]:

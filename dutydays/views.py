@@ -6,7 +6,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -36,7 +35,7 @@ def _cadre_for(request, *, write: bool = True) -> Cadre | None:
     """The cadre the page acts for: the user's own, or ?cadre= for someone who may see the
     cadre (to read) or manage the cadre's records (to write)."""
     wanted = request.GET.get("cadre") or request.POST.get("cadre")
-    if wanted and (not write or can(request.user, "manage_pairings")):
+    if wanted and (not write or can(request.user, "manage_duty_days")):
         return liaison_selectors.cadre_get(user=request.user, pk=wanted)
     return Cadre.objects.filter(user=request.user).select_related("department").first()
 
@@ -120,19 +119,17 @@ def log_day(request):
             form.add_error("area", _("Choose a place from the list."))
         else:
             try:
-                with transaction.atomic():
-                    day = services.dutyday_log(
-                        cadre=cadre,
-                        date=form.cleaned_data["date"],
-                        area=area,
-                        activities=form.cleaned_data["activities"],
-                        households=Household.objects.filter(pk__in=form.cleaned_data["households"]),
-                        diary=form.cleaned_data["diary"],
-                        problems=form.cleaned_data["problems"],
-                        by=request.user,
-                    )
-                    for photo in form.cleaned_data["photos"]:
-                        DutyPhoto.objects.create(duty_day=day, image=photo)
+                day = services.dutyday_log(
+                    cadre=cadre,
+                    date=form.cleaned_data["date"],
+                    area=area,
+                    activities=form.cleaned_data["activities"],
+                    households=Household.objects.filter(pk__in=form.cleaned_data["households"]),
+                    diary=form.cleaned_data["diary"],
+                    problems=form.cleaned_data["problems"],
+                    photos=form.cleaned_data["photos"],
+                    by=request.user,
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             except PermissionDenied as exc:
@@ -341,7 +338,7 @@ def photo(request, pk):
 def edit_day(request, pk):
     """Correct a day's record: activities, households, diary, problems (within the window)."""
     day = selectors.dutyday_get(user=request.user, pk=pk)
-    if day.cadre.user_id != request.user.pk and not can(request.user, "manage_pairings"):
+    if day.cadre.user_id != request.user.pk and not can(request.user, "manage_duty_days"):
         raise PermissionDenied
     form = DutyDayForm(
         request.POST or None,

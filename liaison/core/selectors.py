@@ -41,7 +41,7 @@ def cadre_list(*, user) -> QuerySet[Cadre]:
     scope = scope_for(user)
     if scope.everything:
         return Cadre.objects.all()
-    return Cadre.objects.filter(scope.area_q("area__") | Q(area__code__in=scope.ancestor_codes()))
+    return Cadre.objects.filter(scope.reach_q("area__"))
 
 
 def cadre_get(*, user, pk) -> Cadre:

@@ -5,7 +5,6 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -160,7 +159,6 @@ def assign(request, pk):
                     replace=form.cleaned_data["replace"],
                     by=request.user,
                 )
-                jobs.coverage_recompute_later()
                 messages.success(
                     request,
                     _("%(n)d households assigned to %(cadre)s.")
@@ -168,7 +166,9 @@ def assign(request, pk):
                 )
                 return redirect(request.get_full_path())
             if action == "accept":
-                accepted = _accept_suggestions(request)
+                accepted = services.suggestions_accept(
+                    choices=_ticked_suggestions(request), by=request.user
+                )
                 messages.success(request, _("%(n)d suggestions accepted.") % {"n": accepted})
                 return redirect(request.get_full_path())
             if action == "link":
@@ -210,29 +210,16 @@ def assign(request, pk):
     )
 
 
-@transaction.atomic
-def _accept_suggestions(request) -> int:
-    """Assign the ticked (household, cadre) suggestions, one bulk assignment per cadre."""
-    by_cadre: dict[int, list[int]] = {}
+def _ticked_suggestions(request) -> list[tuple[int, int]]:
+    """Return the ticked "household:cadre" pairs of the suggestions form."""
+    pairs = []
     for value in request.POST.getlist("accept"):
         try:
             household_id, cadre_id = (int(x) for x in value.split(":"))
         except ValueError:
             continue
-        by_cadre.setdefault(cadre_id, []).append(household_id)
-    if not by_cadre:
-        raise ValidationError(_("Tick at least one suggestion."))
-    total = 0
-    for cadre_id, household_ids in by_cadre.items():
-        cadre = selectors.cadre_get(user=request.user, pk=cadre_id)
-        households = district_selectors.household_list(user=request.user).filter(
-            pk__in=household_ids
-        )
-        total += len(
-            services.pairings_bulk_assign(cadre=cadre, households=households, by=request.user)
-        )
-    jobs.coverage_recompute_later()
-    return total
+        pairs.append((household_id, cadre_id))
+    return pairs
 
 
 # Cadres --------------------------------------------------------------------------------
@@ -289,7 +276,6 @@ def cadre_detail(request, pk):
                     leave=form.cleaned_data["leave"],
                     by=request.user,
                 )
-                jobs.coverage_recompute_later(form.cleaned_data["date"])
                 messages.success(
                     request,
                     _("%(n)d households handed to %(cadre)s.") % {"n": len(moved), "cadre": to},
@@ -377,7 +363,6 @@ def zone_leader(request, pk):
             services.zone_leader_set(
                 zone=zone, cadre=cadre, start_date=form.cleaned_data["start_date"], by=request.user
             )
-            jobs.coverage_recompute_later(form.cleaned_data["start_date"])
             messages.success(
                 request, _("%(cadre)s now leads %(zone)s.") % {"cadre": cadre, "zone": zone}
             )

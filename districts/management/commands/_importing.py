@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from districts.access import SYSTEM
 from districts.imports import ImportFileError
 
 
@@ -25,7 +26,7 @@ class ImportCommand(BaseCommand):
 
         try:
             with path.open("rb") as fh:
-                result = type(self).importer(fh, path.name, progress=progress)
+                result = type(self).importer(fh, path.name, by=SYSTEM, progress=progress)
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         if result.errors:

@@ -115,7 +115,6 @@ class CadreViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
         pairings = self.call_service(
             services.cadre_transfer, cadre=cadre, by=request.user, **body.validated_data
         )
-        jobs.coverage_recompute_later(body.validated_data.get("date"))
         return Response(PairingSerializer(pairings, many=True).data)
 
 
@@ -166,7 +165,6 @@ class PairingViewSet(
         pairings = self.call_service(
             services.pairings_bulk_assign, **body.validated_data, by=request.user
         )
-        jobs.coverage_recompute_later(body.validated_data.get("start_date"))
         return Response(PairingSerializer(pairings, many=True).data, status=201)
 
 
