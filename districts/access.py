@@ -413,11 +413,21 @@ def has_permission(action_name: str) -> Callable[[HttpRequest], bool]:
 class RolePermission(BasePermission):
     """DRF: reads for every role; writes only for roles with the view's `write_action`.
 
-    It answers before the body is validated, so a viewer gets 403, not a list of field
-    errors; the services check again (with the target) whatever the caller.
+    On a detail route the role is checked once the object is found (DRF's object
+    permission), so an id outside the jurisdiction answers 404 before any 403, as the
+    funnel orders it; either way before the body is validated. The services check again.
     """
 
     def has_permission(self, request: Any, view: Any) -> bool:
         if request.method in SAFE_METHODS:
             return True
+        lookup = getattr(view, "lookup_url_kwarg", None) or getattr(view, "lookup_field", "pk")
+        if lookup in getattr(view, "kwargs", {}):
+            return True  # decided in has_object_permission, after the scoped lookup
         return can(request.user, view.write_action)
+
+    def has_object_permission(self, request: Any, view: Any, obj: Any) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        action_name = getattr(view, "object_action", None) or view.write_action
+        return can(request.user, action_name)

@@ -1,8 +1,13 @@
 """Reads of duty days and compliance, through the user's jurisdiction."""
 
+from typing import Any
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from districts.access import scope_for
+from districts.models import Area
+from liaison.core.models import Cadre
 from liaison.core.selectors import cadre_list
 
 from .models import DutyDay, MonthlyCompliance
@@ -38,3 +43,19 @@ def compliance_list(*, user, month) -> QuerySet[MonthlyCompliance]:
 
 def household_visits(household) -> QuerySet[DutyDay]:
     return DutyDay.objects.filter(households=household).select_related("cadre").order_by("-date")
+
+
+def place_list(*, user: Any) -> QuerySet[Area]:
+    """Return the places where `user` may log a day: the jurisdiction's areas and, for a
+    cadre's own account, the cadre's zones and households' villages even outside it.
+
+    The page and the API offer the same places (the service checks them again).
+    """
+    from .services import zone_paths
+
+    q = scope_for(user).area_q()
+    cadre = Cadre.objects.filter(user=user).first() if user.is_authenticated else None
+    if cadre is not None:
+        for path in zone_paths(cadre, timezone.localdate()):
+            q |= Q(path__startswith=path)
+    return Area.objects.filter(q)

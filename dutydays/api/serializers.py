@@ -3,18 +3,21 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from districts.api.serializers import ScopedAreaField
 from liaison.common.api import CategoriesField, ScopedField
 from liaison.core.selectors import cadre_list
 
 from ..models import Activity, DutyDay
+from ..selectors import place_list
 
 
 class DutyDaySerializer(serializers.ModelSerializer):
     """A day in the field. `cadre` defaults to the caller's own cadre record."""
 
     cadre = ScopedField(selector=cadre_list, required=False)
-    area = ScopedAreaField()
+    area = ScopedField(
+        selector=place_list,
+        help_text=_("A village or group of your jurisdiction, or of your own zones."),
+    )
     activities = CategoriesField(Activity, required=False)
     households = serializers.ListField(
         child=serializers.IntegerField(),
