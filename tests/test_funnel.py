@@ -17,7 +17,7 @@ from dutydays.models import DutyDay
 from liaison.core.models import Cadre, CoverageJob, DepartmentVillageLink, Pairing, ZoneLeadership
 
 from .conftest import api_client_for
-from .factories import CadreFactory, DepartmentFactory, user_with_role
+from .factories import CadreFactory, DepartmentFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -306,7 +306,8 @@ def test_every_write_endpoint_answers_404_for_another_townships_ids(tree, admin_
                 assert url in bodies, f"add a body naming foreign ids for {method} {url}"
                 before = database_state()
                 response = getattr(client, method)(url, bodies[url], format="json")
-                missing = getattr(client, method)(url, _missing_body(url, bodies[url]), format="json")
+                missing_body = _missing_body(url, bodies[url])
+                missing = getattr(client, method)(url, missing_body, format="json")
                 # A foreign id in the body answers exactly like a missing one: 400 or 404.
                 assert response.status_code in (400, 404), (url, response.status_code)
                 # (The messages may quote the id itself: compare them with digits masked.)
