@@ -1,5 +1,7 @@
 """Import jobs: an uploaded file, run by a Celery task, with progress for the page."""
 
+from typing import Any
+
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,7 +21,7 @@ def _progress_key(job_id: int) -> str:
     return f"import-job:{job_id}:progress"
 
 
-def import_job_progress(job: ImportJob) -> dict | None:
+def import_job_progress(job: ImportJob) -> dict[str, Any] | None:
     """Return {"phase", "done", "total", "percent"} of a running job, or None."""
     return cache.get(_progress_key(job.pk))
 
