@@ -6,9 +6,12 @@ sent with executemany; history rows are copied from the written rows with INSERT
 so 100,000 households import in seconds. On PostgreSQL new rows go in with COPY.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
+from django.db.models import Field
 from django.utils import timezone
 
 from liaison.common.db import chunks, copy_rows
@@ -16,24 +19,42 @@ from liaison.common.db import chunks, copy_rows
 from .fields import FlagsField
 from .models import Household
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
 CHUNK = 5_000
 _CODE_CHUNK = 900  # stays under every database's parameter limit
 
 
-def _preparers(fields):
+def _field(name: str) -> "Field[Any, Any]":
+    """Return the household field `name`. Raise ValueError if it is not a column."""
+    field = Household._meta.get_field(name)
+    if not isinstance(field, Field):
+        raise ValueError(f"{name!r} is not a column of households")
+    return field
+
+
+def _column(field: "Field[Any, Any]") -> str:
+    """Return the column of a concrete field. Raise ValueError for a field without one."""
+    if field.column is None:
+        raise ValueError(f"{field.name!r} has no column")
+    return field.column
+
+
+def _preparers(fields: Iterable["Field[Any, Any]"]) -> list[Callable[[Any], Any]]:
     """Return one function per field that turns a Python value into its database value."""
-    out = []
+    out: list[Callable[[Any], Any]] = []
     for f in fields:
         if isinstance(f, FlagsField):
             out.append(f.get_prep_value)
         elif f.get_internal_type() in ("DateField", "DateTimeField"):
-            out.append(lambda v, f=f: f.get_db_prep_save(v, connection))
+            out.append(partial(f.get_db_prep_save, connection=connection))
         else:
             out.append(lambda v: v)
     return out
 
 
-def _executemany(sql: str, rows: list[tuple]) -> None:
+def _executemany(sql: str, rows: list[tuple[Any, ...]]) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             from psycopg2.extras import execute_batch
@@ -45,11 +66,19 @@ def _executemany(sql: str, rows: list[tuple]) -> None:
 
 def _history_columns() -> tuple[list[str], str]:
     history = Household.history.model
-    tracked = [f.column for f in history._meta.concrete_fields if not f.name.startswith("history_")]
+    tracked = [
+        _column(f) for f in history._meta.concrete_fields if not f.name.startswith("history_")
+    ]
     return tracked, history._meta.db_table
 
 
-def _copy_history(where_column: str, keys: list, history_type: str, user_id, reason: str):
+def _copy_history(
+    where_column: str,
+    keys: Sequence[str | int],
+    history_type: str,
+    user_id: int | None,
+    reason: str,
+) -> None:
     """Write one history row per household whose `where_column` is in `keys`."""
     tracked, table = _history_columns()
     qn = connection.ops.quote_name
@@ -67,7 +96,9 @@ def _copy_history(where_column: str, keys: list, history_type: str, user_id, rea
             )
 
 
-def households_insert(households: Iterable[Household], *, user=None, reason: str = "") -> int:
+def households_insert(
+    households: Sequence[Household], *, user: "AbstractBaseUser | None" = None, reason: str = ""
+) -> int:
     """Insert new households (ancestor ids set) and their "created" history rows."""
     households = list(households)
     if not households:
@@ -78,7 +109,7 @@ def households_insert(households: Iterable[Household], *, user=None, reason: str
     qn = connection.ops.quote_name
     sql = (
         f"INSERT INTO {qn(Household._meta.db_table)} "
-        f"({', '.join(qn(f.column) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))})"
+        f"({', '.join(qn(_column(f)) for f in fields)}) VALUES ({', '.join(['%s'] * len(fields))})"
     )
     for h in households:
         h.created_at = h.updated_at = now
@@ -88,7 +119,7 @@ def households_insert(households: Iterable[Household], *, user=None, reason: str
             for h in chunk
         ]
         if connection.vendor == "postgresql":
-            copy_rows(Household._meta.db_table, [f.column for f in fields], rows)
+            copy_rows(Household._meta.db_table, [_column(f) for f in fields], rows)
         else:
             _executemany(sql, rows)
     _copy_history("code", [h.code for h in households], "+", getattr(user, "pk", None), reason)
@@ -96,19 +127,23 @@ def households_insert(households: Iterable[Household], *, user=None, reason: str
 
 
 def households_update(
-    households: Iterable[Household], field_names: list[str], *, user=None, reason: str = ""
+    households: Sequence[Household],
+    field_names: list[str],
+    *,
+    user: "AbstractBaseUser | None" = None,
+    reason: str = "",
 ) -> int:
     """Update `field_names` of existing households and add "changed" history rows."""
     households = list(households)
     if not households:
         return 0
     now = timezone.now()
-    fields = [Household._meta.get_field(n) for n in [*field_names, "updated_at"]]
+    fields = [_field(n) for n in [*field_names, "updated_at"]]
     prepare = _preparers(fields)
     qn = connection.ops.quote_name
     sql = (
         f"UPDATE {qn(Household._meta.db_table)} SET "
-        + ", ".join(f"{qn(f.column)} = %s" for f in fields)
+        + ", ".join(f"{qn(_column(f))} = %s" for f in fields)
         + " WHERE id = %s"
     )
     for h in households:

@@ -10,10 +10,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import TextChoices
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -107,7 +108,7 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def read_rows(fileobj: BinaryIO, name: str) -> tuple[list[str], list[list[str]]]:
+def read_rows(fileobj: IO[bytes], name: str) -> tuple[list[str], list[list[str]]]:
     """Return (header, data rows) of a CSV or XLSX file. Raise ImportFileError if unreadable."""
     suffix = Path(name).suffix.lower()
     if suffix == ".xlsx":
@@ -133,7 +134,7 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
     return [c.lower() for c in rows[0]], rows[1:]
 
 
-def _read_xlsx(fileobj: BinaryIO) -> tuple[list[str], list[list[str]]]:
+def _read_xlsx(fileobj: IO[bytes]) -> tuple[list[str], list[list[str]]]:
     from openpyxl import load_workbook
 
     try:
@@ -176,7 +177,9 @@ def _messages(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
 
-def _parse_categories(text: str, flags, errors: list[RowError], row: int) -> list[str]:
+def _parse_categories(
+    text: str, flags: type[TextChoices], errors: list[RowError], row: int
+) -> list[str]:
     codes = parse_codes(text)
     unknown = [c for c in codes if c not in flags.values]
     if unknown:
@@ -195,7 +198,7 @@ def _parse_categories(text: str, flags, errors: list[RowError], row: int) -> lis
 
 
 def import_areas(
-    fileobj: BinaryIO, name: str, *, by: Actor, progress: Progress = _no_progress
+    fileobj: IO[bytes], name: str, *, by: Actor, progress: Progress = _no_progress
 ) -> ImportResult:
     """Validate and import an areas file (code,name,level,parent_code,categories).
 
@@ -272,8 +275,8 @@ def import_areas(
             return parsed[code]["level"]
         return existing[code].level if code in existing else None
 
-    for code, rec in parsed.items():
-        row, level, parent_code = rec["row"], rec["level"], rec["parent_code"]
+    for code, values in parsed.items():
+        row, level, parent_code = values["row"], values["level"], values["parent_code"]
         if level not in AreaLevel.values:
             continue
         if parent_code:
@@ -345,7 +348,9 @@ def import_areas(
     return result
 
 
-def _first_existing_ancestor(parent_code: str, parsed: dict, existing: dict) -> Area | None:
+def _first_existing_ancestor(
+    parent_code: str, parsed: dict[str, dict[str, Any]], existing: dict[str, Area]
+) -> Area | None:
     seen = set()
     code = parent_code
     while code and code not in seen:
@@ -359,6 +364,7 @@ def _first_existing_ancestor(parent_code: str, parsed: dict, existing: dict) -> 
 def _write_areas(parsed: dict[str, dict], existing: dict[str, Area], by, result: ImportResult):
     by_code: dict[str, Area] = dict(existing)
     moved: list[tuple[Area, str]] = []
+    reparented: set[int] = set()  # ids of moved areas with a new parent
     for level in AreaLevel.values:
         new, changed = [], []
         for code, rec in parsed.items():
@@ -400,7 +406,7 @@ def _write_areas(parsed: dict[str, dict], existing: dict[str, Area], by, result:
                     if old_path != path:
                         moved.append((area, old_path))
                     if old_parent != area.parent_id:
-                        area._moved = True
+                        reparented.add(area.pk)
             by_code[code] = area
         if new:
             bulk_create_with_history(
@@ -428,7 +434,7 @@ def _write_areas(parsed: dict[str, dict], existing: dict[str, Area], by, result:
             result.updated += len(changed)
     for area, old_path in moved:
         _repath_subtree(old_path, area.path)
-        if getattr(area, "_moved", False):
+        if area.pk in reparented:
             _reattach_households(area)
 
 
@@ -436,7 +442,7 @@ def _write_areas(parsed: dict[str, dict], existing: dict[str, Area], by, result:
 
 
 def import_households(
-    fileobj: BinaryIO, name: str, *, by: Actor, progress: Progress = _no_progress
+    fileobj: IO[bytes], name: str, *, by: Actor, progress: Progress = _no_progress
 ) -> ImportResult:
     """Validate and import a households file (code,group_code,head_name,members,...).
 
@@ -455,8 +461,8 @@ def import_households(
     if header_index is not None:
         group_codes = {r[header_index] for r in rows if len(r) > header_index and r[header_index]}
     groups = {}
-    for chunk in chunks(sorted(group_codes), 900):
-        for g in Area.objects.filter(code__in=chunk, level=AreaLevel.GROUP):
+    for code_chunk in chunks(sorted(group_codes), 900):
+        for g in Area.objects.filter(code__in=code_chunk, level=AreaLevel.GROUP):
             groups[g.code] = g
     ancestors = _ancestor_ids(groups.values())
     scope = scope_for(by)
@@ -488,8 +494,8 @@ def import_households(
     existing: dict[str, Household] = {}
     codes = list(parsed)
     progress("comparing", 0, len(codes))
-    for i, chunk in enumerate(chunks(codes, 900)):
-        for h in Household.objects.filter(code__in=chunk):
+    for i, code_chunk in enumerate(chunks(codes, 900)):
+        for h in Household.objects.filter(code__in=code_chunk):
             existing[h.code] = h
         if i % 10 == 9:
             progress("comparing", (i + 1) * 900, len(codes))
@@ -508,7 +514,8 @@ def import_households(
             return result
 
     fields = [f for f in HOUSEHOLD_FIELDS if f != "code"] + ["county", "township", "village"]
-    new, changed = [], []
+    new: list[Household] = []
+    changed: list[Household] = []
     for code, values in parsed.items():
         group = values.pop("group")
         row = values.pop("row")
@@ -521,17 +528,17 @@ def import_households(
             township_id=anc["township"],
             village_id=anc["village"],
         )
-        h = existing.get(code)
-        if h is None:
+        household = existing.get(code)
+        if household is None:
             new.append(Household(code=code, **values))
             continue
         dirty = False
         for key, value in values.items():
-            if getattr(h, key) != value:
-                setattr(h, key, value)
+            if getattr(household, key) != value:
+                setattr(household, key, value)
                 dirty = True
         if dirty:
-            changed.append(h)
+            changed.append(household)
         else:
             result.unchanged += 1
 

@@ -21,7 +21,7 @@ def _progress_key(job_id: int) -> str:
     return f"import-job:{job_id}:progress"
 
 
-def import_job_progress(job: ImportJob) -> dict | None:
+def import_job_progress(job: ImportJob) -> dict[str, Any] | None:
     """Return {"phase", "done", "total", "percent"} of a running job, or None."""
     return cache.get(_progress_key(job.pk))
 

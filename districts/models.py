@@ -1,5 +1,7 @@
 """Geography and the people served: areas, households, responsibility zones, access."""
 
+from typing import TYPE_CHECKING, Self
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -9,6 +11,9 @@ from simple_history.models import HistoricalRecords
 
 from .fields import FlagsField
 from .validators import validate_area_code, validate_id_number, validate_phone
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class AreaLevel(models.TextChoices):
@@ -61,12 +66,12 @@ class HouseholdCategory(models.TextChoices):
     PETITIONER = "petitioner", _("Petitioner")
 
 
-class AreaQuerySet(models.QuerySet):
-    def within(self, area: "Area") -> "AreaQuerySet":
+class AreaQuerySet(models.QuerySet["Area"]):
+    def within(self, area: "Area") -> Self:
         """Return `area` and every area below it (one indexed prefix filter)."""
         return self.filter(path__startswith=area.path)
 
-    def below(self, area: "Area") -> "AreaQuerySet":
+    def below(self, area: "Area") -> Self:
         """Return every area strictly below `area`."""
         return self.within(area).exclude(pk=area.pk)
 
@@ -122,12 +127,12 @@ class Area(models.Model):
         return AreaLevel.child_of(self.level)
 
     @property
-    def child_level_label(self) -> str:
+    def child_level_label(self) -> "StrOrPromise":
         child = self.child_level
         return AreaLevel(child).label if child else ""
 
     @property
-    def category_labels(self) -> list[str]:
+    def category_labels(self) -> list["StrOrPromise"]:
         return [VillageCategory(c).label for c in self.categories or []]
 
     def clean(self) -> None:
@@ -139,7 +144,10 @@ class Area(models.Model):
         if self.parent_id is not None:
             if self.parent_id == self.pk:
                 raise ValidationError({"parent": _("An area cannot be its own parent.")})
-            if AreaLevel.rank(self.parent.level) != AreaLevel.rank(self.level) - 1:
+            if (
+                self.parent is not None
+                and AreaLevel.rank(self.parent.level) != AreaLevel.rank(self.level) - 1
+            ):
                 raise ValidationError(
                     {
                         "parent": _("The parent of a %(level)s must be a %(parent_level)s.")
@@ -165,8 +173,8 @@ class HouseholdStatus(models.TextChoices):
     DEREGISTERED = "deregistered", _("Deregistered")
 
 
-class HouseholdQuerySet(models.QuerySet):
-    def in_area(self, area: Area) -> "HouseholdQuerySet":
+class HouseholdQuerySet(models.QuerySet["Household"]):
+    def in_area(self, area: Area) -> Self:
         """Return the households in `area` and below it."""
         if area.level in HOUSEHOLD_ANCESTOR_LEVELS:
             return self.filter(**{f"{area.level}_id": area.pk})
@@ -174,7 +182,7 @@ class HouseholdQuerySet(models.QuerySet):
         counties = Area.objects.within(area).filter(level=AreaLevel.COUNTY).values("pk")
         return self.filter(county_id__in=counties)
 
-    def active(self) -> "HouseholdQuerySet":
+    def active(self) -> Self:
         """Return households still registered in their group."""
         return self.filter(status=HouseholdStatus.ACTIVE)
 
@@ -242,7 +250,7 @@ class Household(models.Model):
         return f"{self.head_name} ({self.code})"
 
     @property
-    def category_labels(self) -> list[str]:
+    def category_labels(self) -> list["StrOrPromise"]:
         return [HouseholdCategory(c).label for c in self.categories or []]
 
     def clean(self) -> None:

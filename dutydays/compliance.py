@@ -8,6 +8,7 @@ policy tables; the rows are written in one batch. Rerunning a month replaces its
 import calendar
 import datetime
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
@@ -91,11 +92,12 @@ def compliance_recompute(*, month: datetime.date) -> ComplianceResult:
     for cadre_id, left in Cadre.objects.filter(left_date__gt=start, left_date__lt=end).values_list(
         "pk", "left_date"
     ):
+        assert left is not None  # left_date__gt excludes NULL
         leave[cadre_id] = leave.get(cadre_id, 0) + (end - left).days
     # Cadres in service for at least part of the month.
     cadres = Cadre.objects.filter(Q(left_date__isnull=True) | Q(left_date__gt=start))
     now = timezone.now()
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for cadre_id, rank in cadres.values_list("pk", "rank").iterator(chunk_size=10_000):
         counted, other = days.get(cadre_id, (0, 0))
         required = required_days(quotas.get(rank, 0), month_days, leave.get(cadre_id, 0))

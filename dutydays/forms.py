@@ -1,15 +1,18 @@
 """Forms of the duty-day pages."""
 
 import uuid
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from PIL import Image, UnidentifiedImageError
 
-from liaison.common.forms import BootstrapBoundField, bootstrap, date_input
+from liaison.common.forms import BootstrapBoundField, bootstrap, choice_field, date_input
 
 from .models import Activity
 
@@ -23,13 +26,13 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleImageField(forms.FileField):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault(
             "widget", MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
         )
         super().__init__(*args, **kwargs)
 
-    def clean(self, data, initial=None):
+    def clean(self, data: Any, initial: Any = None) -> Sequence[UploadedFile]:
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         if len(files) > MAX_PHOTOS:
             raise ValidationError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS})
@@ -91,8 +94,14 @@ class DutyDayForm(forms.Form):
     )
     photos = MultipleImageField(label=_("Photos"), required=False)
 
-    def __init__(self, *args, place_choices, household_choices, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        place_choices: Iterable[tuple[int, str]],
+        household_choices: Iterable[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = place_choices
-        self.fields["households"].choices = household_choices
+        choice_field(self, "area").choices = place_choices
+        choice_field(self, "households").choices = household_choices
         bootstrap(self)

@@ -82,7 +82,7 @@ class DutyPhoto(models.Model):
         verbose_name_plural = _("photos")
 
     def __str__(self) -> str:
-        return self.image.name
+        return self.image.name or ""
 
 
 class DutyQuota(models.Model):

@@ -1,6 +1,7 @@
 """The compliance report shared by the page, the CSV and the API."""
 
 import datetime
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import F
 from django.http import Http404
@@ -10,8 +11,59 @@ from districts.selectors import area_get
 
 from .selectors import compliance_list
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
-def compliance_report(*, user, month: datetime.date, area_id=None, department_id=None) -> dict:
+
+class ComplianceRow(TypedDict):
+    """One cadre's month (a CSV row)."""
+
+    cadre: int
+    name: str
+    rank: str
+    department: str
+    days_counted: int
+    days_other: int
+    days_required: int
+    met: bool
+    households_visited: int
+    special_households_visited: int
+
+
+class AreaTally(TypedDict):
+    area: int
+    name: str
+    level: str
+    cadres: int
+    with_quota: int
+    met: int
+
+
+class DepartmentTally(TypedDict):
+    department: int
+    name: str
+    cadres: int
+    with_quota: int
+    met: int
+
+
+class ComplianceReport(TypedDict):
+    month: str
+    computed_at: datetime.datetime | None
+    rows: list[ComplianceRow]
+    totals: dict[str, int]
+    by_department: list[DepartmentTally]
+    by_area: list[AreaTally]
+
+
+def compliance_report(
+    *,
+    user: "AbstractBaseUser | AnonymousUser",
+    month: datetime.date,
+    area_id: int | str | None = None,
+    department_id: int | str | None = None,
+) -> ComplianceReport:
     """Return {"month", "computed_at", "rows", "totals", "by_department", "by_area"}.
 
     Rows are sorted by shortfall (largest first). Raise Http404 for an area not the user's.
@@ -27,7 +79,7 @@ def compliance_report(*, user, month: datetime.date, area_id=None, department_id
     rows = rows.annotate(gap=F("days_required") - F("days_counted")).order_by(
         "-gap", "cadre__name", "cadre_id"
     )
-    out = []
+    out: list[ComplianceRow] = []
     totals = {
         "cadres": 0,
         "with_quota": 0,
@@ -38,9 +90,9 @@ def compliance_report(*, user, month: datetime.date, area_id=None, department_id
         "households_visited": 0,
         "special_households_visited": 0,
     }
-    computed_at = None
-    by_department: dict[int, dict] = {}
-    by_area: dict[int, dict] = {}
+    computed_at: datetime.datetime | None = None
+    by_department: dict[int, DepartmentTally] = {}
+    by_area: dict[int, AreaTally] = {}
     for r in rows:
         place = by_area.setdefault(
             r.cadre.area_id,

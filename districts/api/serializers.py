@@ -1,5 +1,8 @@
 """Serializers of areas, households, zones and imports (API v1)."""
 
+from typing import Any
+
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -24,11 +27,11 @@ from ..validators import mask_id_number, mask_phone, validate_id_number, validat
 class ScopedAreaField(serializers.PrimaryKeyRelatedField):
     """An area id that must be visible to the requesting user (else: "does not exist")."""
 
-    def __init__(self, *, level: str | None = None, **kwargs):
+    def __init__(self, *, level: str | None = None, **kwargs: Any) -> None:
         self.level = level
         super().__init__(**kwargs)
 
-    def get_queryset(self):
+    def get_queryset(self) -> QuerySet[Area]:
         from ..selectors import area_list
 
         areas = area_list(user=self.context["request"].user)
@@ -36,7 +39,9 @@ class ScopedAreaField(serializers.PrimaryKeyRelatedField):
 
 
 class AreaSerializer(serializers.ModelSerializer):
-    parent = ScopedAreaField(allow_null=True, required=False)
+    # The ignore: the stubs see this as overriding Field.parent (the enclosing serializer);
+    # at runtime DRF's metaclass moves declared fields into _declared_fields, so it does not.
+    parent = ScopedAreaField(allow_null=True, required=False)  # type: ignore[assignment]
     level = serializers.ChoiceField(choices=AreaLevel.choices)
     categories = CategoriesField(VillageCategory, required=False)
 

@@ -1,5 +1,7 @@
 """Serializers of duty days (API v1)."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -44,7 +46,7 @@ class DutyDaySerializer(serializers.ModelSerializer):
         read_only_fields = ["in_zone", "recorded_by", "updated_at"]
         # A second record for the same cadre and day adds to the first (the service merges),
         # so no unique-together check here.
-        validators = []
+        validators: list[Any] = []
 
     def to_representation(self, instance):
         data = super().to_representation(instance)

@@ -21,7 +21,7 @@ from liaison.common.api import CsvFormatMixin, ServiceWriteMixin
 from liaison.common.tasks import enqueue
 
 from .. import selectors, services
-from ..reports import compliance_report
+from ..reports import ComplianceReport, compliance_report
 from .serializers import ComplianceRecomputeSerializer, DutyDaySerializer
 
 
@@ -134,7 +134,7 @@ ROW_FIELDS = [
 ]
 
 
-def compliance_csv(report: dict) -> HttpResponse:
+def compliance_csv(report: ComplianceReport) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="duty-compliance-{report["month"]}.csv"'
@@ -143,7 +143,7 @@ def compliance_csv(report: dict) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(ROW_FIELDS)
     for row in report["rows"]:
-        writer.writerow([row[f] for f in ROW_FIELDS])
+        writer.writerow([row.get(f) for f in ROW_FIELDS])
     return response
 
 

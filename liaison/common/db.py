@@ -24,7 +24,7 @@ def copy_rows(table: str, columns: list[str], rows: Sequence[tuple[Any, ...]]) -
     buffer.seek(0)
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
-        cursor.cursor.copy_expert(  # type: ignore[union-attr]
+        cursor.cursor.copy_expert(
             f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) "
             f"FROM STDIN WITH (FORMAT csv, NULL '\\N')",
             buffer,

@@ -1,5 +1,6 @@
 """Form helpers: Bootstrap classes, native date inputs, service errors on a form."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django import forms
@@ -9,11 +10,19 @@ from django.forms.boundfield import BoundField
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its fields where they exist."""
-    errors: dict[str | None, list[str]] = (
-        dict(exc.message_dict) if hasattr(exc, "error_dict") else {None: exc.messages}
+    errors: Iterable[tuple[str | None, list[str]]] = (
+        exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]
     )
-    for field, messages in errors.items():
+    for field, messages in errors:
         form.add_error(field if field in form.fields else None, messages)
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """Return the form's own copy of choice field `name` (to give it choices per request)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ChoiceField):
+        raise TypeError(f"{name!r} is not a choice field of {type(form).__name__}")
+    return field
 
 
 def date_input() -> forms.DateInput:

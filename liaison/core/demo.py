@@ -76,6 +76,13 @@ def liaison_demo_loaded() -> bool:
     return Department.objects.filter(area__code=COUNTY_CODE).exists()
 
 
+def _parent_id(area: Area) -> int:
+    """Return the id of the area's parent. Raise ValueError for a root area."""
+    if area.parent_id is None:
+        raise ValueError(f"Area {area.code} has no parent.")
+    return area.parent_id
+
+
 def _phone(rng: random.Random) -> str:
     return f"1390000{rng.randint(0, 9999):04d}"
 
@@ -89,11 +96,11 @@ def load_liaison_demo(today: datetime.date) -> LiaisonDemoSummary:
     townships = list(Area.objects.filter(parent=county).order_by("code"))
     villages = list(Area.objects.filter(level=AreaLevel.VILLAGE).order_by("code"))
 
-    county_departments = []
+    county_departments: list[Department] = []
     for kind, names in COUNTY_DEPARTMENTS:
         for name in names:
             county_departments.append(Department(name=name, level="county", kind=kind, area=county))
-    township_departments = {}
+    township_departments: dict[int, list[Department]] = {}
     for t in townships:
         township_departments[t.pk] = [
             Department(name=f"{t.name}党政办公室", level="township", kind="party_gov", area=t),
@@ -106,10 +113,11 @@ def load_liaison_demo(today: datetime.date) -> LiaisonDemoSummary:
         county_departments + [d for ds in township_departments.values() for d in ds]
     )
     summary.departments = len(county_departments) + 3 * len(townships)
+    townships_by_id = {t.pk: t for t in townships}
 
     cadres: list[Cadre] = []
 
-    def add(rank, department, area):
+    def add(rank: str, department: Department, area: Area) -> None:
         gender = rng.choice(["male", "male", "female"])
         cadres.append(
             Cadre(
@@ -130,7 +138,7 @@ def load_liaison_demo(today: datetime.date) -> LiaisonDemoSummary:
         for _ in range(TOWNSHIP_LEADERS_EACH):
             add(Rank.TOWNSHIP_LEADER, office, t)
     for village in villages:
-        committee = township_departments[village.parent_id][2]
+        committee = township_departments[_parent_id(village)][2]
         for _ in range(VILLAGE_CADRES_EACH):
             add(Rank.VILLAGE_CADRE, committee, village)
     for rank, count in RANK_COUNTS:
@@ -138,8 +146,8 @@ def load_liaison_demo(today: datetime.date) -> LiaisonDemoSummary:
             if rank == Rank.COUNTY_LEADER:
                 add(rank, county_departments[i % 4], county)
             elif rank in (Rank.INSTRUCTOR, Rank.GRADUATE_OFFICIAL):
-                village = villages[i % len(villages)]
-                add(rank, township_departments[village.parent_id][1], village.parent)
+                township = townships_by_id[_parent_id(villages[i % len(villages)])]
+                add(rank, township_departments[township.pk][1], township)
             else:
                 add(rank, county_departments[i % len(county_departments)], county)
     while len(cadres) < CADRES_TOTAL:
@@ -158,14 +166,14 @@ def load_liaison_demo(today: datetime.date) -> LiaisonDemoSummary:
     by_kind: dict[str, list[Department]] = {}
     for d in county_departments:
         by_kind.setdefault(d.kind, []).append(d)
-    links = []
+    links: list[DepartmentVillageLink] = []
     turn = 0
     for village in villages:
-        chosen = []
+        chosen: list[Department] = []
         for category in village.categories or []:
-            kind = rules.get(category)
-            if kind and by_kind.get(kind):
-                chosen.append(by_kind[kind][turn % len(by_kind[kind])])
+            fitting = rules.get(category)
+            if fitting and by_kind.get(fitting):
+                chosen.append(by_kind[fitting][turn % len(by_kind[fitting])])
         while len(chosen) < 2:
             chosen.append(county_departments[turn % len(county_departments)])
             turn += 1
@@ -186,13 +194,13 @@ def load_liaison_demo(today: datetime.date) -> LiaisonDemoSummary:
     for c in cadres:
         by_area_rank.setdefault((c.area_id, c.rank), []).append(c)
     county_leaders = by_area_rank[(county.pk, Rank.COUNTY_LEADER)]
-    leaderships = []
+    leaderships: list[ZoneLeadership] = []
     start = datetime.date(2025, 1, 1)
-    turn: dict[int, int] = {}
+    turns: dict[int, int] = {}
 
-    def next_of(pool_key, pool):
-        i = turn.get(pool_key, 0)
-        turn[pool_key] = i + 1
+    def next_of(pool_key: int, pool: list[Cadre]) -> Cadre:
+        i = turns.get(pool_key, 0)
+        turns[pool_key] = i + 1
         return pool[i % len(pool)]
 
     zones = Zone.objects.prefetch_related("areas").order_by("level", "pk")
@@ -205,10 +213,11 @@ def load_liaison_demo(today: datetime.date) -> LiaisonDemoSummary:
         if zone.level == Zone.Level.TOWNSHIP:
             leader = next_of(0, county_leaders)
         elif zone.level == Zone.Level.VILLAGE:
-            leader = next_of(area.parent_id, by_area_rank[(area.parent_id, Rank.TOWNSHIP_LEADER)])
+            township_id = _parent_id(area)
+            leader = next_of(township_id, by_area_rank[(township_id, Rank.TOWNSHIP_LEADER)])
         else:
-            village_cadres = by_area_rank[(area.parent_id, Rank.VILLAGE_CADRE)]
-            leader = next_of(area.parent_id, village_cadres)
+            village_id = _parent_id(area)
+            leader = next_of(village_id, by_area_rank[(village_id, Rank.VILLAGE_CADRE)])
         leaderships.append(ZoneLeadership(zone=zone, cadre=leader, start_date=start))
     ZoneLeadership.objects.bulk_create(leaderships)
     summary.leaders = len(leaderships)
@@ -248,7 +257,14 @@ def _month_start(today: datetime.date, back: int) -> datetime.date:
     return datetime.date(year, month, 1)
 
 
-def _pair_households(rng, cadres, links, villages, today):
+def _pair_households(
+    rng: random.Random,
+    cadres: list[Cadre],
+    links: list[DepartmentVillageLink],
+    villages: list[Area],
+    today: datetime.date,
+) -> tuple[int, int]:
+    """Pair all but UNCOVERED active households; return (pairings, households left out)."""
     idle = set(rng.sample(range(len(cadres)), IDLE))
     workers = [c for i, c in enumerate(cadres) if i not in idle]
     linked: dict[int, list[Cadre]] = {}
@@ -268,7 +284,7 @@ def _pair_households(rng, cadres, links, villages, today):
     skip = set(rng.sample(range(len(households)), UNCOVERED))
     load = {c.pk: 0 for c in workers}
     county_pool = [c for c in workers if c.area.level == AreaLevel.COUNTY]
-    pairings = []
+    pairings: list[Pairing] = []
     # Start dates spread over the last 18 months, so the coverage trend rises.
     first = today - datetime.timedelta(days=540)
     for i, (pk, village_id, township_id) in enumerate(households):

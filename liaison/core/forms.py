@@ -1,10 +1,16 @@
 """Forms of the liaison pages."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from liaison.common.forms import BootstrapBoundField, bootstrap, date_input
+from liaison.common.forms import BootstrapBoundField, bootstrap, choice_field, date_input
+
+# (cadre id, label) pairs for a cadre drop-down.
+CadreChoices = Iterable[tuple[int, str]]
 
 
 class AssignForm(forms.Form):
@@ -23,10 +29,16 @@ class AssignForm(forms.Form):
         label=_("Also move households that have another cadre"), required=False
     )
 
-    def __init__(self, *args, cadre_choices, household_ids, **kwargs):
+    def __init__(
+        self,
+        *args: Any,
+        cadre_choices: CadreChoices,
+        household_ids: Iterable[int],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cadre"].choices = [("", _("Choose a cadre…")), *cadre_choices]
-        self.fields["households"].choices = [(pk, pk) for pk in household_ids]
+        choice_field(self, "cadre").choices = [("", _("Choose a cadre…")), *cadre_choices]
+        choice_field(self, "households").choices = [(pk, pk) for pk in household_ids]
         bootstrap(self)
 
 
@@ -36,9 +48,9 @@ class TransferForm(forms.Form):
     date = forms.DateField(label=_("From"), initial=timezone.localdate, widget=date_input())
     leave = forms.BooleanField(label=_("The cadre has left"), required=False)
 
-    def __init__(self, *args, cadre_choices, **kwargs):
+    def __init__(self, *args: Any, cadre_choices: CadreChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to"].choices = [("", _("Choose a cadre…")), *cadre_choices]
+        choice_field(self, "to").choices = [("", _("Choose a cadre…")), *cadre_choices]
         bootstrap(self)
 
 
@@ -47,7 +59,7 @@ class ZoneLeaderForm(forms.Form):
     cadre = forms.TypedChoiceField(label=_("Leader"), coerce=int, choices=())
     start_date = forms.DateField(label=_("From"), initial=timezone.localdate, widget=date_input())
 
-    def __init__(self, *args, cadre_choices, **kwargs):
+    def __init__(self, *args: Any, cadre_choices: CadreChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cadre"].choices = [("", _("Choose a cadre…")), *cadre_choices]
+        choice_field(self, "cadre").choices = [("", _("Choose a cadre…")), *cadre_choices]
         bootstrap(self)

@@ -1,5 +1,8 @@
 """The core liaison domain: departments, cadres, pairings, zone leaders, links, coverage."""
 
+import datetime
+from typing import Self
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -67,8 +70,8 @@ class Rank(models.TextChoices):
     GRADUATE_OFFICIAL = "graduate_official", _("College-graduate village official")
 
 
-class CadreQuerySet(models.QuerySet):
-    def active(self, as_of=None) -> "CadreQuerySet":
+class CadreQuerySet(models.QuerySet["Cadre"]):
+    def active(self, as_of: datetime.date | None = None) -> Self:
         """Return cadres in service (on `as_of`, if given)."""
         if as_of is None:
             return self.filter(left_date__isnull=True)
@@ -122,8 +125,8 @@ class Cadre(models.Model):
         return self.left_date is None
 
 
-class PairingQuerySet(models.QuerySet):
-    def active(self, as_of=None) -> "PairingQuerySet":
+class PairingQuerySet(models.QuerySet["Pairing"]):
+    def active(self, as_of: datetime.date | None = None) -> Self:
         """Return pairings in force (on `as_of`: started on or before it, not yet ended)."""
         if as_of is None:
             return self.filter(end_date__isnull=True)

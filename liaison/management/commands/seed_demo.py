@@ -1,5 +1,7 @@
 """Load the demo county (Menglian) and, in development mode only, demo accounts."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -30,7 +32,7 @@ DEMO_ACCOUNTS = [
 class Command(BaseCommand):
     help = "Load the deterministic demo county (孟连县), unless it is already loaded."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         if demo_loaded():
             self.stdout.write("The demo county's areas and households are already loaded.")
         else:
@@ -44,12 +46,13 @@ class Command(BaseCommand):
         if liaison_demo_loaded():
             self.stdout.write("The demo county's cadres and pairings are already loaded.")
         else:
-            s = load_liaison_demo(timezone.localdate())
+            liaison = load_liaison_demo(timezone.localdate())
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Loaded {s.departments} departments, {s.cadres} cadres, {s.leaders} zone "
-                    f"leaders, {s.links} department–village links, {s.pairings} pairings "
-                    f"({s.uncovered} households left uncovered), {s.snapshots} coverage rows."
+                    f"Loaded {liaison.departments} departments, {liaison.cadres} cadres, "
+                    f"{liaison.leaders} zone leaders, {liaison.links} department–village links, "
+                    f"{liaison.pairings} pairings ({liaison.uncovered} households left "
+                    f"uncovered), {liaison.snapshots} coverage rows."
                 )
             )
         if DutyDay.objects.exists():
@@ -65,7 +68,7 @@ class Command(BaseCommand):
             self.stdout.write("Demo accounts are created only in development mode (DEBUG=1).")
 
     @transaction.atomic
-    def _demo_accounts(self):
+    def _demo_accounts(self) -> None:
         User = get_user_model()
         for username, role, area_code in DEMO_ACCOUNTS:
             user, created = User.objects.get_or_create(username=username)
