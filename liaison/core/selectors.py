@@ -1,38 +1,41 @@
 """Reads of the liaison core, always through the user's jurisdiction (districts.access)."""
 
 import datetime
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from districts.access import scope_for
-from districts.models import Area, Household
+from districts.access import Actor, scope_for
+from districts.models import Area, HouseholdQuerySet
 from districts.selectors import household_list, zone_list
 
 from .models import (
     Cadre,
+    CadreQuerySet,
     CoverageSnapshot,
     Department,
     DepartmentVillageLink,
     Pairing,
+    PairingQuerySet,
     ZoneLeadership,
 )
 
 
-def department_list(*, user) -> QuerySet[Department]:
+def department_list(*, user: Actor) -> QuerySet[Department]:
     """Return departments of the areas in the user's jurisdiction."""
     return Department.objects.filter(scope_for(user).area_q("area__"))
 
 
-def department_get(*, user, pk) -> Department:
+def department_get(*, user: Actor, pk: Any) -> Department:
     try:
         return department_list(user=user).select_related("area").get(pk=pk)
     except (Department.DoesNotExist, ValueError, TypeError):
         raise Http404(_("No such department.")) from None
 
 
-def cadre_list(*, user) -> QuerySet[Cadre]:
+def cadre_list(*, user: Actor) -> CadreQuerySet:
     """Return cadres serving in the user's jurisdiction or above it.
 
     A township's households are largely looked after by county cadres, so a township user
@@ -44,7 +47,7 @@ def cadre_list(*, user) -> QuerySet[Cadre]:
     return Cadre.objects.filter(scope.reach_q("area__"))
 
 
-def cadre_get(*, user, pk) -> Cadre:
+def cadre_get(*, user: Actor, pk: Any) -> Cadre:
     try:
         return cadre_list(user=user).select_related("department", "area").get(pk=pk)
     except (Cadre.DoesNotExist, ValueError, TypeError):
@@ -61,19 +64,19 @@ def cadres_with_load(queryset: QuerySet[Cadre]) -> QuerySet[Cadre]:
     )
 
 
-def pairing_list(*, user) -> QuerySet[Pairing]:
+def pairing_list(*, user: Actor) -> PairingQuerySet:
     """Return pairings whose household is in the user's jurisdiction."""
     return Pairing.objects.filter(household__in=household_list(user=user).values("pk"))
 
 
-def pairing_get(*, user, pk) -> Pairing:
+def pairing_get(*, user: Actor, pk: Any) -> Pairing:
     try:
         return pairing_list(user=user).select_related("cadre", "household").get(pk=pk)
     except (Pairing.DoesNotExist, ValueError, TypeError):
         raise Http404(_("No such pairing.")) from None
 
 
-def with_current_cadre(households: QuerySet[Household]) -> QuerySet[Household]:
+def with_current_cadre(households: HouseholdQuerySet) -> HouseholdQuerySet:
     """Annotate `has_cadre` (an active pairing exists)."""
     active = Pairing.objects.filter(household=OuterRef("pk"), end_date__isnull=True)
     return households.annotate(has_cadre=Exists(active))
@@ -87,7 +90,7 @@ def current_cadres(households) -> dict[int, Cadre]:
     return {p.household_id: p.cadre for p in pairings}
 
 
-def uncovered_households(*, user) -> QuerySet[Household]:
+def uncovered_households(*, user: Actor) -> HouseholdQuerySet:
     """Return active households without an active pairing, in the user's jurisdiction."""
     return (
         with_current_cadre(household_list(user=user).active())
@@ -96,7 +99,7 @@ def uncovered_households(*, user) -> QuerySet[Household]:
     )
 
 
-def idle_cadres(*, user) -> QuerySet[Cadre]:
+def idle_cadres(*, user: Actor) -> CadreQuerySet:
     """Return active cadres without any active pairing."""
     busy = Pairing.objects.filter(
         cadre=OuterRef("pk"), end_date__isnull=True, household__status="active"
@@ -104,12 +107,12 @@ def idle_cadres(*, user) -> QuerySet[Cadre]:
     return cadre_list(user=user).active().filter(~Exists(busy)).order_by("name", "pk")
 
 
-def zones_with_leader(*, user):
+def zones_with_leader(*, user: Actor):
     current = ZoneLeadership.objects.filter(zone=OuterRef("pk"), end_date__isnull=True)
     return zone_list(user=user).annotate(has_leader=Exists(current))
 
 
-def leaderless_zones(*, user):
+def leaderless_zones(*, user: Actor):
     """Return zones without a current leader."""
     return zones_with_leader(user=user).filter(has_leader=False).order_by("level", "name")
 
@@ -121,7 +124,7 @@ def zone_leaders(zones) -> dict[int, ZoneLeadership]:
     return {z.zone_id: z for z in leaderships}
 
 
-def department_links(*, user) -> QuerySet[DepartmentVillageLink]:
+def department_links(*, user: Actor) -> QuerySet[DepartmentVillageLink]:
     return DepartmentVillageLink.objects.filter(scope_for(user).area_q("village__"))
 
 
