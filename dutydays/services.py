@@ -169,6 +169,11 @@ def dutyday_update(
                 {"households": _("Not in %(place)s: %(names)s.")
                  % {"place": day.area.name, "names": "、".join(h.head_name for h in outside)}}
             )  # fmt: skip
+        if by is not None and not scope_for(by).everything:
+            # The editor sees only the households in their jurisdiction (selectors), so those
+            # outside it stay on the record: not seeing them is not removing them.
+            hidden = day.households.exclude(scope_for(by).household_q())
+            households += list(hidden.exclude(pk__in=[h.pk for h in households]))
         day.households.set(households)
     if on_behalf:
         day.recorded_by = by
