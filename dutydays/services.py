@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from districts.access import Actor, SystemActor, can, require, user_of
+from districts.access import Actor, SystemActor, can, require, scope_for, user_of
 from districts.models import Area, AreaLevel, Household
 from liaison.core.models import Cadre, Pairing, ZoneLeadership
 
@@ -186,6 +186,11 @@ def dutyday_update(
                 {"households": _("Not in %(place)s: %(names)s.")
                  % {"place": day.area.name, "names": "、".join(h.head_name for h in outside)}}
             )  # fmt: skip
+        if not scope_for(by).everything:
+            # The editor sees only the households in their jurisdiction (selectors), so those
+            # outside it stay on the record: not seeing them is not removing them.
+            hidden = day.households.exclude(scope_for(by).household_q())
+            households += list(hidden.exclude(pk__in=[h.pk for h in households]))
         day.households.set(households)
     if on_behalf:
         day.recorded_by = user_of(by)

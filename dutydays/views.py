@@ -182,12 +182,14 @@ def my_month(request):
     today = timezone.localdate()
     month = _parse_month(request.GET.get("month"), today)
     start, end = month_bounds(month)
+    visible_days = selectors.with_visible_households(
+        selectors.dutyday_list(user=request.user), user=request.user
+    )
     days = {
         d.date: d
-        for d in selectors.dutyday_list(user=request.user)
-        .filter(cadre=cadre, date__gte=start, date__lt=end)
-        .select_related("area")
-        .prefetch_related("households")
+        for d in visible_days.filter(cadre=cadre, date__gte=start, date__lt=end).select_related(
+            "area"
+        )
     }
     quota = DutyQuota.objects.filter(rank=cadre.rank).values_list("days_per_month", flat=True)
     leave = leave_days_by_cadre(start, end).get(cadre.pk, 0)
@@ -213,6 +215,11 @@ def my_month(request):
             "next": end if end <= today else None,
             "entries": sorted(days.values(), key=lambda d: d.date, reverse=True),
             "cadre_param": f"&cadre={cadre.pk}" if cadre.user_id != request.user.pk else "",
+            # Someone else's month shows only the days whose place lies in the jurisdiction
+            # (selectors.dutyday_list): say so next to the figures when that leaves some out.
+            "partial": selectors.cadre_days_partial(
+                user=request.user, cadre=cadre, start=start, end=end
+            ),
             "weekdays": [
                 pgettext("weekday", "Mon"),
                 pgettext("weekday", "Tue"),
@@ -306,7 +313,7 @@ def diaries(request, pk):
 
 
 def household_panel(request, household):
-    visits = list(selectors.household_visits(household)[:50])
+    visits = list(selectors.household_visits(household, user=request.user)[:50])
     return "dutydays/_household_visits.html", {"visits": visits}
 
 
@@ -340,20 +347,17 @@ def edit_day(request, pk):
     day = selectors.dutyday_get(user=request.user, pk=pk)
     if day.cadre.user_id != request.user.pk and not can(request.user, "manage_duty_days"):
         raise PermissionDenied
+    # Households outside the user's jurisdiction are neither named here nor removed on save.
+    visible = [h.pk for h in selectors.dutyday_households(day, user=request.user)]
     form = DutyDayForm(
         request.POST or None,
         place_choices=[(day.area_id, day.area.name)],
-        household_choices=_household_choices(
-            day.cadre,
-            day.area,
-            request.user,
-            keep=list(day.households.values_list("pk", flat=True)),
-        ),
+        household_choices=_household_choices(day.cadre, day.area, request.user, keep=visible),
         initial={
             "date": day.date,
             "area": day.area_id,
             "activities": day.activities,
-            "households": list(day.households.values_list("pk", flat=True)),
+            "households": visible,
             "diary": day.diary,
             "problems": day.problems,
         },

@@ -9,7 +9,7 @@ from liaison.common.api import CategoriesField, ScopedField
 from liaison.core.selectors import cadre_list
 
 from ..models import Activity, DutyDay
-from ..selectors import place_list
+from ..selectors import dutyday_households, place_list
 
 
 class DutyDaySerializer(serializers.ModelSerializer):
@@ -25,7 +25,10 @@ class DutyDaySerializer(serializers.ModelSerializer):
         child=serializers.IntegerField(),
         required=False,
         write_only=True,
-        help_text=_("Household ids."),
+        help_text=_(
+            "Household ids. Reading lists only those in your jurisdiction; writing replaces "
+            "those, and households you cannot see stay on the record."
+        ),
     )
 
     class Meta:
@@ -50,7 +53,10 @@ class DutyDaySerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
-        data["households"] = sorted(h.pk for h in instance.households.all())
+        # Only the households inside the caller's jurisdiction (a county cadre's day seen
+        # from a township never names another township's households).
+        visible = dutyday_households(instance, user=self.context["request"].user)
+        data["households"] = sorted(h.pk for h in visible)
         return data
 
     def validate_households(self, value):

@@ -1,6 +1,7 @@
 """Pages of the liaison core: coverage, assignment, cadres, gaps, zone leaders, contact cards."""
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,6 +26,9 @@ from .filters import CadreFilter
 from .forms import AssignForm, TransferForm, ZoneLeaderForm
 from .models import Cadre, ContactInfo, CoverageSnapshot, Pairing
 from .suggestions import suggest_assignments, suggest_departments
+
+if TYPE_CHECKING:
+    from .selectors import LoadedCadre
 
 
 def _require(request, action: str) -> None:
@@ -116,7 +120,15 @@ def _candidate_cadres(request, area: Area):
         .select_related("department")
         .order_by("department__level", "department__name", "name", "pk")
     )
-    return selectors.cadres_with_load(cadres)
+    return selectors.cadres_with_load(cadres, user=request.user)
+
+
+def _load_label(cadre: "LoadedCadre") -> str:
+    """A cadre's household count for a choice label, marked when it is only the part inside
+    the user's jurisdiction (see selectors.cadres_with_load)."""
+    if cadre.households_partial:
+        return _("%(n)d households in your jurisdiction") % {"n": cadre.households}
+    return _("%(n)d households") % {"n": cadre.households}
 
 
 @login_required
@@ -137,10 +149,7 @@ def assign(request, pk):
         households = households.filter(categories__has=category)
     page = SeekPaginator(households.order_by("code"), 100).page(request.GET.get("page"))
     cadres = list(_candidate_cadres(request, area))
-    choices = [
-        (c.pk, " · ".join([c.name, c.department.name, _("%(n)d households") % {"n": c.households}]))
-        for c in cadres
-    ]
+    choices = [(c.pk, " · ".join([c.name, c.department.name, _load_label(c)])) for c in cadres]
     form = AssignForm(
         request.POST if request.POST.get("action") == "assign" else None,
         cadre_choices=choices,
@@ -227,10 +236,10 @@ def _ticked_suggestions(request) -> list[tuple[int, int]]:
 
 @login_required
 def cadre_list(request):
-    cadres = selectors.cadres_with_load(selectors.cadre_list(user=request.user)).select_related(
-        "department", "area"
-    )
-    cadre_filter = CadreFilter(request.GET or None, queryset=cadres)
+    cadres = selectors.cadres_with_load(
+        selectors.cadre_list(user=request.user), user=request.user
+    ).select_related("department", "area")
+    cadre_filter = CadreFilter(request.GET or None, queryset=cadres, request=request)
     page = SeekPaginator(cadre_filter.qs.order_by("name", "pk"), 50).page(request.GET.get("page"))
     return render(
         request,
@@ -238,6 +247,7 @@ def cadre_list(request):
         {
             "filter": cadre_filter,
             "page": page,
+            "any_partial": any(c.households_partial for c in page.object_list),
             "departments": selectors.department_list(user=request.user).order_by("level", "name"),
             "query_without_page": query_without_page(request),
         },
@@ -258,13 +268,14 @@ def cadre_detail(request, pk):
     if can_manage and cadre.is_active:
         others = (
             selectors.cadres_with_load(
-                selectors.cadre_list(user=request.user).active().exclude(pk=cadre.pk)
+                selectors.cadre_list(user=request.user).active().exclude(pk=cadre.pk),
+                user=request.user,
             )
             .filter(area=cadre.area)
             .select_related("department")
             .order_by("name")
         )
-        choices = [(c.pk, f"{c.name} · {c.department.name} · {c.households}") for c in others]
+        choices = [(c.pk, f"{c.name} · {c.department.name} · {_load_label(c)}") for c in others]
         form = TransferForm(request.POST or None, cadre_choices=choices)
         if request.method == "POST" and form.is_valid():
             try:
@@ -284,14 +295,24 @@ def cadre_detail(request, pk):
             except ValidationError as exc:
                 add_service_errors(form, exc)
     active = [p for p in pairings if p.end_date is None]
+    load = selectors.cadres_with_load(Cadre.objects.filter(pk=cadre.pk), user=request.user).get()
     return render(
         request,
         "liaison/cadre_detail.html",
         {
             "cadre": cadre,
             "active": active,
+            # The same count as the cadre list and the API: active households only.
+            "households": load.households,
+            "households_partial": load.households_partial,
             "ended": [p for p in pairings if p.end_date is not None][:100],
-            "leaderships": cadre.zone_leaderships.select_related("zone").order_by("-start_date"),
+            # Only leaderships of zones the user may see: a county cadre's zones in other
+            # townships are not a township user's to know.
+            "leaderships": cadre.zone_leaderships.filter(
+                zone__in=district_selectors.zone_list(user=request.user)
+            )
+            .select_related("zone")
+            .order_by("-start_date"),
             "form": form,
         },
     )
