@@ -137,9 +137,9 @@ def test_validation_errors_are_keyed_by_field(tree, admin_a, api_for):
     assert not Household.objects.filter(code="API-2").exists()
 
 
-def test_roles_without_write_get_403_and_nothing_changes(tree, viewer_a, cadre_a, api_for):
+def test_roles_without_write_get_403_and_nothing_changes(tree, viewer_a, cadre_user_a, api_for):
     household = tree.households_a[0]
-    for user in (viewer_a, cadre_a):
+    for user in (viewer_a, cadre_user_a):
         client = api_for(user)
         response = client.patch(
             f"/api/v1/households/{household.pk}/", {"head_name": "改"}, format="json"

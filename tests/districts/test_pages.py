@@ -9,15 +9,6 @@ from ..factories import HouseholdFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def login(client):
-    def _login(user):
-        client.force_login(user)
-        return client
-
-    return _login
-
-
 def test_pages_need_login(client, tree):
     response = client.get(reverse("dashboard"))
     assert response.status_code == 302

@@ -130,7 +130,7 @@ def test_recompute_command(world, capsys):
     call_command("recompute_coverage", "--as-of", "2026-02-01")
     assert "8 areas" in capsys.readouterr().out
     assert figures(world.county, FEB) == (6, 3, 4, 3, 2, 1)
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match=r"Write --as-of as YYYY-MM-DD\."):
         call_command("recompute_coverage", "--as-of", "01/02/2026")
 
 

@@ -10,15 +10,6 @@ from ..factories import CadreFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def login(client):
-    def _login(user):
-        client.force_login(user)
-        return client
-
-    return _login
-
-
 def test_assign_page_lists_households_and_assigns_ticked_ones(
     login, tree, admin_a, cadre_a, django_capture_on_commit_callbacks
 ):
