@@ -61,12 +61,16 @@ class Element:
         """Return the text inside the element, whitespace runs collapsed to one space."""
         return " ".join("".join(self._strings()).split())
 
-    def _strings(self) -> Iterator[str]:
+    def text_without(self, *tags: str) -> str:
+        """Return `text`, leaving out what is inside the elements of `tags`."""
+        return " ".join("".join(self._strings(HIDDEN | set(tags))).split())
+
+    def _strings(self, hidden: frozenset[str] = HIDDEN) -> Iterator[str]:
         for child in self.children:
             if isinstance(child, str):
                 yield child
-            elif child.tag not in HIDDEN:
-                yield from child._strings()
+            elif child.tag not in hidden:
+                yield from child._strings(hidden)
 
     @property
     def classes(self) -> list[str]:
@@ -145,8 +149,8 @@ class Element:
     def table_rows(self, selector: str) -> list[list[str]]:
         """Return the body rows of the table `selector` names, each a list of its cell texts.
 
-        Rows of tables nested inside it are left out, and so are rows without any text
-        (spacers). Header rows (in `thead`) are `table_headers`.
+        Tables nested inside it are left out (their rows and their text), and so are rows
+        without any text (spacers). Header rows (in `thead`) are `table_headers`.
         """
         table = self.select(selector)
         rows = []
@@ -154,7 +158,9 @@ class Element:
             if tr.enclosing("table") is not table or tr.enclosing("thead", stop=table):
                 continue
             cells = [
-                c.text for c in tr.children if isinstance(c, Element) and c.tag in ("td", "th")
+                c.text_without("table")
+                for c in tr.children
+                if isinstance(c, Element) and c.tag in ("td", "th")
             ]
             if any(cells):
                 rows.append(cells)
