@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from districts.models import Household, ImportJob, PersonalDataAccess
 
-from ..factories import HouseholdFactory, ZoneFactory
+from ..factories import HouseholdFactory, ImportJobFactory, ZoneFactory
 from ..html import parse
 
 pytestmark = pytest.mark.django_db
@@ -228,9 +228,7 @@ def test_import_page_rejects_other_file_types(login, tree, admin_a):
 
 
 def test_someone_elses_import_is_404(login, tree, admin_a, county_admin):
-    job = ImportJob.objects.create(
-        kind="areas", file="imports/x.csv", original_name="x.csv", created_by=county_admin
-    )
+    job = ImportJobFactory(created_by=county_admin)
     assert login(admin_a).get(reverse("import-detail", args=[job.pk])).status_code == 404
 
 

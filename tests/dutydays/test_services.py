@@ -4,12 +4,11 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from districts.models import Zone
 from dutydays.models import DutyDay, DutySettings
 from dutydays.services import dutyday_log, dutyday_update
 from liaison.core.models import Pairing, ZoneLeadership
 
-from ..factories import user_with_role
+from ..factories import CadreFactory, ZoneFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -120,8 +119,7 @@ def test_only_days_in_own_zone_or_paired_households_count(tree, cadre_a, cadre_u
     )
     assert d2.in_zone is True
     # Leading a zone over group A1 makes A1 count.
-    zone = Zone.objects.create(name="A1片", level="group")
-    zone.zone_areas.create(area=tree.group_a1)
+    zone = ZoneFactory(name="A1片", areas=[tree.group_a1])
     ZoneLeadership.objects.create(zone=zone, cadre=cadre_a, start_date=day)
     d3 = dutyday_log(
         cadre=cadre_a, date=TODAY - datetime.timedelta(days=2), area=tree.group_a1, by=cadre_user_a
@@ -153,8 +151,6 @@ def test_a_second_visit_elsewhere_does_not_take_the_days_credit(tree, cadre_a, c
 def test_leaving_mid_month_reduces_the_quota(tree, township_a_department):
     from dutydays.compliance import compliance_recompute
     from dutydays.models import MonthlyCompliance
-
-    from ..factories import CadreFactory
 
     march = datetime.date(2026, 3, 1)
     leaver = CadreFactory(

@@ -6,11 +6,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
-from districts.models import Zone
 from liaison.core import services
 from liaison.core.models import DepartmentVillageLink, Pairing, ZoneLeadership
 
-from ..factories import CadreFactory, HouseholdFactory
+from ..factories import CadreFactory, DepartmentFactory, HouseholdFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -158,8 +157,7 @@ def test_transfer_with_assignments_must_cover_every_household(
 
 
 def test_zone_leader_rank_must_fit_the_zone_level(tree, county_admin, cadre_a, day):
-    township_zone = Zone.objects.create(name="娜允镇责任区", level="township")
-    township_zone.zone_areas.create(area=tree.town_a)
+    township_zone = ZoneFactory(name="娜允镇责任区", level="township", areas=[tree.town_a])
     with pytest.raises(ValidationError, match="乡镇责任区应由县级领导负责；岩温是普通干部。"):
         services.zone_leader_set(zone=township_zone, cadre=cadre_a, start_date=day, by=county_admin)
     leader = CadreFactory(department=cadre_a.department, rank="county_leader")
@@ -192,8 +190,6 @@ def test_department_link_rules(tree, county_admin, county_department, township_b
 def test_two_administrators_assigning_at_once_cannot_both_win(tree, county_admin, day):
     if connection.vendor != "postgresql":
         pytest.skip("row locks across connections need PostgreSQL (SQLite serialises writers)")
-    from ..factories import DepartmentFactory
-
     department = DepartmentFactory(area=tree.town_a, level="township", kind="party_gov")
     first, second = CadreFactory(department=department), CadreFactory(department=department)
     households = [HouseholdFactory(group=tree.group_a1) for _ in range(20)]
@@ -261,8 +257,7 @@ def test_a_new_pairing_cannot_overlap_an_ended_one(tree, admin_a, cadre_a, cadre
 
 
 def test_a_cadre_who_leaves_stops_leading_zones(tree, county_admin, cadre_a, cadre_a2, day):
-    zone = Zone.objects.create(name="A片", level="group")
-    zone.zone_areas.create(area=tree.group_a1)
+    zone = ZoneFactory(name="A片", areas=[tree.group_a1])
     services.zone_leader_set(zone=zone, cadre=cadre_a, start_date=day, by=county_admin)
     services.cadre_transfer(cadre=cadre_a, to=cadre_a2, date=day, leave=True, by=county_admin)
     assert not ZoneLeadership.objects.filter(zone=zone, end_date__isnull=True).exists()
