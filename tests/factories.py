@@ -9,9 +9,11 @@ tests/test_conventions.py checks that every model has its factory.
 import datetime
 import itertools
 import random
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 import factory
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.utils import timezone
 
 from districts.demo import synthetic_id_number
@@ -48,6 +50,20 @@ from liaison.core.models import (
     ZoneLeadership,
 )
 
+M = TypeVar("M")
+
+
+class ModelFactory(factory.django.DjangoModelFactory[M]):
+    """A DjangoModelFactory whose call is typed: `CadreFactory()` is a `Cadre` to mypy."""
+
+    class Meta:
+        abstract = True
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> M:  # type: ignore[misc]
+        # Never runs (factory_boy's metaclass answers the call); it tells mypy the type.
+        raise NotImplementedError
+
+
 # A date in the past for rows that need one, so that "not in the future" rules hold.
 START = datetime.date(2026, 1, 1)
 
@@ -74,15 +90,14 @@ def area_code(level: str, parent: Area | None) -> str:
     return f"{parent.code}{500 + n % 500:03d}"
 
 
-class AreaFactory(factory.django.DjangoModelFactory):
+class AreaFactory(ModelFactory[Area]):
     """An area; by default a county at the root, else the level below `parent`."""
 
     class Meta:
         model = Area
-        skip_postgeneration_save = True
 
-    parent = None
-    level = factory.LazyAttribute(
+    parent: Any = None
+    level: Any = factory.LazyAttribute(
         lambda o: AreaLevel.child_of(o.parent.level) if o.parent else AreaLevel.COUNTY
     )
     code = factory.LazyAttribute(lambda o: area_code(o.level, o.parent))
@@ -106,7 +121,7 @@ class GroupFactory(AreaFactory):
     level = AreaLevel.GROUP
 
 
-class HouseholdFactory(factory.django.DjangoModelFactory):
+class HouseholdFactory(ModelFactory[Household]):
     """A household in `group` (a new county → township → village → group by default)."""
 
     class Meta:
@@ -126,7 +141,7 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
     categories = factory.LazyFunction(list)
 
 
-class ZoneFactory(factory.django.DjangoModelFactory):
+class ZoneFactory(ModelFactory[Zone]):
     """A zone; `ZoneFactory(areas=[group])` also puts the areas in it."""
 
     class Meta:
@@ -136,13 +151,12 @@ class ZoneFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"责任区{n}")
     level = Zone.Level.GROUP
 
-    @factory.post_generation
-    def areas(zone, create, extracted, **kwargs):
-        for area in extracted or ():
-            ZoneArea.objects.create(zone=zone, area=area)
+    areas = factory.PostGeneration(
+        lambda zone, create, extracted, **_: _zone_areas(zone, extracted)
+    )
 
 
-class ZoneAreaFactory(factory.django.DjangoModelFactory):
+class ZoneAreaFactory(ModelFactory[ZoneArea]):
     class Meta:
         model = ZoneArea
 
@@ -150,23 +164,17 @@ class ZoneAreaFactory(factory.django.DjangoModelFactory):
     area = factory.SubFactory(GroupFactory)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     """A user whose password is "pw-secret-123"."""
 
     class Meta:
-        model = get_user_model()
-        skip_postgeneration_save = True
+        model = User
 
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pw-secret-123")
-
-    @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
+    password = factory.django.Password("pw-secret-123")
 
 
-class JurisdictionFactory(factory.django.DjangoModelFactory):
+class JurisdictionFactory(ModelFactory[Jurisdiction]):
     """A jurisdiction; `JurisdictionFactory(areas=[...])` sets its areas."""
 
     class Meta:
@@ -176,20 +184,19 @@ class JurisdictionFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Role.VIEWER
 
-    @factory.post_generation
-    def areas(jurisdiction, create, extracted, **kwargs):
-        if extracted:
-            jurisdiction.areas.set(extracted)
+    areas = factory.PostGeneration(
+        lambda jurisdiction, create, extracted, **_: jurisdiction.areas.set(extracted or ())
+    )
 
 
-def user_with_role(role: str, *areas: Area, **kwargs):
+def user_with_role(role: str, *areas: Area, **kwargs: Any) -> User:
     """Return a user whose jurisdiction is `areas` with `role`."""
     user = UserFactory(**kwargs)
     JurisdictionFactory(user=user, role=role, areas=areas)
     return user
 
 
-class PersonalDataAccessFactory(factory.django.DjangoModelFactory):
+class PersonalDataAccessFactory(ModelFactory[PersonalDataAccess]):
     class Meta:
         model = PersonalDataAccess
 
@@ -200,7 +207,7 @@ class PersonalDataAccessFactory(factory.django.DjangoModelFactory):
     ip_address = "127.0.0.1"
 
 
-class ImportJobFactory(factory.django.DjangoModelFactory):
+class ImportJobFactory(ModelFactory[ImportJob]):
     class Meta:
         model = ImportJob
 
@@ -210,7 +217,7 @@ class ImportJobFactory(factory.django.DjangoModelFactory):
     created_by = factory.SubFactory(UserFactory)
 
 
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class DepartmentFactory(ModelFactory[Department]):
     """A department of `area` (a new county by default); its level is the area's."""
 
     class Meta:
@@ -222,7 +229,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     kind = DepartmentKind.ECONOMIC
 
 
-class CadreFactory(factory.django.DjangoModelFactory):
+class CadreFactory(ModelFactory[Cadre]):
     """A cadre serving in their department's area."""
 
     class Meta:
@@ -236,7 +243,7 @@ class CadreFactory(factory.django.DjangoModelFactory):
     area = factory.LazyAttribute(lambda o: o.department.area)
 
 
-class PairingFactory(factory.django.DjangoModelFactory):
+class PairingFactory(ModelFactory[Pairing]):
     """A pairing of a cadre with a household of the cadre's area."""
 
     class Meta:
@@ -247,7 +254,7 @@ class PairingFactory(factory.django.DjangoModelFactory):
     start_date = START
 
 
-class ZoneLeadershipFactory(factory.django.DjangoModelFactory):
+class ZoneLeadershipFactory(ModelFactory[ZoneLeadership]):
     class Meta:
         model = ZoneLeadership
 
@@ -256,7 +263,7 @@ class ZoneLeadershipFactory(factory.django.DjangoModelFactory):
     start_date = START
 
 
-class DepartmentVillageLinkFactory(factory.django.DjangoModelFactory):
+class DepartmentVillageLinkFactory(ModelFactory[DepartmentVillageLink]):
     """A link of a department with a village of the department's area."""
 
     class Meta:
@@ -269,7 +276,7 @@ class DepartmentVillageLinkFactory(factory.django.DjangoModelFactory):
     start_date = START
 
 
-class FiveLinksRuleFactory(factory.django.DjangoModelFactory):
+class FiveLinksRuleFactory(ModelFactory[FiveLinksRule]):
     """A five-links rule; the migrations hold one per kind but "other", so this reuses rows."""
 
     class Meta:
@@ -281,7 +288,7 @@ class FiveLinksRuleFactory(factory.django.DjangoModelFactory):
     household_category = ""
 
 
-class CoverageSnapshotFactory(factory.django.DjangoModelFactory):
+class CoverageSnapshotFactory(ModelFactory[CoverageSnapshot]):
     class Meta:
         model = CoverageSnapshot
 
@@ -296,7 +303,7 @@ class CoverageSnapshotFactory(factory.django.DjangoModelFactory):
     zones_with_leader = 1
 
 
-class CoverageJobFactory(factory.django.DjangoModelFactory):
+class CoverageJobFactory(ModelFactory[CoverageJob]):
     class Meta:
         model = CoverageJob
 
@@ -304,7 +311,7 @@ class CoverageJobFactory(factory.django.DjangoModelFactory):
     requested_by = factory.SubFactory(UserFactory)
 
 
-class ContactInfoFactory(factory.django.DjangoModelFactory):
+class ContactInfoFactory(ModelFactory[ContactInfo]):
     class Meta:
         model = ContactInfo
 
@@ -315,7 +322,7 @@ class ContactInfoFactory(factory.django.DjangoModelFactory):
     liaison_officer_phone = "13900009999"
 
 
-class DutyDayFactory(factory.django.DjangoModelFactory):
+class DutyDayFactory(ModelFactory[DutyDay]):
     """A duty day of a cadre in a group of the cadre's area."""
 
     class Meta:
@@ -329,7 +336,7 @@ class DutyDayFactory(factory.django.DjangoModelFactory):
     in_zone = True
 
 
-class DutyPhotoFactory(factory.django.DjangoModelFactory):
+class DutyPhotoFactory(ModelFactory[DutyPhoto]):
     class Meta:
         model = DutyPhoto
 
@@ -337,7 +344,7 @@ class DutyPhotoFactory(factory.django.DjangoModelFactory):
     image = factory.django.ImageField(filename="photo.png", format="PNG", width=8, height=8)
 
 
-class DutyQuotaFactory(factory.django.DjangoModelFactory):
+class DutyQuotaFactory(ModelFactory[DutyQuota]):
     """A quota row; the migrations hold some ranks already, so this reuses rows."""
 
     class Meta:
@@ -348,7 +355,7 @@ class DutyQuotaFactory(factory.django.DjangoModelFactory):
     days_per_month = 5
 
 
-class DutySettingsFactory(factory.django.DjangoModelFactory):
+class DutySettingsFactory(ModelFactory[DutySettings]):
     """The one settings row (pk 1)."""
 
     class Meta:
@@ -359,7 +366,7 @@ class DutySettingsFactory(factory.django.DjangoModelFactory):
     edit_days = 7
 
 
-class LeaveFactory(factory.django.DjangoModelFactory):
+class LeaveFactory(ModelFactory[Leave]):
     class Meta:
         model = Leave
 
@@ -369,7 +376,7 @@ class LeaveFactory(factory.django.DjangoModelFactory):
     reason = "病假"
 
 
-class MonthlyComplianceFactory(factory.django.DjangoModelFactory):
+class MonthlyComplianceFactory(ModelFactory[MonthlyCompliance]):
     class Meta:
         model = MonthlyCompliance
 
@@ -382,6 +389,11 @@ class MonthlyComplianceFactory(factory.django.DjangoModelFactory):
     households_visited = 3
     special_households_visited = 1
     computed_at = factory.LazyFunction(timezone.now)
+
+
+def _zone_areas(zone: Zone, areas: Iterable[Area] | None) -> None:
+    for area in areas or ():
+        ZoneArea.objects.create(zone=zone, area=area)
 
 
 def area_below(area: Area, level: str = AreaLevel.GROUP) -> Area:

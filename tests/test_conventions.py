@@ -20,7 +20,7 @@ def _modules() -> list[tuple[Path, ast.Module]]:
     return [(path, ast.parse(path.read_text(), str(path))) for path in sorted(TESTS.rglob("*.py"))]
 
 
-def _where(path: Path, node: ast.AST) -> str:
+def _where(path: Path, node: ast.expr | ast.stmt) -> str:
     return f"{path.relative_to(TESTS.parent)}:{node.lineno}"
 
 
@@ -44,8 +44,8 @@ def test_every_pytest_raises_names_the_message():
     assert missing == []
 
 
-def _fixture_names(tree: ast.Module) -> list[tuple[str, ast.AST]]:
-    found = []
+def _fixture_names(tree: ast.Module) -> list[tuple[str, ast.stmt]]:
+    found: list[tuple[str, ast.stmt]] = []
     for node in ast.walk(tree):
         if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
             continue
@@ -57,7 +57,7 @@ def _fixture_names(tree: ast.Module) -> list[tuple[str, ast.AST]]:
             name = node.name
             for keyword in call.keywords if call else []:
                 if keyword.arg == "name" and isinstance(keyword.value, ast.Constant):
-                    name = keyword.value.value
+                    name = str(keyword.value.value)
             found.append((name, node))
     return found
 
@@ -171,3 +171,34 @@ def test_each_factory_builds_a_valid_row(model):
     else:
         assert first.pk != second.pk
         assert model.objects.count() == before + 2
+
+
+@pytest.mark.django_db
+def test_factories_build_areas_and_households_as_the_services_would():
+    """Codes of the national scheme, paths from the parents, ancestors from the parent links."""
+    household = factories.HouseholdFactory()
+    chain = [household.group]
+    while (parent := chain[-1].parent) is not None:
+        chain.append(parent)
+    group, village, township, county = chain
+    assert (household.village, household.township, household.county) == (village, township, county)
+    assert [a.level for a in (county, township, village, group)] == [
+        "county",
+        "township",
+        "village",
+        "group",
+    ]
+    assert [len(a.code) for a in (county, township, village, group)] == [6, 9, 12, 15]
+    assert all(a.code.isdigit() for a in (county, township, village, group))
+    assert group.path == f"/{county.code}/{township.code}/{village.code}/{group.code}/"
+    assert township.code.startswith(county.code) and group.code.startswith(village.code)
+
+    province = factories.AreaFactory(level="province")
+    prefecture = factories.AreaFactory(parent=province)
+    under = factories.AreaFactory(parent=prefecture)
+    assert (prefecture.level, under.level) == ("prefecture", "county")
+    assert (prefecture.code[:2], under.code[:4]) == (province.code[:2], prefecture.code[:4])
+    assert under.path == f"/{province.code}/{prefecture.code}/{under.code}/"
+
+    pairing = factories.PairingFactory()
+    assert pairing.household.county == pairing.cadre.area  # a household of the cadre's county

@@ -85,7 +85,7 @@ def _demo_counts() -> dict[str, int]:
     labels = ("districts", "liaison", "dutydays")
     tables = [m for label in labels for m in apps.get_app_config(label).get_models()]
     tables.append(apps.get_model("auth", "User"))
-    return {m._meta.label: m.objects.count() for m in tables}
+    return {m._meta.label: m._default_manager.count() for m in tables}
 
 
 def _count_by(queryset, field: str) -> dict[str, int]:
