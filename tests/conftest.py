@@ -1,14 +1,30 @@
-"""Shared fixtures: a small two-township county, users of each role, API clients."""
+"""Shared fixtures: a small two-township county, its departments and cadres, users of each
+role, API and page clients.
 
+Every fixture of the suite is defined once (tests/test_conventions.py checks it): users are
+`<role>_a` / `<role>_user_a`, cadres (the `Cadre` rows) are `cadre_a`, `cadre_a2`, `cadre_b`.
+"""
+
+import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
+from django.contrib.auth.models import User
+from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from districts.models import Area, AreaLevel, Household, Role
+from liaison.core.models import Cadre, Department
 
-from .factories import AreaFactory, HouseholdFactory, user_with_role
+from .factories import (
+    AreaFactory,
+    CadreFactory,
+    DepartmentFactory,
+    HouseholdFactory,
+    user_with_role,
+)
 
 
 @dataclass
@@ -58,24 +74,78 @@ def tree(db) -> Tree:
 
 
 @pytest.fixture
-def county_admin(tree):
+def day() -> datetime.date:
+    """The day pairings start on in most tests (in the past, so services accept it)."""
+    return datetime.date(2026, 3, 1)
+
+
+# Users
+
+
+@pytest.fixture
+def county_admin(tree) -> User:
     return user_with_role(Role.ADMINISTRATOR, tree.county, username="county_admin")
 
 
 @pytest.fixture
-def admin_a(tree):
+def admin_a(tree) -> User:
     """An area administrator of township A."""
     return user_with_role(Role.AREA_ADMIN, tree.town_a, username="admin_a")
 
 
 @pytest.fixture
-def viewer_a(tree):
+def viewer_a(tree) -> User:
     return user_with_role(Role.VIEWER, tree.town_a, username="viewer_a")
 
 
 @pytest.fixture
-def cadre_a(tree):
-    return user_with_role(Role.CADRE, tree.village_a, username="cadre_a")
+def cadre_user_a(tree, cadre_a) -> User:
+    """The login account of the cadre `cadre_a`: role cadre over township A."""
+    user = user_with_role(Role.CADRE, tree.town_a, username="yanwen")
+    cadre_a.user = user
+    cadre_a.save(update_fields=["user"])
+    return user
+
+
+# Departments and cadres
+
+
+@pytest.fixture
+def county_department(tree) -> Department:
+    return DepartmentFactory(name="县财政局", level="county", kind="economic", area=tree.county)
+
+
+@pytest.fixture
+def township_a_department(tree) -> Department:
+    return DepartmentFactory(
+        name="娜允镇党政办", level="township", kind="party_gov", area=tree.town_a
+    )
+
+
+@pytest.fixture
+def township_b_department(tree) -> Department:
+    return DepartmentFactory(
+        name="勐马镇党政办", level="township", kind="party_gov", area=tree.town_b
+    )
+
+
+@pytest.fixture
+def cadre_a(township_a_department) -> Cadre:
+    """A cadre of township A (the `Cadre` row; its account is `cadre_user_a`)."""
+    return CadreFactory(name="岩温", department=township_a_department)
+
+
+@pytest.fixture
+def cadre_a2(township_a_department) -> Cadre:
+    return CadreFactory(name="玉香", department=township_a_department)
+
+
+@pytest.fixture
+def cadre_b(township_b_department) -> Cadre:
+    return CadreFactory(name="扎约", department=township_b_department)
+
+
+# Clients
 
 
 def api_client_for(user) -> APIClient:
@@ -86,5 +156,17 @@ def api_client_for(user) -> APIClient:
 
 
 @pytest.fixture
-def api_for():
+def api_for() -> Callable[[User], APIClient]:
+    """Return a function that gives an API client authenticated by `user`'s token."""
     return api_client_for
+
+
+@pytest.fixture
+def login(client) -> Callable[[User], Client]:
+    """Return a function that logs `user` in on the test client and returns the client."""
+
+    def _login(user: User) -> Client:
+        client.force_login(user)
+        return client
+
+    return _login

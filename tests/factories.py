@@ -1,94 +1,408 @@
-"""factory-boy factories for areas, households, users with roles."""
+"""factory-boy factories: one for every model of districts, liaison.core and dutydays.
 
+Each factory called without arguments builds a valid row (it passes `full_clean()`):
+areas get codes of the national scheme and paths from their parents, households take their
+ancestor ids from the group's parent links, dated rows have their dates in order.
+tests/test_conventions.py checks that every model has its factory.
+"""
+
+import datetime
 import itertools
+import random
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 import factory
-from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
+from django.utils import timezone
 
 from districts.demo import synthetic_id_number
-from districts.models import Area, AreaLevel, Household, Jurisdiction, Role
+from districts.models import (
+    Area,
+    AreaLevel,
+    Household,
+    ImportJob,
+    Jurisdiction,
+    PersonalDataAccess,
+    Role,
+    Zone,
+    ZoneArea,
+)
+from dutydays.models import (
+    DutyDay,
+    DutyPhoto,
+    DutyQuota,
+    DutySettings,
+    Leave,
+    MonthlyCompliance,
+)
+from liaison.core.models import (
+    Cadre,
+    ContactInfo,
+    CoverageJob,
+    CoverageSnapshot,
+    Department,
+    DepartmentKind,
+    DepartmentVillageLink,
+    FiveLinksRule,
+    Pairing,
+    Rank,
+    ZoneLeadership,
+)
+
+M = TypeVar("M")
+
+
+class ModelFactory(factory.django.DjangoModelFactory[M]):
+    """A DjangoModelFactory whose call is typed: `CadreFactory()` is a `Cadre` to mypy."""
+
+    class Meta:
+        abstract = True
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> M:  # type: ignore[misc]
+        # Never runs (factory_boy's metaclass answers the call); it tells mypy the type.
+        raise NotImplementedError
+
+
+# A date in the past for rows that need one, so that "not in the future" rules hold.
+START = datetime.date(2026, 1, 1)
 
 _codes = itertools.count(1)
 
 
-class AreaFactory(factory.django.DjangoModelFactory):
-    """An area; give `parent` and the level one below it (default: a county at the root)."""
+def area_code(level: str, parent: Area | None) -> str:
+    """Return a fresh code of the national scheme for an area of `level` under `parent`.
+
+    Province 2 digits + "0000", prefecture 4 + "00", county 6, township 9, village 12,
+    group 15; each begins with its parent's significant digits. Generated parts stay in the
+    upper half of their range (50–99, 500–999), so they never meet the hand-written codes of
+    the tests (530827, 530827100, ...); a county without a parent gets the unused prefix 69.
+    """
+    n = next(_codes)
+    if level == AreaLevel.PROVINCE:
+        return f"{70 + n % 30:02d}0000"
+    if parent is None:
+        return f"69{n % 10000:04d}"
+    if level == AreaLevel.PREFECTURE:
+        return f"{parent.code[:2]}{50 + n % 50:02d}00"
+    if level == AreaLevel.COUNTY:
+        return f"{parent.code[:4]}{50 + n % 50:02d}"
+    return f"{parent.code}{500 + n % 500:03d}"
+
+
+class AreaFactory(ModelFactory[Area]):
+    """An area; by default a county at the root, else the level below `parent`."""
 
     class Meta:
         model = Area
-        skip_postgeneration_save = True
 
-    level = AreaLevel.COUNTY
-    parent = None
-    code = factory.LazyAttribute(
-        lambda o: f"{o.parent.code if o.parent else '53'}{next(_codes):03d}"
+    parent: Any = None
+    level: Any = factory.LazyAttribute(
+        lambda o: AreaLevel.child_of(o.parent.level) if o.parent else AreaLevel.COUNTY
     )
+    code = factory.LazyAttribute(lambda o: area_code(o.level, o.parent))
     name = factory.Sequence(lambda n: f"地区{n}")
     path = factory.LazyAttribute(lambda o: f"{o.parent.path if o.parent else '/'}{o.code}/")
     categories = factory.LazyFunction(list)
 
 
-class HouseholdFactory(factory.django.DjangoModelFactory):
-    """A household in `group`; ancestors filled from the group's parents."""
+class TownshipFactory(AreaFactory):
+    parent = factory.SubFactory(AreaFactory)
+    level = AreaLevel.TOWNSHIP
+
+
+class VillageFactory(AreaFactory):
+    parent = factory.SubFactory(TownshipFactory)
+    level = AreaLevel.VILLAGE
+
+
+class GroupFactory(AreaFactory):
+    parent = factory.SubFactory(VillageFactory)
+    level = AreaLevel.GROUP
+
+
+class HouseholdFactory(ModelFactory[Household]):
+    """A household in `group` (a new county → township → village → group by default)."""
 
     class Meta:
         model = Household
 
-    group = None
+    group = factory.SubFactory(GroupFactory)
+    # Ancestors from the parent links, never from the path or the code.
     village = factory.LazyAttribute(lambda o: o.group.parent)
     township = factory.LazyAttribute(lambda o: o.group.parent.parent)
     county = factory.LazyAttribute(lambda o: o.group.parent.parent.parent)
-    code = factory.LazyAttribute(lambda o: f"{o.group.code}{next(_codes):04d}")
+    code = factory.LazyAttribute(lambda o: f"{o.group.code}{next(_codes) % 10000:04d}")
     head_name = factory.Sequence(lambda n: f"户主{n}")
     members = 3
-    id_number = factory.Sequence(lambda n: synthetic_id_number(__import__("random").Random(n)))
+    id_number = factory.Sequence(lambda n: synthetic_id_number(random.Random(n)))
     phone = factory.Sequence(lambda n: f"1390000{n % 10000:04d}")
     address = "一组"
     categories = factory.LazyFunction(list)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class ZoneFactory(ModelFactory[Zone]):
+    """A zone; `ZoneFactory(areas=[group])` also puts the areas in it."""
+
     class Meta:
-        model = get_user_model()
+        model = Zone
         skip_postgeneration_save = True
 
+    name = factory.Sequence(lambda n: f"责任区{n}")
+    level = Zone.Level.GROUP
+
+    areas = factory.PostGeneration(
+        lambda zone, create, extracted, **_: _zone_areas(zone, extracted)
+    )
+
+
+class ZoneAreaFactory(ModelFactory[ZoneArea]):
+    class Meta:
+        model = ZoneArea
+
+    zone = factory.SubFactory(ZoneFactory)
+    area = factory.SubFactory(GroupFactory)
+
+
+class UserFactory(ModelFactory[User]):
+    """A user whose password is "pw-secret-123"."""
+
+    class Meta:
+        model = User
+
     username = factory.Sequence(lambda n: f"user{n}")
-    password = factory.PostGenerationMethodCall("set_password", "pw-secret-123")
-
-    @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):
-        if create:
-            obj.save()
+    password = factory.django.Password("pw-secret-123")
 
 
-def user_with_role(role: str, *areas: Area, **kwargs):
+class JurisdictionFactory(ModelFactory[Jurisdiction]):
+    """A jurisdiction; `JurisdictionFactory(areas=[...])` sets its areas."""
+
+    class Meta:
+        model = Jurisdiction
+        skip_postgeneration_save = True
+
+    user = factory.SubFactory(UserFactory)
+    role = Role.VIEWER
+
+    areas = factory.PostGeneration(
+        lambda jurisdiction, create, extracted, **_: jurisdiction.areas.set(extracted or ())
+    )
+
+
+def user_with_role(role: str, *areas: Area, **kwargs: Any) -> User:
     """Return a user whose jurisdiction is `areas` with `role`."""
     user = UserFactory(**kwargs)
-    jurisdiction = Jurisdiction.objects.create(user=user, role=role)
-    jurisdiction.areas.set(areas)
+    JurisdictionFactory(user=user, role=role, areas=areas)
     return user
 
 
-__all__ = ["AreaFactory", "HouseholdFactory", "Role", "UserFactory", "user_with_role"]
-
-
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class PersonalDataAccessFactory(ModelFactory[PersonalDataAccess]):
     class Meta:
-        model = "liaison.Department"
+        model = PersonalDataAccess
+
+    user = factory.SubFactory(UserFactory)
+    household = factory.SubFactory(HouseholdFactory)
+    fields = "id_number,phone"
+    reason = "回访"
+    ip_address = "127.0.0.1"
+
+
+class ImportJobFactory(ModelFactory[ImportJob]):
+    class Meta:
+        model = ImportJob
+
+    kind = ImportJob.Kind.HOUSEHOLDS
+    file = "imports/households.csv"
+    original_name = "households.csv"
+    created_by = factory.SubFactory(UserFactory)
+
+
+class DepartmentFactory(ModelFactory[Department]):
+    """A department of `area` (a new county by default); its level is the area's."""
+
+    class Meta:
+        model = Department
 
     name = factory.Sequence(lambda n: f"部门{n}")
-    level = "county"
-    kind = "economic"
-    area = None
+    area = factory.SubFactory(AreaFactory)
+    level = factory.LazyAttribute(lambda o: o.area.level)
+    kind = DepartmentKind.ECONOMIC
 
 
-class CadreFactory(factory.django.DjangoModelFactory):
+class CadreFactory(ModelFactory[Cadre]):
+    """A cadre serving in their department's area."""
+
     class Meta:
-        model = "liaison.Cadre"
+        model = Cadre
 
     name = factory.Sequence(lambda n: f"干部{n}")
-    gender = "male"
-    department = None
-    rank = "ordinary"
+    gender = Cadre.Gender.MALE
+    department = factory.SubFactory(DepartmentFactory)
+    rank = Rank.ORDINARY
     phone = factory.Sequence(lambda n: f"1390001{n % 10000:04d}")
     area = factory.LazyAttribute(lambda o: o.department.area)
+
+
+class PairingFactory(ModelFactory[Pairing]):
+    """A pairing of a cadre with a household of the cadre's area."""
+
+    class Meta:
+        model = Pairing
+
+    cadre = factory.SubFactory(CadreFactory)
+    household = factory.LazyAttribute(lambda o: household_below(o.cadre.area))
+    start_date = START
+
+
+class ZoneLeadershipFactory(ModelFactory[ZoneLeadership]):
+    class Meta:
+        model = ZoneLeadership
+
+    cadre = factory.SubFactory(CadreFactory)
+    zone = factory.LazyAttribute(lambda o: ZoneFactory(areas=[area_below(o.cadre.area)]))
+    start_date = START
+
+
+class DepartmentVillageLinkFactory(ModelFactory[DepartmentVillageLink]):
+    """A link of a department with a village of the department's area."""
+
+    class Meta:
+        model = DepartmentVillageLink
+
+    department = factory.SubFactory(DepartmentFactory)
+    village = factory.LazyAttribute(
+        lambda o: area_below(o.department.area, level=AreaLevel.VILLAGE)
+    )
+    start_date = START
+
+
+class FiveLinksRuleFactory(ModelFactory[FiveLinksRule]):
+    """A five-links rule; the migrations hold one per kind but "other", so this reuses rows."""
+
+    class Meta:
+        model = FiveLinksRule
+        django_get_or_create = ("department_kind",)
+
+    department_kind = DepartmentKind.OTHER
+    village_category = ""
+    household_category = ""
+
+
+class CoverageSnapshotFactory(ModelFactory[CoverageSnapshot]):
+    class Meta:
+        model = CoverageSnapshot
+
+    area = factory.SubFactory(AreaFactory)
+    as_of = START
+    computed_at = factory.LazyFunction(timezone.now)
+    households = 10
+    covered_households = 9
+    cadres = 4
+    cadres_with_households = 3
+    zones = 2
+    zones_with_leader = 1
+
+
+class CoverageJobFactory(ModelFactory[CoverageJob]):
+    class Meta:
+        model = CoverageJob
+
+    as_of = START
+    requested_by = factory.SubFactory(UserFactory)
+
+
+class ContactInfoFactory(ModelFactory[ContactInfo]):
+    class Meta:
+        model = ContactInfo
+
+    area = factory.SubFactory(AreaFactory)
+    hotline = "0879-8722110"
+    mailbox = "mlmq@example.cn"
+    liaison_officer = "岩保"
+    liaison_officer_phone = "13900009999"
+
+
+class DutyDayFactory(ModelFactory[DutyDay]):
+    """A duty day of a cadre in a group of the cadre's area."""
+
+    class Meta:
+        model = DutyDay
+
+    cadre = factory.SubFactory(CadreFactory)
+    date = START
+    area = factory.LazyAttribute(lambda o: area_below(o.cadre.area))
+    activities = factory.LazyFunction(lambda: ["talked_with_cadres"])
+    diary = "院坝会"
+    in_zone = True
+
+
+class DutyPhotoFactory(ModelFactory[DutyPhoto]):
+    class Meta:
+        model = DutyPhoto
+
+    duty_day = factory.SubFactory(DutyDayFactory)
+    image = factory.django.ImageField(filename="photo.png", format="PNG", width=8, height=8)
+
+
+class DutyQuotaFactory(ModelFactory[DutyQuota]):
+    """A quota row; the migrations hold some ranks already, so this reuses rows."""
+
+    class Meta:
+        model = DutyQuota
+        django_get_or_create = ("rank",)
+
+    rank = Rank.COUNTY_LEADER
+    days_per_month = 5
+
+
+class DutySettingsFactory(ModelFactory[DutySettings]):
+    """The one settings row (pk 1)."""
+
+    class Meta:
+        model = DutySettings
+        django_get_or_create = ("id",)
+
+    id = 1
+    edit_days = 7
+
+
+class LeaveFactory(ModelFactory[Leave]):
+    class Meta:
+        model = Leave
+
+    cadre = factory.SubFactory(CadreFactory)
+    start_date = START
+    end_date = factory.LazyAttribute(lambda o: o.start_date + datetime.timedelta(days=9))
+    reason = "病假"
+
+
+class MonthlyComplianceFactory(ModelFactory[MonthlyCompliance]):
+    class Meta:
+        model = MonthlyCompliance
+
+    cadre = factory.SubFactory(CadreFactory)
+    month = START
+    days_counted = 5
+    days_other = 1
+    days_required = 5
+    met = factory.LazyAttribute(lambda o: o.days_counted >= o.days_required)
+    households_visited = 3
+    special_households_visited = 1
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+def _zone_areas(zone: Zone, areas: Iterable[Area] | None) -> None:
+    for area in areas or ():
+        ZoneArea.objects.create(zone=zone, area=area)
+
+
+def area_below(area: Area, level: str = AreaLevel.GROUP) -> Area:
+    """Return a new area of `level` under `area` (`area` itself if it is of that level)."""
+    while AreaLevel.rank(area.level) < AreaLevel.rank(level):
+        area = AreaFactory(parent=area)
+    return area
+
+
+def household_below(area: Area) -> Household:
+    """Return a new household in a new group under `area` (or in `area` if it is a group)."""
+    return HouseholdFactory(group=area_below(area))

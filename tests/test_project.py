@@ -1,11 +1,14 @@
 """Project-wide checks: translations complete, production settings safe."""
 
+import datetime
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import polib
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
@@ -40,21 +43,199 @@ def test_production_refuses_to_start_without_secret_key():
     assert "SECRET_KEY is not set" in result.stderr
 
 
-def test_demo_county_matches_the_seed(db, settings):
+# The demo depends on the day it is loaded (pairing start dates, duty days of this month and
+# the two before, coverage trend dates): load it as of a fixed day to count it exactly.
+DEMO_DAY = datetime.date(2026, 3, 18)
+DEMO_TABLES = {
+    "auth.User": 8,
+    "districts.Area": 669,
+    "districts.HistoricalArea": 669,
+    "districts.Household": 33945,
+    "districts.HistoricalHousehold": 33945,
+    "districts.Zone": 348,
+    "districts.ZoneArea": 666,
+    "districts.Jurisdiction": 7,
+    "districts.PersonalDataAccess": 0,
+    "districts.ImportJob": 0,
+    "liaison.Department": 46,
+    "liaison.Cadre": 2205,
+    "liaison.HistoricalCadre": 1,  # the demo cadre account linked to its cadre
+    "liaison.Pairing": 33219,
+    "liaison.HistoricalPairing": 0,
+    "liaison.ZoneLeadership": 345,
+    "liaison.HistoricalZoneLeadership": 0,
+    "liaison.DepartmentVillageLink": 84,
+    "liaison.FiveLinksRule": 5,
+    # 669 areas × (the first of each of the six months before, and the day itself)
+    "liaison.CoverageSnapshot": 669 * 7,
+    "liaison.CoverageJob": 0,
+    "liaison.ContactInfo": 43,  # the county and its 42 villages
+    "dutydays.DutyDay": 10380,
+    "dutydays.DutyPhoto": 0,
+    "dutydays.DutyQuota": 8,
+    "dutydays.DutySettings": 1,
+    "dutydays.Leave": 0,
+    "dutydays.MonthlyCompliance": 2205 * 3,  # every cadre, January to March
+}
+
+
+def _demo_counts() -> dict[str, int]:
+    from django.apps import apps
+
+    labels = ("districts", "liaison", "dutydays")
+    tables = [m for label in labels for m in apps.get_app_config(label).get_models()]
+    tables.append(apps.get_model("auth", "User"))
+    return {m._meta.label: m._default_manager.count() for m in tables}
+
+
+def _count_by(queryset, field: str) -> dict[str, int]:
+    from django.db.models import Count
+
+    return dict(queryset.values_list(field).annotate(n=Count("pk")).order_by(field))
+
+
+def test_demo_seed_loads_exactly_the_demo_county(db, settings, monkeypatch):
+    from django.contrib.auth import get_user_model
     from django.core.management import call_command
+    from django.utils import timezone
 
-    from districts.models import Area, Household, Zone
+    from districts.models import Area, Household, Jurisdiction, Zone
+    from dutydays.models import DutyDay
+    from liaison.core.models import Cadre, Pairing
 
-    settings.DEBUG = False
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    assert Area.objects.filter(level="township").count() == 6
-    assert Area.objects.filter(level="village").count() == 42
-    assert Area.objects.filter(level="group").count() == 618
-    assert Zone.objects.count() == 348
-    assert 33_000 <= Household.objects.count() <= 35_000
+    settings.DEBUG = True  # the demo accounts too
+    real_localdate = timezone.localdate
+    monkeypatch.setattr(
+        timezone,
+        "localdate",
+        lambda value=None, timezone=None: (
+            DEMO_DAY if value is None else real_localdate(value, timezone)
+        ),
+    )
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out)
+
+    assert _demo_counts() == DEMO_TABLES
+    assert _count_by(Area.objects, "level") == {
+        "province": 1,
+        "prefecture": 1,
+        "county": 1,
+        "township": 6,
+        "village": 42,
+        "group": 618,
+    }
     assert not Household.objects.exclude(
         township__path__startswith="/530000/530800/530827/"
     ).exists()
+    assert _count_by(Household.objects, "status") == {
+        "active": 33255,
+        "moved_out": 511,
+        "deregistered": 179,
+    }
+    assert _count_by(Zone.objects, "level") == {"township": 6, "village": 42, "group": 300}
+    assert _count_by(Cadre.objects, "rank") == {
+        "county_leader": 25,
+        "department_head": 34,
+        "township_leader": 60,
+        "section": 320,
+        "ordinary": 1262,
+        "village_cadre": 420,
+        "instructor": 42,
+        "graduate_official": 42,
+    }
+    assert Pairing.objects.active().count() == 33219
+    covered = Pairing.objects.active().values("household")
+    assert Household.objects.active().exclude(pk__in=covered).count() == 36
+    idle = Cadre.objects.exclude(pk__in=Pairing.objects.values("cadre"))
+    assert idle.count() == 24  # left without households, for the gap list
+    assert DutyDay.objects.filter(in_zone=True).count() == 9510
+    assert DutyDay.households.through.objects.count() == 11882
+    # The demo accounts (development mode only): one superuser, one of each role.
+    users = get_user_model().objects.order_by("username")
+    assert [(u.username, u.is_superuser) for u in users] == [
+        ("admin", True),
+        ("cadre", False),
+        ("county", False),
+        ("inspector", False),
+        ("mengma", False),
+        ("nayun", False),
+        ("orgdept", False),
+        ("viewer", False),
+    ]
+    assert {
+        j.user.username: (j.role, [a.code for a in j.areas.all()])
+        for j in Jurisdiction.objects.select_related("user")
+    } == {
+        "county": ("administrator", ["530827"]),
+        "nayun": ("area_admin", ["530827100"]),
+        "mengma": ("area_admin", ["530827101"]),
+        "orgdept": ("org_department", ["530827"]),
+        "inspector": ("inspector", ["530827"]),
+        "cadre": ("cadre", ["530827100201"]),
+        "viewer": ("viewer", ["530827"]),
+    }
+    assert Cadre.objects.get(user__username="cadre").area.code == "530827100201"
+    # What the command says it loaded is what it loaded.
+    assert out.getvalue().splitlines()[:3] == [
+        "Loaded the demo county: 6 townships, 42 villages, 618 groups, 33945 households, "
+        "348 zones.",
+        "Loaded 46 departments, 2205 cadres, 345 zone leaders, 84 department–village links, "
+        "33219 pairings (36 households left uncovered), 4683 coverage rows.",
+        "Loaded 10380 duty days and 6615 compliance rows.",
+    ]
+
     # Running it again changes nothing.
-    call_command("seed_demo", stdout=open(os.devnull, "w"))  # noqa: SIM115
-    assert Zone.objects.count() == 348
+    call_command("seed_demo", stdout=io.StringIO())
+    assert _demo_counts() == DEMO_TABLES
+
+
+MENU_EVERYONE = [
+    ("区域", "dashboard"),
+    ("覆盖率", "coverage"),
+    ("缺口", "gaps"),
+    ("干部", "cadre-list"),
+    ("下基层日", "duty-compliance"),
+    ("责任区", "zone-list"),
+]
+MENU_CADRE = [("登记下基层", "duty-log"), ("我的本月", "duty-month"), ("我的农户", "my-households")]
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        ("administrator", [*MENU_EVERYONE, ("导入", "import-list"), ("API", "api-docs")]),
+        ("area_admin", [*MENU_EVERYONE, ("导入", "import-list"), ("API", "api-docs")]),
+        ("org_department", [*MENU_EVERYONE, ("API", "api-docs")]),
+        ("cadre", [*MENU_CADRE, *MENU_EVERYONE, ("API", "api-docs")]),
+        ("inspector", [*MENU_EVERYONE, ("API", "api-docs")]),
+        ("viewer", [*MENU_EVERYONE, ("API", "api-docs")]),
+    ],
+)
+def test_the_main_menu_of_each_role(login, tree, role, expected):
+    """The apps' menu entries (registered in their AppConfig.ready), composed per role."""
+    from django.urls import reverse
+
+    from .factories import user_with_role
+    from .html import parse
+
+    user = user_with_role(role, tree.town_a)
+    menu = parse(login(user).get(reverse("dashboard"))).find("ul", class_="navbar-nav")
+    urls = [reverse(name, args=["households"] if name == "gaps" else []) for _, name in expected]
+    assert list(zip(menu.texts("a"), menu.links(), strict=True)) == list(
+        zip([label for label, _ in expected], urls, strict=True)
+    )
+
+
+def test_the_login_page_has_no_menu_and_says_what_went_wrong(client, db):
+    from django.urls import reverse
+
+    from .factories import UserFactory
+    from .html import parse
+
+    UserFactory(username="zhang")
+    page = parse(client.get(reverse("login")))
+    assert page.find_all("ul", class_="navbar-nav") == []
+    assert page.form_errors() == []
+    wrong = parse(client.post(reverse("login"), {"username": "zhang", "password": "wrong"}))
+    assert wrong.form_errors() == ["请输入一个正确的用户名和密码。注意，两者都区分大小写。"]
+    assert wrong.find("input", name="username")["value"] == "zhang"

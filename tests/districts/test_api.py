@@ -4,9 +4,10 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from districts.models import Area, Household, ImportJob, PersonalDataAccess, Zone
+from districts.models import Area, Household, ImportJob, PersonalDataAccess
 
-from ..factories import HouseholdFactory
+from ..factories import HouseholdFactory, UserFactory, ZoneFactory, user_with_role
+from ..html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -137,9 +138,9 @@ def test_validation_errors_are_keyed_by_field(tree, admin_a, api_for):
     assert not Household.objects.filter(code="API-2").exists()
 
 
-def test_roles_without_write_get_403_and_nothing_changes(tree, viewer_a, cadre_a, api_for):
+def test_roles_without_write_get_403_and_nothing_changes(tree, viewer_a, cadre_user_a, api_for):
     household = tree.households_a[0]
-    for user in (viewer_a, cadre_a):
+    for user in (viewer_a, cadre_user_a):
         client = api_for(user)
         response = client.patch(
             f"/api/v1/households/{household.pk}/", {"head_name": "改"}, format="json"
@@ -182,8 +183,8 @@ def test_area_create_and_errors(tree, admin_a, api_for):
 
 
 def test_zones_are_scoped(tree, county_admin, viewer_a, api_for):
-    Zone.objects.create(name="A片", level="group").zone_areas.create(area=tree.group_a1)
-    Zone.objects.create(name="B片", level="group").zone_areas.create(area=tree.group_b1)
+    ZoneFactory(name="A片", areas=[tree.group_a1])
+    ZoneFactory(name="B片", areas=[tree.group_b1])
     assert [z["name"] for z in results(api_for(viewer_a).get("/api/v1/zones/"))] == ["A片"]
     created = api_for(county_admin).post(
         "/api/v1/zones/",
@@ -276,9 +277,18 @@ def test_schema_and_docs_are_served_locally(tree, county_admin):
     assert {"/api/v1/households/", "/api/v1/areas/", "/api/v1/zones/"} <= set(paths)
     docs = client.get(reverse("api-docs"))
     assert docs.status_code == 200
-    html = docs.content.decode()
-    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in html
-    assert "cdn" not in html.lower()
+    page = parse(docs)
+    sidecar = "/static/drf_spectacular_sidecar/swagger-ui-dist/"
+    assert [e["src"] for e in page.find_all("script", src=True)] == [
+        f"{sidecar}swagger-ui-bundle.js",
+        f"{sidecar}swagger-ui-standalone-preset.js",
+    ]
+    assert [e["href"] for e in page.find_all("link", href=True)] == [
+        f"{sidecar}favicon-32x32.png",
+        f"{sidecar}swagger-ui.css",
+    ]
+    inline = [s for s in page.find_all("script") if "src" not in s.attrs]
+    assert [s for s in inline if "cdn" in "".join(map(str, s.children)).lower()] == []
 
 
 def test_area_history_records_who_renamed_it(tree, county_admin, api_for):
@@ -309,8 +319,6 @@ ROLE_MATRIX = {
 
 @pytest.mark.parametrize("role", ROLE_MATRIX)
 def test_each_role_reads_its_township_and_writes_only_if_allowed(tree, api_for, role):
-    from ..factories import user_with_role
-
     may_write, may_reveal = ROLE_MATRIX[role]
     client = api_for(user_with_role(role, tree.town_a))
     listed = {h["id"] for h in results(client.get("/api/v1/households/"))}
@@ -329,8 +337,6 @@ def test_each_role_reads_its_township_and_writes_only_if_allowed(tree, api_for, 
 
 
 def test_user_without_jurisdiction_sees_nothing(tree, api_for):
-    from ..factories import UserFactory
-
     client = api_for(UserFactory())
     assert results(client.get("/api/v1/households/")) == []
     assert results(client.get("/api/v1/areas/")) == []
@@ -341,10 +347,8 @@ def test_user_without_jurisdiction_sees_nothing(tree, api_for):
 def test_other_lists_have_constant_query_counts(
     tree, county_admin, api_for, django_assert_max_num_queries, url
 ):
-    from districts.models import Zone
-
     for i, group in enumerate([tree.group_a1, tree.group_a2, tree.group_b1]):
-        Zone.objects.create(name=f"片{i}", level="group").zone_areas.create(area=group)
+        ZoneFactory(name=f"片{i}", areas=[group])
     client = api_for(county_admin)
     with django_assert_max_num_queries(6):
         assert client.get(url).status_code == 200

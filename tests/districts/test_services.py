@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
@@ -16,16 +18,16 @@ def test_area_create_sets_path_and_checks_parent_level(tree, county_admin):
         code="530827100202", name="新村", level="village", parent=tree.town_a, by=county_admin
     )
     assert village.path == "/530827/530827100/530827100202/"
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError, match="村的上级必须是乡镇") as exc:
         services.area_create(
             code="530827100203", name="错村", level="village", parent=tree.county, by=county_admin
         )
-    assert "parent" in exc.value.message_dict
+    assert exc.value.message_dict == {"parent": ["村的上级必须是乡镇。"]}
     assert not Area.objects.filter(code="530827100203").exists()
 
 
 def test_only_villages_have_five_links_categories(tree, county_admin):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError, match="只有村才有五挂五联类别") as exc:
         services.area_create(
             code="530827100201009",
             name="组",
@@ -34,7 +36,8 @@ def test_only_villages_have_five_links_categories(tree, county_admin):
             categories=["weak_infrastructure"],
             by=county_admin,
         )
-    assert "categories" in exc.value.message_dict
+    assert exc.value.message_dict == {"categories": ["只有村才有五挂五联类别。"]}
+    assert not Area.objects.filter(code="530827100201009").exists()
 
 
 def test_area_admin_cannot_create_outside_jurisdiction(tree, admin_a):
@@ -46,10 +49,11 @@ def test_area_admin_cannot_create_outside_jurisdiction(tree, admin_a):
 
 
 def test_viewer_cannot_write(tree, viewer_a):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="您的角色无权执行此操作"):
         services.area_create(
             code="530827100202", name="新村", level="village", parent=tree.town_a, by=viewer_a
         )
+    assert not Area.objects.filter(code="530827100202").exists()
 
 
 def test_household_create_fills_ancestors(tree, admin_a):
@@ -79,7 +83,7 @@ def test_household_create_fills_ancestors(tree, admin_a):
 
 
 def test_household_create_rejects_bad_id_number(tree, admin_a):
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError, match="校验位不正确") as exc:
         services.household_create(
             data={
                 "code": "H-2",
@@ -89,7 +93,9 @@ def test_household_create_rejects_bad_id_number(tree, admin_a):
             },
             by=admin_a,
         )
-    assert "id_number" in exc.value.message_dict
+    assert exc.value.message_dict == {
+        "id_number": ["该身份证号码的校验位不正确，请检查是否输入有误。"]
+    }
     assert not Household.objects.filter(code="H-2").exists()
 
 
@@ -132,8 +138,10 @@ def test_recoding_an_area_repaths_its_subtree(tree, county_admin):
 
 
 def test_area_cannot_move_under_itself(tree, county_admin):
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="区域不能移到其自身之下"):
         services.area_update(area=tree.town_a, data={"parent": tree.village_a}, by=county_admin)
+    tree.town_a.refresh_from_db()
+    assert (tree.town_a.parent, tree.town_a.path) == (tree.county, "/530827/530827100/")
 
 
 def test_zone_rules(tree, county_admin):
@@ -141,9 +149,9 @@ def test_zone_rules(tree, county_admin):
         name="芒街片区", level="group", areas=[tree.group_a1, tree.group_a2], by=county_admin
     )
     assert set(zone.areas.all()) == {tree.group_a1, tree.group_a2}
-    with pytest.raises(ValidationError, match="已属于其他责任区"):
+    with pytest.raises(ValidationError, match=re.escape("已属于其他责任区：芒街一组 (芒街片区)。")):
         services.zone_create(name="重复", level="group", areas=[tree.group_a1], by=county_admin)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="以下区域不符：勐啊一组"):
         services.zone_create(name="错级", level="village", areas=[tree.group_b1], by=county_admin)
     assert Zone.objects.count() == 1
 
@@ -153,7 +161,7 @@ def test_reveal_is_recorded_and_limited_by_role(tree, admin_a, viewer_a):
     data = services.household_reveal(household=household, by=admin_a, ip="127.0.0.1")
     assert data == {"id_number": household.id_number, "phone": household.phone}
     assert PersonalDataAccess.objects.filter(user=admin_a, household=household).count() == 1
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="您的角色无权执行此操作"):
         services.household_reveal(household=household, by=viewer_a)
     assert PersonalDataAccess.objects.count() == 1
 
@@ -173,7 +181,7 @@ def test_province_jurisdiction_sees_households_of_its_counties(tree):
     services.area_update(area=tree.county, data={"parent": prefecture}, by=SYSTEM)
     user = user_with_role("viewer", province)
     assert selectors.household_list(user=user).count() == 7
-    other = HouseholdFactory.build  # noqa: F841 - households elsewhere are not counted
+    HouseholdFactory()  # in a county outside the province: not counted
     assert selectors.household_counts_by_child(province) == {prefecture.pk: 7}
 
 

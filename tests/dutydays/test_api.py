@@ -6,23 +6,15 @@ from django.utils import timezone
 from dutydays.compliance import compliance_recompute
 from dutydays.models import DutyDay
 
-from ..factories import CadreFactory, user_with_role
+from ..factories import CadreFactory
 
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 
 
-@pytest.fixture
-def cadre_user(tree, cadre_a):
-    user = user_with_role("cadre", tree.town_a, username="yanwen")
-    cadre_a.user = user
-    cadre_a.save()
-    return user
-
-
-def test_a_cadre_posts_a_day_for_themselves(tree, cadre_a, cadre_user, api_for):
-    response = api_for(cadre_user).post(
+def test_a_cadre_posts_a_day_for_themselves(tree, cadre_a, cadre_user_a, api_for):
+    response = api_for(cadre_user_a).post(
         "/api/v1/duty-days/",
         {
             "date": TODAY.isoformat(),
@@ -40,8 +32,8 @@ def test_a_cadre_posts_a_day_for_themselves(tree, cadre_a, cadre_user, api_for):
     assert body["activities"] == ["visited_households", "farm_work"]
 
 
-def test_bad_input_is_400_keyed_by_field(tree, cadre_a, cadre_user, api_for):
-    client = api_for(cadre_user)
+def test_bad_input_is_400_keyed_by_field(tree, cadre_a, cadre_user_a, api_for):
+    client = api_for(cadre_user_a)
     future = client.post(
         "/api/v1/duty-days/",
         {"date": (TODAY + datetime.timedelta(days=2)).isoformat(), "area": tree.group_a1.pk},
@@ -140,13 +132,13 @@ def test_compliance_recompute_endpoint(tree, county_admin, admin_a, cadre_a, api
     )
 
 
-def test_patch_cannot_move_a_record(tree, cadre_a, cadre_user, api_for):
+def test_patch_cannot_move_a_record(tree, cadre_a, cadre_user_a, api_for):
     day = DutyDay.objects.create(cadre=cadre_a, date=TODAY, area=tree.group_a1)
-    response = api_for(cadre_user).patch(
+    response = api_for(cadre_user_a).patch(
         f"/api/v1/duty-days/{day.pk}/", {"area": tree.group_a2.pk, "diary": "x"}, format="json"
     )
     assert response.status_code == 400 and "area" in response.json()
-    ok = api_for(cadre_user).patch(f"/api/v1/duty-days/{day.pk}/", {"diary": "改"}, format="json")
+    ok = api_for(cadre_user_a).patch(f"/api/v1/duty-days/{day.pk}/", {"diary": "改"}, format="json")
     assert ok.status_code == 200
     day.refresh_from_db()
     assert (day.area, day.diary) == (tree.group_a1, "改")

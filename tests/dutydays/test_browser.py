@@ -1,30 +1,27 @@
 """A cadre on a phone logs a visit with two households and sees the progress bar move."""
 
-import pytest
+import datetime
 
-from districts.models import Zone
-from dutydays.models import DutyQuota
-from liaison.core.models import ZoneLeadership
+import pytest
+from django.utils import timezone
 
 from ..browser_support import BROWSER_MARKS, browser, log_in, page, shot
-from ..factories import user_with_role
+from ..factories import DutyQuotaFactory, ZoneFactory, ZoneLeadershipFactory
 
 pytestmark = BROWSER_MARKS
 __all__ = ["browser", "page"]  # fixtures
 
 
 @pytest.mark.parametrize("page", [(375, 812)], ids=["phone"], indirect=True)
-def test_log_a_visit_on_a_phone(page, live_server, tree, cadre_a):
+def test_log_a_visit_on_a_phone(page, live_server, tree, cadre_a, cadre_user_a):
     # Transactional tests flush the tables between tests, migrations' policy rows included.
-    DutyQuota.objects.update_or_create(rank="county_leader", defaults={"days_per_month": 5})
-    user = user_with_role("cadre", tree.town_a, username="yanwen")
-    cadre_a.user, cadre_a.rank = user, "county_leader"  # a quota of 5 days a month
-    cadre_a.save()
-    zone = Zone.objects.create(name="芒街一组片", level="group")
-    zone.zone_areas.create(area=tree.group_a1)
-    ZoneLeadership.objects.create(zone=zone, cadre=cadre_a, start_date="2026-01-01")
+    DutyQuotaFactory(rank="county_leader", days_per_month=5)
+    cadre_a.rank = "county_leader"  # a quota of 5 days a month
+    cadre_a.save(update_fields=["rank"])
+    zone = ZoneFactory(name="芒街一组片", areas=[tree.group_a1])
+    ZoneLeadershipFactory(zone=zone, cadre=cadre_a, start_date=datetime.date(2026, 1, 1))
 
-    log_in(page, live_server, "yanwen")
+    log_in(page, live_server, cadre_user_a.username)
     page.goto(f"{live_server.url}/duty/month/")
     assert page.locator("#progress-bar").get_attribute("style") == "width: 0%"
 
@@ -39,5 +36,9 @@ def test_log_a_visit_on_a_phone(page, live_server, tree, cadre_a):
     page.click("#log-form button[type=submit]")
     page.wait_for_selector("#progress-bar")
     assert page.locator("#progress-bar").get_attribute("style") == "width: 20%"
-    assert "2" in page.locator("#month-entries").inner_text()
+    assert page.locator("#month-entries li > div").all_inner_texts() == [
+        f"{timezone.localdate():%m-%d} · 芒街一组",
+        "走访 2 户",
+        "在组上开了院坝会，听取了两户的意见。",
+    ]
     shot(page, "duty-month")

@@ -5,12 +5,11 @@ import datetime
 import pytest
 
 from districts.access import SYSTEM
-from districts.models import Zone
 from dutydays.compliance import compliance_recompute, required_days
 from dutydays.models import DutyDay, DutyQuota, Leave, MonthlyCompliance
 from liaison.core.models import ZoneLeadership
 
-from ..factories import CadreFactory
+from ..factories import CadreFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -76,8 +75,7 @@ def test_days_only_count_in_the_zone_at_logging_time(tree, township_a_department
     from dutydays.services import dutyday_log
 
     cadre = CadreFactory(department=township_a_department, rank="county_leader")
-    zone = Zone.objects.create(name="娜允镇片", level="township")
-    zone.zone_areas.create(area=tree.town_a)
+    zone = ZoneFactory(name="娜允镇片", level="township", areas=[tree.town_a])
     ZoneLeadership.objects.create(zone=zone, cadre=cadre, start_date=datetime.date(2026, 1, 1))
     in_zone = dutyday_log(cadre=cadre, date=MARCH, area=tree.village_a, by=SYSTEM)
     elsewhere = dutyday_log(cadre=cadre, date=MARCH.replace(day=2), area=tree.village_b, by=SYSTEM)

@@ -10,19 +10,17 @@ from dutydays.models import DutyDay, DutyPhoto
 from liaison.core.models import Pairing
 
 from ..factories import user_with_role
+from ..html import parse
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
 
 
 @pytest.fixture
-def cadre_client(client, tree, cadre_a):
-    user = user_with_role("cadre", tree.town_a, username="yanwen")
-    cadre_a.user = user
-    cadre_a.save()
+def cadre_client(login, tree, cadre_a, cadre_user_a):
+    """The logged-in client of `cadre_a`, who is paired with households_a[0]."""
     Pairing.objects.create(cadre=cadre_a, household=tree.households_a[0], start_date="2026-01-01")
-    client.force_login(user)
-    return client
+    return login(cadre_user_a)
 
 
 def _png() -> SimpleUploadedFile:
@@ -36,9 +34,17 @@ def _png() -> SimpleUploadedFile:
 
 
 def test_log_page_offers_own_places_and_households_first(cadre_client, tree):
-    page = cadre_client.get(reverse("duty-log")).content.decode()
-    assert tree.group_a1.name in page
-    assert f"★ {tree.households_a[0].head_name}" in page
+    page = parse(cadre_client.get(reverse("duty-log")))
+    # The places of the cadre's households: their village and group.
+    assert page.options("area") == [
+        (str(tree.village_a.pk), "芒街村"),
+        (str(tree.group_a1.pk), "芒街一组"),
+    ]
+    own, *others = tree.households_a
+    assert page.find(id="household-choices").texts("label") == [
+        f"★ {own.head_name} · 芒街一组",
+        *(f"{h.head_name} · {h.group.name}" for h in others),
+    ]
 
 
 def test_logging_a_day_with_a_photo(cadre_client, tree, cadre_a):
@@ -53,7 +59,7 @@ def test_logging_a_day_with_a_photo(cadre_client, tree, cadre_a):
             "photos": [_png()],
         },
     )
-    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response.status_code == 302, parse(response).form_errors()
     day = DutyDay.objects.get(cadre=cadre_a)
     assert day.in_zone and day.households.count() == 2
     assert DutyPhoto.objects.filter(duty_day=day).count() == 1
@@ -70,8 +76,10 @@ def test_errors_keep_what_was_typed(cadre_client, tree):
         },
     )
     assert response.status_code == 200
-    page = response.content.decode()
-    assert "这段话不能丢" in page and "invalid-feedback" in page
+    page = parse(response)
+    # The form's own checks come first: the photo, before the service sees the date.
+    assert page.form_errors() == ["x.png 不是照片。"]
+    assert page.find("textarea", name="diary").text == "这段话不能丢"
     assert not DutyDay.objects.exists()
 
 
@@ -81,25 +89,37 @@ def test_month_page_shows_progress(cadre_client, tree, cadre_a):
     DutyDay.objects.create(
         cadre=cadre_a, date=TODAY.replace(day=1), area=tree.group_a1, in_zone=True
     )
-    page = cadre_client.get(reverse("duty-month")).content.decode()
-    assert 'id="progress-bar" style="width: 20%"' in page
+    page = parse(cadre_client.get(reverse("duty-month")))
+    assert page.find(id="progress-bar")["style"] == "width: 20%"
+    assert page.find(id="progress-text").text == "1 / 5 天"
 
 
 def test_compliance_page_and_diaries(client, tree, county_admin, cadre_a):
     march = datetime.date(2026, 3, 1)
-    DutyDay.objects.create(
+    visited = tree.households_a[0]
+    day = DutyDay.objects.create(
         cadre=cadre_a, date=march, area=tree.group_a1, in_zone=True, diary="茶叶丰收"
     )
+    day.households.add(visited)
     compliance_recompute(month=march)
     client.force_login(county_admin)
-    page = client.get(reverse("duty-compliance"), {"month": "2026-03"}).content.decode()
-    assert cadre_a.name in page and 'id="compliance"' in page
-    empty = client.get(reverse("duty-compliance"), {"month": "2026-01"}).content.decode()
-    assert "alert-info" in empty
-    diaries = client.get(reverse("area-diaries", args=[tree.village_a.pk])).content.decode()
-    assert "茶叶丰收" in diaries
-    household = client.get(reverse("household-detail", args=[tree.households_a[0].pk]))
-    assert 'id="household-visits"' in household.content.decode()
+    page = parse(client.get(reverse("duty-compliance"), {"month": "2026-03"}))
+    assert page.table_rows("#compliance") == [
+        ["岩温", "娜允镇党政办", "1", "0", "0", "1", "0", "—"]
+    ]
+    assert (
+        page.find(id="compliance-totals").text
+        == "有天数要求的 0 名干部中 0 名达标（共 1 名干部）。"
+    )
+    empty = parse(client.get(reverse("duty-compliance"), {"month": "2026-01"}))
+    assert empty.messages() == ["该月的履职情况尚未计算。"]
+    assert empty.find_all(id="compliance") == []
+    diaries = parse(client.get(reverse("area-diaries", args=[tree.village_a.pk])))
+    (article,) = diaries.find(id="diaries").find_all("article")
+    assert article.find("div").texts("span") == ["岩温 · 娜允镇党政办", "2026-03-01 · 芒街一组"]
+    assert article.find("p").text == "茶叶丰收"
+    household = parse(client.get(reverse("household-detail", args=[visited.pk])))
+    assert household.find(id="household-visits").texts("li") == ["2026-03-01 · 岩温 — 茶叶丰收"]
 
 
 def test_diaries_of_another_township_are_404(client, tree, admin_a):
@@ -109,7 +129,9 @@ def test_diaries_of_another_township_are_404(client, tree, admin_a):
 
 def test_account_without_cadre_sees_a_notice(client, tree, viewer_a):
     client.force_login(viewer_a)
-    assert "alert-info" in client.get(reverse("duty-log")).content.decode()
+    page = parse(client.get(reverse("duty-log")))
+    assert page.messages() == ["您的账号尚未关联干部，请联系管理员关联。"]
+    assert page.find_all("form", id="log-form") == []
 
 
 def test_photos_are_served_only_to_those_who_see_the_day(
@@ -142,7 +164,8 @@ def test_a_cadre_corrects_a_recent_day_but_not_an_old_one(cadre_client, tree, ca
         cadre=cadre_a, date=TODAY - datetime.timedelta(days=30), area=tree.group_a1, diary="旧"
     )
     locked = cadre_client.post(reverse("duty-edit", args=[old.pk]), {"diary": "改不了"})
-    assert locked.status_code == 200 and "已锁定" in locked.content.decode()
+    assert locked.status_code == 200
+    assert parse(locked).form_errors() == ["超过 7 天的记录已锁定，请联系管理员。"]
     old.refresh_from_db()
     assert old.diary == "旧"
 
@@ -155,7 +178,8 @@ def test_photo_names_are_replaced_and_served_as_images(cadre_client, tree):
         {"date": TODAY.isoformat(), "area": tree.group_a1.pk, "photos": [upload]},
     )
     photo = DutyPhoto.objects.get()
-    assert photo.image.name.endswith(".png") and "note" not in photo.image.name
+    name = str(photo.image.name)
+    assert name.endswith(".png") and "note" not in name
     response = cadre_client.get(reverse("duty-photo", args=[photo.pk]))
     assert response["Content-Type"] == "image/png"
 
@@ -171,7 +195,9 @@ def test_a_huge_image_is_refused_not_a_500(cadre_client, tree):
     response = cadre_client.post(
         reverse("duty-log"), {"date": TODAY.isoformat(), "area": tree.group_a1.pk, "photos": [bomb]}
     )
-    assert response.status_code == 200 and "invalid-feedback" in response.content.decode()
+    assert response.status_code == 200
+    assert parse(response).form_errors() == ["big.png 像素过多。"]
+    assert not DutyDay.objects.exists()
 
 
 def test_month_page_of_another_cadre_shows_only_visible_days(
@@ -185,8 +211,11 @@ def test_month_page_of_another_cadre_shows_only_visible_days(
         cadre=county_cadre, date=TODAY - datetime.timedelta(days=1), area=tree.group_b1, diary="B镇"
     )
     client.force_login(admin_a)
-    page = client.get(reverse("duty-month"), {"cadre": county_cadre.pk}).content.decode()
-    assert "A镇" in page and "B镇" not in page
+    page = parse(client.get(reverse("duty-month"), {"cadre": county_cadre.pk}))
+    (entry,) = page.find(id="month-entries").find_all("li")
+    assert entry.find("a").text == f"{TODAY:%m-%d} · 芒街一组"
+    assert entry.texts(class_="badge") == ["不计入"]
+    assert entry.find("div", class_="text-body-secondary").text == "A镇"
     assert client.get(reverse("duty-month"), {"month": "9999-12"}).status_code == 200
 
 

@@ -6,7 +6,6 @@ import io
 
 import pytest
 
-from districts.models import Zone
 from liaison.core.coverage import coverage_recompute
 from liaison.core.models import (
     Cadre,
@@ -17,7 +16,7 @@ from liaison.core.models import (
     ZoneLeadership,
 )
 
-from ..factories import CadreFactory, DepartmentFactory, HouseholdFactory
+from ..factories import CadreFactory, DepartmentFactory, HouseholdFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +52,7 @@ def pair(cadre, *households, start, end=None):
 
 
 def township_zone(tree, name="娜允镇责任区", area=None):
-    zone = Zone.objects.create(name=name, level="township")
-    zone.zone_areas.create(area=area or tree.town_a)
+    zone = ZoneFactory(name=name, level="township", areas=[area or tree.town_a])
     return zone
 
 
@@ -804,12 +802,10 @@ def test_gap_cadres(tree, admin_a, county_admin, cadre_a, cadre_a2, cadre_b, day
 def test_gap_zones(tree, admin_a, county_admin, county_department, day, api_for):
     zone_a = township_zone(tree)
     zone_b = township_zone(tree, name="勐马镇责任区", area=tree.town_b)
-    led = Zone.objects.create(name="芒街一组片", level="group")
-    led.zone_areas.create(area=tree.group_a1)
+    led = ZoneFactory(name="芒街一组片", areas=[tree.group_a1])
     leader = CadreFactory(department=county_department)
     ZoneLeadership.objects.create(zone=led, cadre=leader, start_date=day)
-    ended = Zone.objects.create(name="芒街二组片", level="group")
-    ended.zone_areas.create(area=tree.group_a2)
+    ended = ZoneFactory(name="芒街二组片", areas=[tree.group_a2])
     ZoneLeadership.objects.create(
         zone=ended, cadre=leader, start_date=day - datetime.timedelta(days=10), end_date=day
     )

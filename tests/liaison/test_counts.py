@@ -39,7 +39,7 @@ class World:
 
 
 @pytest.fixture
-def world(tree, county_department, township_a_department, township_b_department) -> World:
+def counts_world(tree, county_department, township_a_department, township_b_department) -> World:
     county_cadre = CadreFactory(name="县甲", department=county_department)
     county_b_only = CadreFactory(name="县乙", department=county_department)
     county_idle = CadreFactory(name="县丙", department=county_department)
@@ -77,8 +77,8 @@ def loads(response) -> dict[int, tuple[int, bool]]:
 # The API's `households` and `households_partial`
 
 
-def test_township_user_counts_only_households_in_the_township(world, admin_a, api_for):
-    w = world
+def test_township_user_counts_only_households_in_the_township(counts_world, admin_a, api_for):
+    w = counts_world
     assert loads(api_for(admin_a).get("/api/v1/cadres/?page_size=100")) == {
         w.county_cadre.pk: (2, True),
         w.county_b_only.pk: (0, True),
@@ -91,8 +91,8 @@ def test_township_user_counts_only_households_in_the_township(world, admin_a, ap
     assert (detail["households"], detail["households_partial"]) == (2, True)
 
 
-def test_county_administrator_counts_every_household(world, county_admin, api_for):
-    w = world
+def test_county_administrator_counts_every_household(counts_world, county_admin, api_for):
+    w = counts_world
     assert loads(api_for(county_admin).get("/api/v1/cadres/?page_size=100")) == {
         w.county_cadre.pk: (3, False),
         w.county_b_only.pk: (1, False),
@@ -107,7 +107,7 @@ def test_county_administrator_counts_every_household(world, county_admin, api_fo
 
 
 def test_a_county_cadre_working_only_elsewhere_looks_like_one_without_households(
-    world, admin_a, viewer_a, api_for
+    counts_world, admin_a, viewer_a, api_for
 ):
     """Nothing about township B leaks: the two county cadres differ only in who they are."""
     for user in (admin_a, viewer_a):
@@ -116,19 +116,19 @@ def test_a_county_cadre_working_only_elsewhere_looks_like_one_without_households
         def impersonal(cadre_id, listed=listed):
             return {k: v for k, v in listed[cadre_id].items() if k not in PERSONAL}
 
-        assert impersonal(world.county_b_only.pk) == impersonal(world.county_idle.pk)
+        assert impersonal(counts_world.county_b_only.pk) == impersonal(counts_world.county_idle.pk)
 
 
-def test_a_jurisdiction_of_several_areas_counts_in_each(tree, world, api_for):
+def test_a_jurisdiction_of_several_areas_counts_in_each(tree, counts_world, api_for):
     user = user_with_role("viewer", tree.town_a, tree.village_b, username="viewer_a_and_b")
     counts = loads(api_for(user).get("/api/v1/cadres/?page_size=100"))
-    assert counts[world.county_cadre.pk] == (3, True)  # still serves above both areas
-    assert counts[world.cadre_a_abroad.pk] == (1, False)
-    assert counts[world.cadre_b.pk] == (1, True)
+    assert counts[counts_world.county_cadre.pk] == (3, True)  # still serves above both areas
+    assert counts[counts_world.cadre_a_abroad.pk] == (1, False)
+    assert counts[counts_world.cadre_b.pk] == (1, True)
 
 
 def test_counts_hold_when_the_household_filter_is_an_expression(
-    tree, world, admin_a, api_for, monkeypatch
+    tree, counts_world, admin_a, api_for, monkeypatch
 ):
     """A jurisdiction filter that cannot be moved onto the joined household (an expression)
     is applied as a subquery instead, with the same counts."""
@@ -142,15 +142,17 @@ def test_counts_hold_when_the_household_filter_is_an_expression(
 
     monkeypatch.setattr(Scope, "household_q", household_q)
     counts = loads(api_for(admin_a).get("/api/v1/cadres/?page_size=100"))
-    assert counts[world.county_cadre.pk] == (2, True)
-    assert counts[world.cadre_a.pk] == (2, False)
+    assert counts[counts_world.county_cadre.pk] == (2, True)
+    assert counts[counts_world.cadre_a.pk] == (2, False)
     having = loads(api_for(admin_a).get("/api/v1/cadres/?has_households=true"))
-    assert set(having) == {world.county_cadre.pk, world.cadre_a.pk}
+    assert set(having) == {counts_world.county_cadre.pk, counts_world.cadre_a.pk}
 
 
-def test_superuser_sees_whole_counts(world, django_user_model, api_for):
+def test_superuser_sees_whole_counts(counts_world, django_user_model, api_for):
     root = django_user_model.objects.create_superuser("root", password="pw-secret-123")
-    assert loads(api_for(root).get("/api/v1/cadres/?page_size=100"))[world.county_cadre.pk] == (
+    assert loads(api_for(root).get("/api/v1/cadres/?page_size=100"))[
+        counts_world.county_cadre.pk
+    ] == (
         3,
         False,
     )
@@ -167,8 +169,8 @@ def test_households_partial_is_optional_in_the_schema(admin_a, api_for):
 # has_households
 
 
-def test_has_households_follows_the_scoped_count(world, admin_a, county_admin, api_for):
-    w = world
+def test_has_households_follows_the_scoped_count(counts_world, admin_a, county_admin, api_for):
+    w = counts_world
 
     def listed(user, value):
         return set(loads(api_for(user).get(f"/api/v1/cadres/?has_households={value}")))
@@ -205,9 +207,9 @@ def test_a_moved_out_household_does_not_count_as_having_households(
 
 
 def test_gap_cadres_are_own_cadres_without_households_anywhere(
-    world, admin_a, county_admin, api_for
+    counts_world, admin_a, county_admin, api_for
 ):
-    w = world
+    w = counts_world
     township = rows(api_for(admin_a).get("/api/v1/gaps/cadres/"))
     assert [(r["id"], r["households"], r["households_partial"]) for r in township] == [
         (w.cadre_a_idle.pk, 0, False)
@@ -217,7 +219,7 @@ def test_gap_cadres_are_own_cadres_without_households_anywhere(
     assert [r["id"] for r in county] == [w.county_idle.pk, w.cadre_a_idle.pk]
 
 
-def test_gap_page_counts_own_cadres_only(world, client, admin_a, county_admin):
+def test_gap_page_counts_own_cadres_only(counts_world, client, admin_a, county_admin):
     client.force_login(admin_a)
     page = parse(client.get(reverse("gaps", args=["cadres"])).content)
     assert page.element("count-cadres").text() == "1"
@@ -244,7 +246,7 @@ def _cadre_table(content: bytes) -> dict[str, tuple[str, bool]]:
     return out
 
 
-def test_cadre_list_page_marks_partial_counts(world, client, admin_a, county_admin):
+def test_cadre_list_page_marks_partial_counts(counts_world, client, admin_a, county_admin):
     client.force_login(admin_a)
     response = client.get(reverse("cadre-list"))
     assert _cadre_table(response.content) == {
@@ -273,15 +275,15 @@ def test_cadre_list_page_marks_partial_counts(world, client, admin_a, county_adm
 
 
 def test_cadre_page_counts_and_marks_the_townships_part(
-    world, tree, client, admin_a, county_admin, day
+    counts_world, tree, client, admin_a, county_admin, day
 ):
     zone_b = Zone.objects.create(name="勐马镇责任区", level="township")
     zone_b.zone_areas.create(area=tree.town_b)
     zone_a = Zone.objects.create(name="娜允镇责任区", level="township")
     zone_a.zone_areas.create(area=tree.town_a)
     for zone in (zone_a, zone_b):
-        ZoneLeadership.objects.create(zone=zone, cadre=world.county_cadre, start_date=day)
-    url = reverse("cadre-detail", args=[world.county_cadre.pk])
+        ZoneLeadership.objects.create(zone=zone, cadre=counts_world.county_cadre, start_date=day)
+    url = reverse("cadre-detail", args=[counts_world.county_cadre.pk])
     client.force_login(admin_a)
     page = parse(client.get(url).content)
     heading = page.element("cadre-household-count")
@@ -317,8 +319,10 @@ def _label(cadre: Cadre, n: int, partial: bool) -> str:
     return " · ".join([cadre.name, cadre.department.name, count])
 
 
-def test_assign_page_offers_cadres_with_scoped_counts(world, tree, client, admin_a, county_admin):
-    w = world
+def test_assign_page_offers_cadres_with_scoped_counts(
+    counts_world, tree, client, admin_a, county_admin
+):
+    w = counts_world
     url = reverse("assign", args=[tree.group_a1.pk])
     client.force_login(admin_a)
     assert _options(parse(client.get(url).content), "cadre") == {
@@ -335,8 +339,8 @@ def test_assign_page_offers_cadres_with_scoped_counts(world, tree, client, admin
     assert options[w.county_b_only.pk] == _label(w.county_b_only, 1, False)
 
 
-def test_transfer_choices_show_scoped_counts(world, client, admin_a, county_admin):
-    w = world
+def test_transfer_choices_show_scoped_counts(counts_world, client, admin_a, county_admin):
+    w = counts_world
     url = reverse("cadre-detail", args=[w.county_cadre.pk])
     client.force_login(admin_a)
     choices = _options(parse(client.get(url).content), "to")
@@ -385,7 +389,7 @@ def test_scoped_cadre_list_query_count_is_constant(
 
 
 def test_cadre_list_page_query_count_for_a_township_user(
-    client, world, admin_a, township_a_department, django_assert_max_num_queries
+    client, counts_world, admin_a, township_a_department, django_assert_max_num_queries
 ):
     CadreFactory.create_batch(30, department=township_a_department)
     client.force_login(admin_a)

@@ -5,11 +5,10 @@ import datetime
 import pytest
 
 from districts.access import SYSTEM
-from districts.models import Zone
 from liaison.core.coverage import coverage_recompute
 from liaison.core.models import CoverageSnapshot, Pairing, ZoneLeadership
 
-from ..factories import AreaFactory, CadreFactory
+from ..factories import AreaFactory, CadreFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,11 +35,8 @@ def world(tree, cadre_a, cadre_a2, cadre_b):
     cadre_a2.left_date = MAR
     cadre_a2.save()
     CadreFactory(department=cadre_b.department)  # idle cadre of township B
-    zone_a = Zone.objects.create(name="A片", level="group")
-    zone_a.zone_areas.create(area=tree.group_a1)
-    zone_a.zone_areas.create(area=tree.group_a2)
-    zone_b = Zone.objects.create(name="B片", level="group")
-    zone_b.zone_areas.create(area=tree.group_b1)
+    zone_a = ZoneFactory(name="A片", areas=[tree.group_a1, tree.group_a2])
+    ZoneFactory(name="B片", areas=[tree.group_b1])
     ZoneLeadership.objects.create(zone=zone_a, cadre=cadre_a, start_date=FEB)
     return tree
 
@@ -131,7 +127,7 @@ def test_recompute_command(world, capsys):
     call_command("recompute_coverage", "--as-of", "2026-02-01")
     assert "8 areas" in capsys.readouterr().out
     assert figures(world.county, FEB) == (6, 3, 4, 3, 2, 1)
-    with pytest.raises(CommandError):
+    with pytest.raises(CommandError, match=r"Write --as-of as YYYY-MM-DD\."):
         call_command("recompute_coverage", "--as-of", "01/02/2026")
 
 

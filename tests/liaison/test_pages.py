@@ -1,22 +1,18 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
-from districts.models import Zone
 from liaison.core.coverage import coverage_recompute
-from liaison.core.models import ContactInfo, Pairing, ZoneLeadership
+from liaison.core.models import Pairing, ZoneLeadership
 
-from ..factories import CadreFactory
+from ..factories import CadreFactory, ContactInfoFactory, ZoneFactory
+from ..html import parse
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def login(client):
-    def _login(user):
-        client.force_login(user)
-        return client
-
-    return _login
+NOT_COMPUTED = "该区域的覆盖率尚未计算。系统每晚自动计算，管理员也可立即计算。"
+NOT_LINKED = "您的账号尚未关联干部，请联系管理员关联。"
 
 
 def test_assign_page_lists_households_and_assigns_ticked_ones(
@@ -24,10 +20,18 @@ def test_assign_page_lists_households_and_assigns_ticked_ones(
 ):
     client = login(admin_a)
     url = reverse("assign", args=[tree.group_a1.pk])
-    page = client.get(url).content.decode()
-    for h in tree.households_a[:3]:
-        assert h.head_name in page
-    assert f'value="{cadre_a.pk}"' in page
+    page = parse(client.get(url))
+    in_group = tree.households_a[:3]
+    assert page.table_rows("#assign-households") == [
+        ["", f"{h.head_name} {h.code}", "芒街一组", "—", "无"] for h in in_group
+    ]
+    assert [i["value"] for i in page.find_all("input", name="households")] == [
+        str(h.pk) for h in in_group
+    ]
+    assert page.options("cadre") == [
+        ("", "请选择干部…"),
+        (str(cadre_a.pk), "岩温 · 娜允镇党政办 · 0 户"),
+    ]
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             url,
@@ -40,9 +44,14 @@ def test_assign_page_lists_households_and_assigns_ticked_ones(
         )
     assert response.status_code == 302
     assert Pairing.objects.active().filter(cadre=cadre_a).count() == 2
-    page = client.get(url + "?uncovered=1").content.decode()
-    assert tree.households_a[0].head_name not in page
-    assert tree.households_a[2].head_name in page
+    page = parse(client.get(url + "?uncovered=1"))
+    assert page.messages() == ["已将 2 户农户分配给岩温。"]
+    last = in_group[2]
+    assert page.table_rows("#assign-households") == [
+        ["", f"{last.head_name} {last.code}", "芒街一组", "—", "无"]
+    ]
+    everyone = parse(client.get(url)).table_rows("#assign-households")
+    assert [row[-1] for row in everyone] == ["岩温", "岩温", "无"]
 
 
 def test_assign_page_shows_errors_and_writes_nothing(login, tree, admin_a, cadre_a, cadre_a2):
@@ -58,7 +67,10 @@ def test_assign_page_shows_errors_and_writes_nothing(login, tree, admin_a, cadre
         },
         follow=True,
     )
-    assert "alert-danger" in response.content.decode()
+    taken = tree.households_a[0]
+    assert parse(response).form_errors() == [
+        f"{taken.head_name} ({taken.code}) 已有责任干部：玉香。"
+    ]
     assert not Pairing.objects.filter(cadre=cadre_a).exists()
 
 
@@ -80,8 +92,13 @@ def test_suggestions_follow_the_five_links_and_can_be_accepted(
     poor.save()
     client = login(admin_a)
     url = reverse("assign", args=[tree.group_a1.pk])
-    page = client.get(url).content.decode()
-    assert f'value="{poor.pk}:{cadre.pk}"' in page
+    suggestions = parse(client.get(url)).find(id="suggestions")
+    assert suggestions.table_rows(".table") == [
+        ["", f"{poor.head_name} {poor.code}", f"{cadre.name} 娜允镇党政办", "类别与部门相符"]
+    ]
+    assert [i["value"] for i in suggestions.find_all("input", name="accept")] == [
+        f"{poor.pk}:{cadre.pk}"
+    ]
     client.post(url, {"action": "accept", "accept": [f"{poor.pk}:{cadre.pk}"]})
     assert Pairing.objects.active().get(household=poor).cadre == cadre
 
@@ -90,36 +107,57 @@ def test_coverage_dashboard_and_drill_down(login, tree, county_admin, cadre_a):
     Pairing.objects.create(cadre=cadre_a, household=tree.households_a[0], start_date="2026-01-01")
     coverage_recompute()
     client = login(county_admin)
-    page = client.get(reverse("coverage")).content.decode()
-    assert "孟连县" in page and "娜允镇" in page
-    assert "1 / 7" in page.replace(",", "")
-    drill = client.get(reverse("coverage"), {"area": tree.town_a.pk}).content.decode()
-    assert "芒街村" in drill
+    page = parse(client.get(reverse("coverage")))
+    assert page.find("h1").text == "覆盖率 · 孟连县"
+    assert page.find(id="coverage-summary").texts(class_="card-body") == [
+        "有责任干部的农户 14.2% 1 / 7 6 户无责任干部",
+        "有联系农户的干部 100.0% 1 / 1 无联系农户的干部",
+        "有负责人的责任区 — 0 / 0 无负责人的责任区",
+    ]
+    assert page.table_rows("#coverage-children") == [
+        ["娜允镇", "5", "20.0%", "1/1", "0/0"],
+        ["勐马镇", "2", "0.0%", "0/0", "0/0"],
+    ]
+    drill = parse(client.get(reverse("coverage"), {"area": tree.town_a.pk}))
+    assert drill.find("h1").text == "覆盖率 · 娜允镇"
+    assert drill.table_rows("#coverage-children") == [["芒街村", "5", "20.0%", "0/0", "0/0"]]
 
 
 def test_coverage_dashboard_without_snapshot_says_so(login, tree, county_admin):
-    page = login(county_admin).get(reverse("coverage")).content.decode()
-    assert "alert-info" in page
+    page = parse(login(county_admin).get(reverse("coverage")))
+    assert page.messages() == [NOT_COMPUTED]
+    assert page.find_all(id="coverage-summary") == []
 
 
 def test_gap_lists_link_to_fixes(login, tree, admin_a, cadre_a):
-    zone = Zone.objects.create(name="A片", level="group")
-    zone.zone_areas.create(area=tree.group_a1)
+    zone = ZoneFactory(name="A片", areas=[tree.group_a1])
     client = login(admin_a)
-    households = client.get(reverse("gaps", args=["households"])).content.decode()
-    assert all(h.head_name in households for h in tree.households_a)
-    assert not any(h.head_name in households for h in tree.households_b)
-    assert reverse("assign", args=[tree.group_a1.pk]) in households
-    cadres = client.get(reverse("gaps", args=["cadres"])).content.decode()
-    assert cadre_a.name in cadres
-    zones = client.get(reverse("gaps", args=["zones"])).content.decode()
-    assert reverse("zone-leader", args=[zone.pk]) in zones
+    households = parse(client.get(reverse("gaps", args=["households"])))
+    assert households.find(id="count-households").text == "5"
+    assert households.table_rows("#gap-list") == [
+        [f"{h.head_name} {h.code}", f"娜允镇 · 芒街村 · {h.group.name}", "—", "分配责任干部"]
+        for h in tree.households_a
+    ]
+    assert households.find(id="gap-list").links() == [
+        link
+        for h in tree.households_a
+        for link in (
+            reverse("household-detail", args=[h.pk]),
+            reverse("assign", args=[h.group_id]) + "?uncovered=1",
+        )
+    ]
+    cadres = parse(client.get(reverse("gaps", args=["cadres"])))
+    assert cadres.table_rows("#gap-list") == [
+        ["岩温", "普通干部", "娜允镇党政办 · 娜允镇", "分配农户"]
+    ]
+    zones = parse(client.get(reverse("gaps", args=["zones"])))
+    assert zones.table_rows("#gap-list") == [["A片", "村组责任区", "芒街一组", "设置负责人"]]
+    assert zones.find(id="gap-list").links() == [reverse("zone-leader", args=[zone.pk])]
     assert client.get(reverse("gaps", args=["nonsense"])).status_code == 404
 
 
 def test_zone_leader_page_sets_a_leader(login, tree, admin_a, cadre_a):
-    zone = Zone.objects.create(name="A片", level="group")
-    zone.zone_areas.create(area=tree.group_a1)
+    zone = ZoneFactory(name="A片", areas=[tree.group_a1])
     client = login(admin_a)
     response = client.post(
         reverse("zone-leader", args=[zone.pk]), {"cadre": cadre_a.pk, "start_date": "2026-02-01"}
@@ -132,8 +170,14 @@ def test_cadre_page_transfers_households(login, tree, admin_a, cadre_a, cadre_a2
     for h in tree.households_a[:3]:
         Pairing.objects.create(cadre=cadre_a, household=h, start_date="2026-01-01")
     client = login(admin_a)
-    page = client.get(reverse("cadre-detail", args=[cadre_a.pk])).content.decode()
-    assert tree.households_a[0].head_name in page
+    page = parse(client.get(reverse("cadre-detail", args=[cadre_a.pk])))
+    assert page.table_rows("#cadre-households") == [
+        [h.head_name, f"芒街村 · {h.group.name}", "2026-01-01"] for h in tree.households_a[:3]
+    ]
+    assert page.options("to") == [
+        ("", "请选择干部…"),
+        (str(cadre_a2.pk), "玉香 · 娜允镇党政办 · 0 户"),
+    ]
     response = client.post(
         reverse("cadre-detail", args=[cadre_a.pk]),
         {"to": cadre_a2.pk, "date": "2026-04-01", "leave": "on"},
@@ -141,33 +185,59 @@ def test_cadre_page_transfers_households(login, tree, admin_a, cadre_a, cadre_a2
     assert response.status_code == 302
     assert Pairing.objects.active().filter(cadre=cadre_a2).count() == 3
     cadre_a.refresh_from_db()
-    assert cadre_a.left_date is not None
+    assert cadre_a.left_date == datetime.date(2026, 4, 1)
 
 
-def test_cadres_of_another_township_are_404(login, tree, admin_a, cadre_b):
+def test_cadres_of_another_township_are_404(login, tree, admin_a, cadre_a, cadre_b):
     client = login(admin_a)
     assert client.get(reverse("cadre-detail", args=[cadre_b.pk])).status_code == 404
-    assert cadre_b.name not in client.get(reverse("cadre-list")).content.decode()
+    page = parse(client.get(reverse("cadre-list")))
+    assert page.table_rows("#cadres") == [["岩温", "普通干部", "娜允镇党政办", "0", "在职"]]
 
 
 def test_contact_cards(login, tree, viewer_a, cadre_a):
     Pairing.objects.create(cadre=cadre_a, household=tree.households_a[0], start_date="2026-01-01")
-    ContactInfo.objects.create(area=tree.county, hotline="0879-8722110", mailbox="mzx@example.cn")
-    ContactInfo.objects.create(
-        area=tree.group_a1, liaison_officer="岩保", liaison_officer_phone="13900009999"
+    ContactInfoFactory(
+        area=tree.county, hotline="0879-8722110", mailbox="mzx@example.cn", liaison_officer=""
     )
-    page = login(viewer_a).get(reverse("contact-cards", args=[tree.group_a1.pk])).content.decode()
-    assert page.count('class="card"') == 3
-    assert cadre_a.name in page and cadre_a.phone in page
-    assert "0879-8722110" in page and "岩保" in page
-    assert "@page" not in page  # print CSS lives in static/css/cards.css
+    ContactInfoFactory(
+        area=tree.group_a1, hotline="", mailbox="", liaison_officer="岩保",
+        liaison_officer_phone="13900009999",
+    )  # fmt: skip
+    page = parse(login(viewer_a).get(reverse("contact-cards", args=[tree.group_a1.pk])))
+    cards = [
+        dict(zip(card.texts("dt"), card.texts("dd"), strict=True))
+        for card in page.find_all("article", class_="card")
+    ]
+    common = {
+        "民情联络员": "岩保 13900009999",
+        "民情电话": "0879-8722110",
+        "民情邮箱": "mzx@example.cn",
+    }
+    assert cards == [
+        {
+            "农户": f"{h.head_name} {h.code}",
+            "村民小组": "芒街村 芒街一组",
+            "您的联系干部": "岩温" if h == tree.households_a[0] else "待分配",
+            "干部电话": cadre_a.phone if h == tree.households_a[0] else "—",
+            **common,
+        }
+        for h in tree.households_a[:3]
+    ]
+    # The print CSS lives in static/css/cards.css, not in the page.
+    assert page.find_all("style") == []
+    assert [link["href"] for link in page.find_all("link", rel="stylesheet")] == [
+        "/static/css/cards.css"
+    ]
 
 
 def test_household_page_shows_its_cadre(login, tree, viewer_a, cadre_a):
     household = tree.households_a[0]
     Pairing.objects.create(cadre=cadre_a, household=household, start_date="2026-01-01")
-    page = login(viewer_a).get(reverse("household-detail", args=[household.pk])).content.decode()
-    assert 'id="household-cadre"' in page and cadre_a.name in page
+    page = parse(login(viewer_a).get(reverse("household-detail", args=[household.pk])))
+    panel = page.find(id="household-cadre")
+    assert panel.texts("p") == ["岩温 · 娜允镇党政办", f"自 2026-01-01 起 · {cadre_a.phone}"]
+    assert panel.links() == [reverse("cadre-detail", args=[cadre_a.pk])]
 
 
 def test_list_pages_have_constant_query_counts(
@@ -180,24 +250,22 @@ def test_list_pages_have_constant_query_counts(
             assert client.get(url).status_code == 200
 
 
-def test_a_cadre_sees_their_own_households(login, tree, cadre_a):
-    from ..factories import user_with_role
-
-    user = user_with_role("cadre", tree.village_a, username="yanwen")
-    cadre_a.user = user
-    cadre_a.save()
+def test_a_cadre_sees_their_own_households(login, tree, cadre_a, cadre_user_a):
     for h in tree.households_a[:2]:
         Pairing.objects.create(cadre=cadre_a, household=h, start_date="2026-01-01")
-    client = login(user)
-    dashboard = client.get(reverse("dashboard")).content.decode()
-    assert reverse("my-households") in dashboard
-    page = client.get(reverse("my-households")).content.decode()
-    assert tree.households_a[0].head_name in page and tree.households_a[2].head_name not in page
+    client = login(cadre_user_a)
+    menu = parse(client.get(reverse("dashboard"))).find("ul", class_="navbar-nav")
+    assert reverse("my-households") in menu.links()
+    page = parse(client.get(reverse("my-households")))
+    mine = page.find(id="my-households")
+    assert mine.links() == [reverse("household-detail", args=[h.pk]) for h in tree.households_a[:2]]
+    assert mine.texts("strong") == [h.head_name for h in tree.households_a[:2]]
 
 
 def test_my_households_without_a_linked_cadre(login, tree, viewer_a):
-    page = login(viewer_a).get(reverse("my-households")).content.decode()
-    assert "alert-info" in page
+    page = parse(login(viewer_a).get(reverse("my-households")))
+    assert page.messages() == [NOT_LINKED]
+    assert page.find_all(id="my-households") == []
 
 
 def test_cadre_page_lists_only_households_in_jurisdiction(login, tree, admin_a, county_department):
@@ -208,9 +276,11 @@ def test_cadre_page_lists_only_households_in_jurisdiction(login, tree, admin_a, 
     Pairing.objects.create(
         cadre=county_cadre, household=tree.households_b[0], start_date="2026-01-01"
     )
-    page = login(admin_a).get(reverse("cadre-detail", args=[county_cadre.pk])).content.decode()
-    assert tree.households_a[0].head_name in page
-    assert tree.households_b[0].head_name not in page
+    page = parse(login(admin_a).get(reverse("cadre-detail", args=[county_cadre.pk])))
+    inside = tree.households_a[0]
+    assert page.table_rows("#cadre-households") == [
+        [inside.head_name, "芒街村 · 芒街一组", "2026-01-01"]
+    ]
 
 
 def test_recompute_redirects_only_to_this_site(login, tree, county_admin):

@@ -1,4 +1,5 @@
 import datetime
+import re
 import threading
 
 import pytest
@@ -6,11 +7,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.http import Http404
 
-from districts.models import Zone
 from liaison.core import services
-from liaison.core.models import Pairing, ZoneLeadership
+from liaison.core.models import DepartmentVillageLink, Pairing, ZoneLeadership
 
-from ..factories import CadreFactory, HouseholdFactory
+from ..factories import CadreFactory, DepartmentFactory, HouseholdFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,8 @@ def test_bulk_assign_pairs_households_and_records_history(tree, admin_a, cadre_a
 def test_a_household_has_at_most_one_active_cadre(tree, admin_a, cadre_a, cadre_a2, day):
     household = tree.households_a[0]
     services.pairing_create(cadre=cadre_a, household=household, start_date=day, by=admin_a)
-    with pytest.raises(ValidationError, match="岩温"):
+    taken = f"{household.head_name} ({household.code}) 已有责任干部：岩温。"
+    with pytest.raises(ValidationError, match=re.escape(taken)):
         services.pairing_create(cadre=cadre_a2, household=household, start_date=day, by=admin_a)
     assert Pairing.objects.filter(household=household).count() == 1
 
@@ -37,19 +38,23 @@ def test_the_database_refuses_a_second_active_pairing(tree, cadre_a, cadre_a2, d
 
     household = tree.households_a[0]
     Pairing.objects.create(cadre=cadre_a, household=household, start_date=day)
-    with pytest.raises(IntegrityError), transaction.atomic():
+    # SQLite and PostgreSQL word it differently; both name the rule.
+    refused = (
+        r"UNIQUE constraint failed: liaison_pairing\.household_id|pairing_one_active_per_household"
+    )
+    with pytest.raises(IntegrityError, match=refused), transaction.atomic():
         Pairing.objects.create(cadre=cadre_a2, household=household, start_date=day)
 
 
 def test_bulk_assign_is_all_or_nothing(tree, admin_a, cadre_a, cadre_a2, day):
-    services.pairing_create(
-        cadre=cadre_a2, household=tree.households_a[2], start_date=day, by=admin_a
-    )
-    with pytest.raises(ValidationError) as exc:
+    taken = tree.households_a[2]
+    services.pairing_create(cadre=cadre_a2, household=taken, start_date=day, by=admin_a)
+    message = f"{taken.head_name} ({taken.code}) 已有责任干部：玉香。"
+    with pytest.raises(ValidationError, match=re.escape(message)) as exc:
         services.pairings_bulk_assign(
             cadre=cadre_a, households=tree.households_a, start_date=day, by=admin_a
         )
-    assert len(exc.value.message_dict["households"]) == 1
+    assert exc.value.message_dict == {"households": [message]}
     assert Pairing.objects.filter(cadre=cadre_a).count() == 0
 
 
@@ -71,13 +76,16 @@ def test_moved_out_households_cannot_be_assigned(tree, admin_a, cadre_a, day):
     household = tree.households_a[0]
     household.status, household.status_date = "moved_out", day
     household.save()
-    with pytest.raises(ValidationError, match="已迁出或已注销"):
+    gone = f"{household.head_name} ({household.code}) 已迁出或已注销。"
+    with pytest.raises(ValidationError, match=re.escape(gone)):
         services.pairing_create(cadre=cadre_a, household=household, start_date=day, by=admin_a)
+    assert not Pairing.objects.exists()
 
 
 def test_township_admin_cannot_assign_another_townships_households_or_cadres(
     tree, admin_a, cadre_a, cadre_b, day
 ):
+    # Another township's household or cadre reads as missing.
     with pytest.raises(Http404, match=r"^该农户不存在。$"):
         services.pairing_create(
             cadre=cadre_a, household=tree.households_b[0], start_date=day, by=admin_a
@@ -90,10 +98,11 @@ def test_township_admin_cannot_assign_another_townships_households_or_cadres(
 
 
 def test_viewer_cannot_assign(tree, viewer_a, cadre_a, day):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="您的角色无权执行此操作"):
         services.pairing_create(
             cadre=cadre_a, household=tree.households_a[0], start_date=day, by=viewer_a
         )
+    assert not Pairing.objects.exists()
 
 
 def test_ending_a_pairing_keeps_it(tree, admin_a, cadre_a, day):
@@ -106,8 +115,10 @@ def test_ending_a_pairing_keeps_it(tree, admin_a, cadre_a, day):
     assert (pairing.end_date, pairing.end_reason) == (end, "调岗")
     assert Pairing.objects.active(day).count() == 1
     assert Pairing.objects.active(end).count() == 0
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="该结对帮扶已结束"):
         services.pairing_end(pairing=pairing, by=admin_a)
+    pairing.refresh_from_db()
+    assert (pairing.end_date, pairing.end_reason) == (end, "调岗")
 
 
 def test_transfer_leaves_no_gap_and_marks_the_cadre_left(tree, admin_a, cadre_a, cadre_a2, day):
@@ -122,7 +133,7 @@ def test_transfer_leaves_no_gap_and_marks_the_cadre_left(tree, admin_a, cadre_a,
         covered = Pairing.objects.active(d).values_list("household_id", flat=True)
         assert sorted(covered) == sorted(h.pk for h in tree.households_a)
     assert Pairing.objects.active().filter(cadre=cadre_a2).count() == 5
-    with pytest.raises(ValidationError, match="离任"):
+    with pytest.raises(ValidationError, match=f"岩温已于 {on:%Y-%m-%d} 离任，不能再分配农户。"):
         services.pairing_create(
             cadre=cadre_a, household=tree.households_a[0], by=admin_a, start_date=on
         )
@@ -135,7 +146,7 @@ def test_transfer_with_assignments_must_cover_every_household(
         cadre=cadre_a, households=tree.households_a[:2], start_date=day, by=admin_a
     )
     first, second = tree.households_a[:2]
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="请为该干部联系的 2 户农户逐户指定新的责任干部"):
         services.cadre_transfer(
             cadre=cadre_a, assignments={first.pk: cadre_a2}, date=day, by=admin_a
         )
@@ -148,9 +159,8 @@ def test_transfer_with_assignments_must_cover_every_household(
 
 
 def test_zone_leader_rank_must_fit_the_zone_level(tree, county_admin, cadre_a, day):
-    township_zone = Zone.objects.create(name="娜允镇责任区", level="township")
-    township_zone.zone_areas.create(area=tree.town_a)
-    with pytest.raises(ValidationError, match="县级领导"):
+    township_zone = ZoneFactory(name="娜允镇责任区", level="township", areas=[tree.town_a])
+    with pytest.raises(ValidationError, match="乡镇责任区应由县级领导负责；岩温是普通干部。"):
         services.zone_leader_set(zone=township_zone, cadre=cadre_a, start_date=day, by=county_admin)
     leader = CadreFactory(department=cadre_a.department, rank="county_leader")
     services.zone_leader_set(zone=township_zone, cadre=leader, start_date=day, by=county_admin)
@@ -166,22 +176,22 @@ def test_department_link_rules(tree, county_admin, county_department, township_b
         department=county_department, village=tree.village_a, by=county_admin
     )
     assert link.end_date is None
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="该部门已挂钩此村。"):
         services.department_link_create(
             department=county_department, village=tree.village_a, by=county_admin
         )
-    with pytest.raises(ValidationError):  # a township's department links its own villages
+    # A township's department links its own villages only.
+    with pytest.raises(ValidationError, match="该村不在部门所属区域内。"):
         services.department_link_create(
             department=township_b_department, village=tree.village_a, by=county_admin
         )
+    assert list(DepartmentVillageLink.objects.all()) == [link]
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_administrators_assigning_at_once_cannot_both_win(tree, county_admin, day):
     if connection.vendor != "postgresql":
         pytest.skip("row locks across connections need PostgreSQL (SQLite serialises writers)")
-    from ..factories import DepartmentFactory
-
     department = DepartmentFactory(area=tree.town_a, level="township", kind="party_gov")
     first, second = CadreFactory(department=department), CadreFactory(department=department)
     households = [HouseholdFactory(group=tree.group_a1) for _ in range(20)]
@@ -219,10 +229,12 @@ def test_dates_in_the_future_are_refused(tree, admin_a, cadre_a, cadre_a2, day):
     pairing = services.pairing_create(
         cadre=cadre_a, household=tree.households_a[0], start_date=day, by=admin_a
     )
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="该日期晚于今天。") as exc:
         services.pairing_end(pairing=pairing, end_date=tomorrow, by=admin_a)
-    with pytest.raises(ValidationError):
+    assert set(exc.value.message_dict) == {"end_date"}
+    with pytest.raises(ValidationError, match="该日期晚于今天。") as exc:
         services.cadre_transfer(cadre=cadre_a, to=cadre_a2, date=tomorrow, by=admin_a)
+    assert set(exc.value.message_dict) == {"date"}
     assert Pairing.objects.active().get().cadre == cadre_a
 
 
@@ -231,26 +243,23 @@ def test_a_new_pairing_cannot_overlap_an_ended_one(tree, admin_a, cadre_a, cadre
     pairing = services.pairing_create(
         cadre=cadre_a, household=household, start_date=day, by=admin_a
     )
-    services.pairing_end(pairing=pairing, end_date=day + datetime.timedelta(days=30), by=admin_a)
-    with pytest.raises(ValidationError):
+    ended = day + datetime.timedelta(days=30)
+    services.pairing_end(pairing=pairing, end_date=ended, by=admin_a)
+    overlap = f"{household.head_name} ({household.code}) 在 {ended} 之前已有责任干部"
+    with pytest.raises(ValidationError, match=re.escape(overlap)):
         services.pairing_create(
             cadre=cadre_a2, household=household, start_date=day + datetime.timedelta(days=10),
             by=admin_a,
         )  # fmt: skip
-    services.pairing_create(
-        cadre=cadre_a2,
-        household=household,
-        start_date=day + datetime.timedelta(days=30),
-        by=admin_a,
-    )
+    assert Pairing.objects.filter(household=household).count() == 1
+    services.pairing_create(cadre=cadre_a2, household=household, start_date=ended, by=admin_a)
     for offset in range(0, 40):
         on = day + datetime.timedelta(days=offset)
         assert Pairing.objects.active(on).filter(household=household).count() == 1
 
 
 def test_a_cadre_who_leaves_stops_leading_zones(tree, county_admin, cadre_a, cadre_a2, day):
-    zone = Zone.objects.create(name="A片", level="group")
-    zone.zone_areas.create(area=tree.group_a1)
+    zone = ZoneFactory(name="A片", areas=[tree.group_a1])
     services.zone_leader_set(zone=zone, cadre=cadre_a, start_date=day, by=county_admin)
     services.cadre_transfer(cadre=cadre_a, to=cadre_a2, date=day, leave=True, by=county_admin)
     assert not ZoneLeadership.objects.filter(zone=zone, end_date__isnull=True).exists()
