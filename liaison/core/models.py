@@ -224,7 +224,7 @@ class ZoneLeadership(models.Model):
 
 
 # Which ranks may lead a zone of each level (DOMAIN.md §1: 包乡联村, 包村联组).
-ZONE_LEADER_RANKS = {
+ZONE_LEADER_RANKS: dict[str, frozenset[str]] = {
     Zone.Level.TOWNSHIP: frozenset({Rank.COUNTY_LEADER}),
     Zone.Level.VILLAGE: frozenset({Rank.DEPARTMENT_HEAD, Rank.TOWNSHIP_LEADER}),
     Zone.Level.GROUP: frozenset(Rank.values),

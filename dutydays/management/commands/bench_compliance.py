@@ -118,7 +118,10 @@ class Command(BaseCommand):
         else:
             date_expr = "date(%s, '+' || (s.n - 1) || ' days')"
         households = Household.objects.filter(code__startswith="98H").order_by("pk")
-        first_household = households.first().pk
+        first = households.first()
+        if first is None:
+            raise CommandError("The benchmark households were not created.")
+        first_household = first.pk
         with connection.cursor() as cursor:
             cursor.execute(
                 "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s "
