@@ -1,17 +1,35 @@
 """factory-boy factories for areas, households, users with roles."""
 
 import itertools
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 
 from districts.demo import synthetic_id_number
 from districts.models import Area, AreaLevel, Household, Jurisdiction, Role
+from liaison.core.models import Cadre, Department
 
 _codes = itertools.count(1)
+M = TypeVar("M")
+
+if TYPE_CHECKING:
+
+    class ModelFactory(factory.django.DjangoModelFactory[M]):
+        """What `XFactory(...)` returns: factory-boy's metaclass makes the call create a `M`.
+
+        The ignore: a type checker only lets `__new__` return the class itself, and the
+        metaclass `__call__` that really answers is not annotated.
+        """
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> M: ...  # type: ignore[misc]
+
+else:
+    ModelFactory = factory.django.DjangoModelFactory
 
 
-class AreaFactory(factory.django.DjangoModelFactory):
+class AreaFactory(ModelFactory[Area]):
     """An area; give `parent` and the level one below it (default: a county at the root)."""
 
     class Meta:
@@ -28,7 +46,7 @@ class AreaFactory(factory.django.DjangoModelFactory):
     categories = factory.LazyFunction(list)
 
 
-class HouseholdFactory(factory.django.DjangoModelFactory):
+class HouseholdFactory(ModelFactory[Household]):
     """A household in `group`; ancestors filled from the group's parents."""
 
     class Meta:
@@ -47,7 +65,7 @@ class HouseholdFactory(factory.django.DjangoModelFactory):
     categories = factory.LazyFunction(list)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(ModelFactory[User]):
     class Meta:
         model = get_user_model()
         skip_postgeneration_save = True
@@ -56,12 +74,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", "pw-secret-123")
 
     @factory.post_generation
-    def save_password(obj, create, extracted, **kwargs):
+    def save_password(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             obj.save()
 
 
-def user_with_role(role: str, *areas: Area, **kwargs):
+def user_with_role(role: str, *areas: Area, **kwargs: Any) -> User:
     """Return a user whose jurisdiction is `areas` with `role`."""
     user = UserFactory(**kwargs)
     jurisdiction = Jurisdiction.objects.create(user=user, role=role)
@@ -72,7 +90,7 @@ def user_with_role(role: str, *areas: Area, **kwargs):
 __all__ = ["AreaFactory", "HouseholdFactory", "Role", "UserFactory", "user_with_role"]
 
 
-class DepartmentFactory(factory.django.DjangoModelFactory):
+class DepartmentFactory(ModelFactory[Department]):
     class Meta:
         model = "liaison.Department"
 
@@ -82,7 +100,7 @@ class DepartmentFactory(factory.django.DjangoModelFactory):
     area = None
 
 
-class CadreFactory(factory.django.DjangoModelFactory):
+class CadreFactory(ModelFactory[Cadre]):
     class Meta:
         model = "liaison.Cadre"
 
