@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from districts.api.serializers import ScopedAreaField
+from districts.models import Household
 from liaison.common.api import CategoriesField, ScopedField
 from liaison.core.selectors import cadre_list
 
@@ -45,12 +46,12 @@ class DutyDaySerializer(serializers.ModelSerializer):
         # so no unique-together check here.
         validators: list[Any] = []
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: DutyDay) -> dict[str, Any]:
         data = super().to_representation(instance)
         data["households"] = sorted(h.pk for h in instance.households.all())
         return data
 
-    def validate_households(self, value):
+    def validate_households(self, value: list[int]) -> list[Household]:
         from districts.selectors import household_list
 
         wanted = set(value)
@@ -62,7 +63,7 @@ class DutyDaySerializer(serializers.ModelSerializer):
             )
         return found
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None:
             fixed = [
                 key for key in ("cadre", "date", "area")

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from .models import Cadre, Department, DepartmentKind, Pairing, Rank
+from .models import Cadre, CadreQuerySet, Department, DepartmentKind, Pairing, Rank
 
 
 class DepartmentFilter(django_filters.FilterSet):
@@ -30,14 +30,16 @@ class CadreFilter(django_filters.FilterSet):
         model = Cadre
         fields = ["department", "rank", "active", "has_households", "search"]
 
-    def filter_active(self, queryset, name, value):
+    def filter_active(self, queryset: CadreQuerySet, name: str, value: bool) -> CadreQuerySet:
         return queryset.filter(left_date__isnull=value)
 
-    def filter_has_households(self, queryset, name, value):
+    def filter_has_households(
+        self, queryset: CadreQuerySet, name: str, value: bool
+    ) -> CadreQuerySet:
         busy = Pairing.objects.filter(cadre=OuterRef("pk"), end_date__isnull=True)
         return queryset.filter(Exists(busy) if value else ~Exists(busy))
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(self, queryset: CadreQuerySet, name: str, value: str) -> CadreQuerySet:
         return queryset.filter(name__startswith=value.strip()) if value.strip() else queryset
 
 
