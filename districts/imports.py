@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -34,6 +34,9 @@ from .models import (
 )
 from .services import HOUSEHOLD_FIELDS, _reattach_households, _repath_subtree, area_path
 from .validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 AREA_COLUMNS = ("code", "name", "level", "parent_code", "categories")
 AREA_REQUIRED = ("code", "name", "level")
@@ -347,7 +350,12 @@ def _first_existing_ancestor(
     return None
 
 
-def _write_areas(parsed: dict[str, dict], existing: dict[str, Area], by, result: ImportResult):
+def _write_areas(
+    parsed: dict[str, dict[str, Any]],
+    existing: dict[str, Area],
+    by: "AbstractBaseUser | None",
+    result: ImportResult,
+) -> None:
     by_code: dict[str, Area] = dict(existing)
     moved: list[tuple[Area, str]] = []
     reparented: set[int] = set()  # ids of moved areas with a new parent
