@@ -1,5 +1,4 @@
-from .access import can, scope_for
-from .models import Role
+from .access import can, role_label, scope_for
 
 
 def access(request):
@@ -10,7 +9,7 @@ def access(request):
     scope = scope_for(user)
     return {
         "user_role": scope.role,
-        "user_role_label": Role(scope.role).label if scope.role else "",
+        "user_role_label": role_label(scope.role),
         "perms_liaison": {
             "import": can(user, "import"),
             "manage_households": can(user, "manage_households"),

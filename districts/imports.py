@@ -6,7 +6,7 @@ rows by code, so importing the same file twice changes nothing the second time.
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from liaison.common.db import chunks
+from liaison.common.registry import publish
 
-from .access import scope_for
+from .access import Actor, Scope, require, scope_for, user_of
 from .bulk import households_insert, households_update
 from .fields import parse_codes
 from .models import (
-    HOUSEHOLD_ANCESTOR_LEVELS,
     Area,
     AreaLevel,
     Household,
@@ -33,7 +33,13 @@ from .models import (
     VillageCategory,
 )
 from .services import HOUSEHOLD_FIELDS, _reattach_households, _repath_subtree, area_path
-from .validators import normalize_id_number, normalize_phone, validate_id_number, validate_phone
+from .validators import (
+    normalize_id_number,
+    normalize_phone,
+    validate_area_code,
+    validate_id_number,
+    validate_phone,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -54,6 +60,8 @@ HOUSEHOLD_COLUMNS = (
 )
 HOUSEHOLD_REQUIRED = ("code", "group_code", "head_name")
 MAX_STORED_ERRORS = 10_000
+# Published after an import wrote areas or households: coverage figures are out of date.
+HOUSEHOLDS_CHANGED = "districts.households_changed"
 BATCH = 2_000
 
 Progress = Callable[[str, int, int], None]
@@ -193,13 +201,15 @@ def _parse_categories(
 
 
 def import_areas(
-    fileobj: IO[bytes], name: str, *, by=None, progress: Progress = _no_progress
+    fileobj: IO[bytes], name: str, *, by: Actor, progress: Progress = _no_progress
 ) -> ImportResult:
     """Validate and import an areas file (code,name,level,parent_code,categories).
 
     Parents may come earlier or later in the same file, or exist already. Nothing is written
-    if any row is wrong. Raise ImportFileError if the file cannot be read.
+    if any row is wrong. Raise ImportFileError if the file cannot be read, PermissionDenied
+    if the actor's role may not import.
     """
+    require(by, "import")
     header, rows = read_rows(fileobj, name)
     result = ImportResult()
     errors = result.errors
@@ -221,8 +231,11 @@ def import_areas(
                 )
             )
             continue
-        if len(code) > 20:
-            errors.append(RowError(row, "code", _("A code has at most 20 characters.")))
+        if code and level in AreaLevel.values:
+            try:
+                validate_area_code(code, level)
+            except ValidationError as exc:
+                errors.append(RowError(row, "code", _messages(exc)))
         if len(rec["name"]) > 100:
             errors.append(RowError(row, "name", _("A name has at most 100 characters.")))
         if level and level not in AreaLevel.values:
@@ -258,7 +271,7 @@ def import_areas(
         )
         for a in Area.objects.filter(code__in=chunk)
     }
-    scope = scope_for(by) if by is not None else None
+    scope = scope_for(by)
 
     def level_of(code: str) -> str | None:
         if code in parsed:
@@ -308,7 +321,7 @@ def import_areas(
             errors.append(
                 RowError(row, "level", _("An area with sub-areas cannot change its level."))
             )
-        if scope is not None and not scope.everything:
+        if not scope.everything:
             # The area must land inside the jurisdiction: its parent (new or existing) must be
             # in scope; an existing area must already be in scope.
             if old is not None and not scope.contains(old):
@@ -333,6 +346,7 @@ def import_areas(
     progress("writing", 0, len(parsed))
     with transaction.atomic():
         _write_areas(parsed, existing, by, result)
+        publish(HOUSEHOLDS_CHANGED)
     progress("writing", len(parsed), len(parsed))
     return result
 
@@ -404,7 +418,11 @@ def _write_areas(
             by_code[code] = area
         if new:
             bulk_create_with_history(
-                new, Area, batch_size=BATCH, default_user=by, default_change_reason="import"
+                new,
+                Area,
+                batch_size=BATCH,
+                default_user=user_of(by),
+                default_change_reason="import",
             )
             result.created += len(new)
             # SQLite and PostgreSQL return the new ids; refresh the dict for child rows.
@@ -418,7 +436,7 @@ def _write_areas(
                 Area,
                 ["name", "level", "parent", "categories", "path"],
                 batch_size=BATCH,
-                default_user=by,
+                default_user=user_of(by),
                 default_change_reason="import",
             )
             result.updated += len(changed)
@@ -432,12 +450,14 @@ def _write_areas(
 
 
 def import_households(
-    fileobj: IO[bytes], name: str, *, by=None, progress: Progress = _no_progress
+    fileobj: IO[bytes], name: str, *, by: Actor, progress: Progress = _no_progress
 ) -> ImportResult:
     """Validate and import a households file (code,group_code,head_name,members,...).
 
-    Nothing is written if any row is wrong. Raise ImportFileError if the file is unreadable.
+    Nothing is written if any row is wrong. Raise ImportFileError if the file is unreadable,
+    PermissionDenied if the actor's role may not import.
     """
+    require(by, "import")
     header, rows = read_rows(fileobj, name)
     total = len(rows)
     result = ImportResult()
@@ -453,13 +473,13 @@ def import_households(
         for g in Area.objects.filter(code__in=code_chunk, level=AreaLevel.GROUP):
             groups[g.code] = g
     ancestors = _ancestor_ids(groups.values())
-    scope = scope_for(by) if by is not None else None
+    scope = scope_for(by)
 
     parsed: dict[str, dict[str, Any]] = {}
     for row, rec in _records(header, rows, HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED):
         result.rows_total += 1
         before = len(errors)
-        values = _parse_household(row, rec, groups, scope, errors)
+        values = _parse_household(row, rec, groups, ancestors, scope, errors)
         code = rec["code"]
         if code in parsed:
             errors.append(
@@ -487,7 +507,7 @@ def import_households(
             existing[h.code] = h
         if i % 10 == 9:
             progress("comparing", (i + 1) * 900, len(codes))
-    if scope is not None and not scope.everything:
+    if not scope.everything:
         outside = [h for h in existing.values() if not scope.contains_household(h)]
         if outside:
             for h in outside:
@@ -509,6 +529,7 @@ def import_households(
         row = values.pop("row")
         del row
         anc = ancestors[group.pk]
+        assert anc is not None  # rows under a broken chain were refused above
         values.update(
             group_id=group.pk,
             county_id=anc["county"],
@@ -533,18 +554,24 @@ def import_households(
     total_writes, written = len(new) + len(changed), 0
     with transaction.atomic():
         for chunk in chunks(new, 10_000):
-            written += households_insert(chunk, user=by, reason="import")
+            written += households_insert(chunk, user=user_of(by), reason="import")
             progress("writing", written, total_writes)
         for chunk in chunks(changed, 10_000):
-            written += households_update(chunk, fields, user=by, reason="import")
+            written += households_update(chunk, fields, user=user_of(by), reason="import")
             progress("writing", written, total_writes)
+        publish(HOUSEHOLDS_CHANGED)
     result.created, result.updated = len(new), len(changed)
     progress("writing", len(new) + len(changed), len(new) + len(changed))
     return result
 
 
 def _parse_household(
-    row: int, rec: dict[str, str], groups, scope, errors: list[RowError]
+    row: int,
+    rec: dict[str, str],
+    groups: dict[str, Area],
+    ancestors: dict[int, dict[str, int] | None],
+    scope: Scope,
+    errors: list[RowError],
 ) -> dict[str, Any]:
     for col in HOUSEHOLD_REQUIRED:
         if not rec.get(col):
@@ -555,13 +582,21 @@ def _parse_household(
     group = None
     if rec["group_code"]:
         group = groups.get(rec["group_code"])
-        if group is None or (scope is not None and not scope.contains(group)):
+        if group is None or not scope.contains(group):
             # Outside the jurisdiction reads the same as missing: no leak of other areas.
             errors.append(
                 RowError(
                     row,
                     "group_code",
                     _("No village group has code %(code)s.") % {"code": rec["group_code"]},
+                )
+            )
+        elif ancestors.get(group.pk) is None:
+            errors.append(
+                RowError(
+                    row,
+                    "group_code",
+                    _("This group is not under a county, township and village."),
                 )
             )
     head_name = rec["head_name"]
@@ -628,21 +663,27 @@ def _parse_household(
     }
 
 
-def _ancestor_ids(groups) -> dict[int, dict[str, int]]:
-    """Return {group id: {"county": id, "township": id, "village": id}} in one query."""
-    groups = list(groups)
-    codes = {c for g in groups for c in g.path.strip("/").split("/")}
-    level_by_code = {}
-    for chunk in chunks(sorted(codes), 900):
-        for code, pk, level in Area.objects.filter(code__in=chunk).values_list(
-            "code", "pk", "level"
-        ):
-            level_by_code[code] = (pk, level)
-    out = {}
-    for g in groups:
-        chain = {}
-        for code in g.path.strip("/").split("/"):
-            pk, level = level_by_code[code]
-            chain[level] = pk
-        out[g.pk] = {lvl: chain.get(lvl) for lvl in HOUSEHOLD_ANCESTOR_LEVELS}
+def _ancestor_ids(groups: Iterable[Area]) -> dict[int, dict[str, int] | None]:
+    """Return {group id: {"county": id, "township": id, "village": id}}, by parent links.
+
+    One query per 900 groups; a group whose parents are not a village, a township and a
+    county maps to None.
+    """
+    out: dict[int, dict[str, int] | None] = {}
+    ids = sorted(g.pk for g in groups)
+    for chunk in chunks(ids, 900):
+        for g in Area.objects.filter(pk__in=chunk).select_related("parent__parent__parent"):
+            village = g.parent
+            township = village.parent if village else None
+            county = township.parent if township else None
+            if (
+                village is None
+                or township is None
+                or county is None
+                or (village.level, township.level, county.level)
+                != (AreaLevel.VILLAGE, AreaLevel.TOWNSHIP, AreaLevel.COUNTY)
+            ):
+                out[g.pk] = None
+            else:
+                out[g.pk] = {"county": county.pk, "township": township.pk, "village": village.pk}
     return out

@@ -3,14 +3,14 @@
 from typing import Any
 
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liaison.common.tasks import enqueue
 
-from .access import can
+from .access import Actor, require
 from .imports import ImportFileError, import_areas, import_households
 from .models import ImportJob
 
@@ -26,12 +26,11 @@ def import_job_progress(job: ImportJob) -> dict[str, Any] | None:
     return cache.get(_progress_key(job.pk))
 
 
-def import_job_create(*, kind: str, uploaded_file, by) -> ImportJob:
+def import_job_create(*, kind: str, uploaded_file: Any, by: Actor) -> ImportJob:
     """Store an uploaded file and schedule its import. Raise ValidationError on a bad file."""
     from django.conf import settings
 
-    if not can(by, "import"):
-        raise PermissionDenied(_("Your role does not allow imports."))
+    require(by, "import")
     if kind not in ImportJob.Kind.values:
         raise ValidationError({"kind": _("Choose areas or households.")})
     name = uploaded_file.name or ""

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .fields import FlagsField
-from .validators import validate_id_number, validate_phone
+from .validators import validate_area_code, validate_id_number, validate_phone
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -138,11 +138,12 @@ class Area(models.Model):
     def category_labels(self) -> list["StrOrPromise"]:
         return [VillageCategory(c).label for c in self.categories or []]
 
-    def ancestor_codes(self) -> list[str]:
-        """Return the codes from the root down to the parent of this area."""
-        return self.path.strip("/").split("/")[:-1]
-
     def clean(self) -> None:
+        if self.code and self.level:
+            try:
+                validate_area_code(self.code, self.level)
+            except ValidationError as exc:
+                raise ValidationError({"code": exc.messages}) from None
         if self.parent_id is not None:
             if self.parent_id == self.pk:
                 raise ValidationError({"parent": _("An area cannot be its own parent.")})

@@ -1,15 +1,19 @@
 """Reads of areas, households and zones, always through the user's jurisdiction."""
 
+from typing import Any
+
 from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .access import scope_for
+from .access import Actor, area_chain, scope_for
 from .models import (
     HOUSEHOLD_ANCESTOR_LEVELS,
     Area,
     AreaLevel,
+    AreaQuerySet,
     Household,
+    HouseholdQuerySet,
     HouseholdStatus,
     ImportJob,
     Zone,
@@ -17,12 +21,12 @@ from .models import (
 )
 
 
-def area_list(*, user) -> QuerySet[Area]:
+def area_list(*, user: Actor) -> AreaQuerySet:
     """Return the areas the user may see: their jurisdiction areas and all below."""
     return Area.objects.filter(scope_for(user).area_q())
 
 
-def area_get(*, user, pk) -> Area:
+def area_get(*, user: Actor, pk: Any) -> Area:
     """Return one visible area. Raise Http404 if it does not exist or is not the user's."""
     try:
         return area_list(user=user).select_related("parent").get(pk=pk)
@@ -30,7 +34,7 @@ def area_get(*, user, pk) -> Area:
         raise Http404(_("No such area.")) from None
 
 
-def area_roots(*, user) -> list[Area]:
+def area_roots(*, user: Actor) -> list[Area]:
     """Return the top areas of the user's jurisdiction (for superusers: the root areas)."""
     scope = scope_for(user)
     if scope.everything:
@@ -39,13 +43,11 @@ def area_roots(*, user) -> list[Area]:
 
 
 def area_ancestors(area: Area) -> list[Area]:
-    """Return the areas above `area`, from the root down (one query)."""
-    codes = area.ancestor_codes()
-    by_code = {a.code: a for a in Area.objects.filter(code__in=codes)}
-    return [by_code[c] for c in codes if c in by_code]
+    """Return the areas above `area`, from the root down (one query, by parent links)."""
+    return area_chain(area)[:-1]
 
 
-def area_breadcrumbs(*, user, area: Area) -> list[tuple[Area, bool]]:
+def area_breadcrumbs(*, user: Actor, area: Area) -> list[tuple[Area, bool]]:
     """Return (ancestor, visible to user) pairs for a breadcrumb trail."""
     scope = scope_for(user)
     return [(a, scope.contains(a)) for a in area_ancestors(area)]
@@ -80,12 +82,12 @@ def household_counts_by_child(area: Area, *, active_only: bool = True) -> dict[i
     return counts
 
 
-def household_list(*, user) -> QuerySet[Household]:
+def household_list(*, user: Actor) -> HouseholdQuerySet:
     """Return the households the user may see."""
     return Household.objects.filter(scope_for(user).household_q())
 
 
-def household_get(*, user, pk) -> Household:
+def household_get(*, user: Actor, pk: Any) -> Household:
     """Return one visible household. Raise Http404 if missing or outside the jurisdiction."""
     try:
         return (
@@ -101,7 +103,7 @@ def household_count(area: Area) -> int:
     return Household.objects.in_area(area).filter(status=HouseholdStatus.ACTIVE).count()
 
 
-def zone_list(*, user) -> QuerySet[Zone]:
+def zone_list(*, user: Actor) -> QuerySet[Zone]:
     """Return the zones that cover at least one area the user may see."""
     scope = scope_for(user)
     if scope.everything:
@@ -110,14 +112,14 @@ def zone_list(*, user) -> QuerySet[Zone]:
     return Zone.objects.filter(Exists(visible))
 
 
-def zone_get(*, user, pk) -> Zone:
+def zone_get(*, user: Actor, pk: Any) -> Zone:
     try:
         return zone_list(user=user).get(pk=pk)
     except (Zone.DoesNotExist, ValueError, TypeError):
         raise Http404(_("No such zone.")) from None
 
 
-def import_job_list(*, user) -> QuerySet[ImportJob]:
+def import_job_list(*, user: Actor) -> QuerySet[ImportJob]:
     """Return the user's own imports (superusers: all)."""
     jobs = ImportJob.objects.select_related("created_by")
     if user.is_superuser:
@@ -125,7 +127,7 @@ def import_job_list(*, user) -> QuerySet[ImportJob]:
     return jobs.filter(created_by=user)
 
 
-def import_job_get(*, user, pk) -> ImportJob:
+def import_job_get(*, user: Actor, pk: Any) -> ImportJob:
     try:
         return import_job_list(user=user).get(pk=pk)
     except (ImportJob.DoesNotExist, ValueError, TypeError):

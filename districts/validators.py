@@ -77,3 +77,25 @@ def mask_phone(value: str) -> str:
     if not value:
         return ""
     return value[:3] + "*" * (len(value) - 7) + value[-4:] if len(value) > 7 else "*" * len(value)
+
+
+# Administrative division codes (GB/T 2260 and the statistical codes below it) are digits;
+# village groups have no national code, so a county may number them with letters, digits
+# and dashes. Nothing else: a "/" would corrupt the materialised paths.
+_AREA_CODE_DIGITS = re.compile(r"^[0-9]{1,20}\Z")
+_GROUP_CODE = re.compile(r"^[0-9A-Za-z-]{1,20}\Z")
+
+
+def validate_area_code(code: str, level: str) -> None:
+    """Check an area code's characters for its level. Raise ValidationError if wrong."""
+    if level == "group":
+        if not _GROUP_CODE.match(code):
+            raise ValidationError(
+                _("A group code has at most 20 digits, letters or dashes (-)."),
+                code="area_code",
+            )
+    elif not _AREA_CODE_DIGITS.match(code):
+        raise ValidationError(
+            _("An area code has digits only (at most 20), as in the national scheme."),
+            code="area_code",
+        )

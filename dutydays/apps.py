@@ -11,7 +11,9 @@ class DutydaysConfig(AppConfig):
         from districts.models import Role
         from liaison.common.registry import MenuEntry, register_menu, register_panel
 
-        from . import views
+        from . import access, views
+
+        del access  # imported for its registrations
 
         register_panel("household", views.household_panel)
         register_panel("area", views.area_panel)

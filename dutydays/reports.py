@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from districts.selectors import area_get
 
-from .selectors import compliance_list
+from .selectors import compliance_computed, compliance_list
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -66,7 +66,10 @@ def compliance_report(
 ) -> ComplianceReport:
     """Return {"month", "computed_at", "rows", "totals", "by_department", "by_area"}.
 
-    Rows are sorted by shortfall (largest first). Raise Http404 for an area not the user's.
+    Rows are those of `compliance_list` (cadres serving in the user's jurisdiction, and the
+    user's own); totals, by_department and by_area are summed from exactly those rows. Rows
+    are sorted by shortfall (largest first). Raise Http404 for an area not the user's, or for
+    a month not computed yet (a computed month with no rows for this user is an empty report).
     """
     rows = compliance_list(user=user, month=month).select_related(
         "cadre", "cadre__department", "cadre__area"
@@ -136,7 +139,7 @@ def compliance_report(
             "special_households_visited",
         ):
             totals[key] += getattr(r, key)
-    if not out and not compliance_list(user=user, month=month).exists():
+    if not out and not compliance_computed(month=month):
         raise Http404(_("No compliance has been computed for this month yet."))
     return {
         "month": f"{month:%Y-%m}",

@@ -1,17 +1,26 @@
 """Reads of duty days and compliance, through the user's jurisdiction."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+import datetime
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from districts.access import scope_for
-from liaison.core.selectors import cadre_list
+from districts.models import Area, Household
+from districts.selectors import household_list
+from liaison.core.models import Cadre
 
 from .models import DutyDay, MonthlyCompliance
 
 
 def dutyday_list(*, user) -> QuerySet[DutyDay]:
-    """Return duty days in places the user may see, or of cadres the user may see.
+    """Return duty days whose place the user may see, and the user's own days.
 
-    A cadre account always sees its own days.
+    A cadre account always sees its own days, wherever they were spent; a county cadre's days
+    in another township stay hidden from a township user.
     """
     scope = scope_for(user)
     if scope.everything:
@@ -21,20 +30,93 @@ def dutyday_list(*, user) -> QuerySet[DutyDay]:
 
 
 def dutyday_get(*, user, pk) -> DutyDay:
-    from django.http import Http404
-    from django.utils.translation import gettext as _
-
     try:
         return dutyday_list(user=user).select_related("cadre", "area").get(pk=pk)
     except (DutyDay.DoesNotExist, ValueError, TypeError):
         raise Http404(_("No such duty day.")) from None
 
 
-def compliance_list(*, user, month) -> QuerySet[MonthlyCompliance]:
-    """Return the month's compliance rows of the cadres the user may see."""
-    visible = cadre_list(user=user).filter(pk=OuterRef("cadre_id"))
-    return MonthlyCompliance.objects.filter(month=month).filter(Exists(visible))
+def with_visible_households(days: QuerySet[DutyDay], *, user) -> QuerySet[DutyDay]:
+    """Prefetch `visible_households`: each day's households inside the user's jurisdiction
+    (ids only; one query for the whole page)."""
+    return days.prefetch_related(
+        Prefetch(
+            "households",
+            queryset=household_list(user=user).only("id").order_by("pk"),
+            to_attr="visible_households",
+        )
+    )
 
 
-def household_visits(household) -> QuerySet[DutyDay]:
-    return DutyDay.objects.filter(households=household).select_related("cadre").order_by("-date")
+def dutyday_households(day: DutyDay, *, user) -> list[Household]:
+    """Return the day's households inside the user's jurisdiction (prefetched if it was)."""
+    prefetched = getattr(day, "visible_households", None)
+    if prefetched is not None:
+        return prefetched
+    return list(household_list(user=user).filter(visits=day).only("id").order_by("pk"))
+
+
+def cadre_days_partial(*, user, cadre: Cadre, start: datetime.date, end: datetime.date) -> bool:
+    """Return whether the user sees only part of the cadre's days in [start, end).
+
+    As for household counts (liaison.core.selectors.cadres_with_load): always true for a
+    cadre serving above the jurisdiction, whatever their days, so it says nothing about other
+    areas; for a cadre serving inside it, true when some of their days were spent elsewhere.
+    False for the cadre's own account and for users who see everything.
+    """
+    scope = scope_for(user)
+    if scope.everything or (cadre.user_id is not None and cadre.user_id == user.pk):
+        return False
+    if not scope.contains(cadre.area):
+        return True
+    days = DutyDay.objects.filter(cadre=cadre, date__gte=start, date__lt=end)
+    return days.exclude(pk__in=dutyday_list(user=user).values("pk")).exists()
+
+
+def compliance_list(*, user, month: datetime.date) -> QuerySet[MonthlyCompliance]:
+    """Return the month's compliance rows of the cadres serving in the user's jurisdiction,
+    and the user's own row.
+
+    A county cadre seen from a township has no row there: the row counts the cadre's days
+    everywhere, and cutting it to the township's days would not match the quota it is
+    measured against. The county's users see it whole.
+    """
+    scope = scope_for(user)
+    rows = MonthlyCompliance.objects.filter(month=month)
+    if scope.everything:
+        return rows
+    own = Q(cadre__user=user) if user.is_authenticated else Q(pk__in=[])
+    return rows.filter(scope.area_q("cadre__area__") | own)
+
+
+def compliance_computed(*, month: datetime.date) -> bool:
+    """Return whether the month's compliance has been computed (for everyone at once, so
+    this says nothing about any jurisdiction)."""
+    return MonthlyCompliance.objects.filter(month=month).exists()
+
+
+def household_visits(household: Household, *, user) -> QuerySet[DutyDay]:
+    """Return the visits to a household that the user may see (days whose place lies in the
+    jurisdiction, and the user's own), newest first."""
+    return (
+        dutyday_list(user=user)
+        .filter(households=household)
+        .select_related("cadre")
+        .order_by("-date", "-pk")
+    )
+
+
+def place_list(*, user: Any) -> QuerySet[Area]:
+    """Return the places where `user` may log a day: the jurisdiction's areas and, for a
+    cadre's own account, the cadre's zones and households' villages even outside it.
+
+    The page and the API offer the same places (the service checks them again).
+    """
+    from .services import zone_paths
+
+    q = scope_for(user).area_q()
+    cadre = Cadre.objects.filter(user=user).first() if user.is_authenticated else None
+    if cadre is not None:
+        for path in zone_paths(cadre, timezone.localdate()):
+            q |= Q(path__startswith=path)
+    return Area.objects.filter(q)

@@ -2,6 +2,7 @@
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -9,29 +10,35 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from districts.access import can, scope_for
+from districts.access import Actor, SystemActor, can, require, scope_for, user_of
 from districts.models import Area, AreaLevel, Household
 from liaison.core.models import Cadre, Pairing, ZoneLeadership
 
-from .models import Activity, DutyDay, DutySettings
+from . import access as _access  # noqa: F401  (registers duty days' actions and targets)
+from .models import Activity, DutyDay, DutyPhoto, DutySettings
 
 PLACE_LEVELS = (AreaLevel.VILLAGE, AreaLevel.GROUP)
 
 
-def _acting_for_self(by, cadre: Cadre) -> bool:
-    return by is not None and cadre.user_id is not None and cadre.user_id == by.pk
+def _acting_for_self(by: Actor, cadre: Cadre) -> bool:
+    return cadre.user_id is not None and cadre.user_id == getattr(by, "pk", None)
 
 
-def _check_author(by, cadre: Cadre) -> bool:
-    """Return True if `by` records on the cadre's behalf (an administrator).
+def _check_author(by: Actor, cadre: Cadre) -> bool:
+    """Return True if `by` records on the cadre's behalf (an administrator, or the system).
 
-    Raise PermissionDenied unless `by` is the cadre or may manage the cadre's records.
+    Raise PermissionDenied unless `by` is the cadre or may manage the cadre's records;
+    Http404 if the cadre is outside the actor's jurisdiction.
     """
-    if by is None or _acting_for_self(by, cadre):
-        return False
-    if can(by, "manage_pairings") and scope_for(by).contains(cadre.area):
+    if isinstance(by, SystemActor):
         return True
-    raise PermissionDenied(_("You may log duty days only for yourself."))
+    if _acting_for_self(by, cadre):
+        require(by, "log_own_duty_days")
+        return False
+    if not can(by, "manage_duty_days"):
+        raise PermissionDenied(_("You may log duty days only for yourself."))
+    require(by, "manage_duty_days", cadre)
+    return True
 
 
 def zone_paths(cadre: Cadre, day: datetime.date) -> list[str]:
@@ -43,10 +50,11 @@ def zone_paths(cadre: Cadre, day: datetime.date) -> list[str]:
         Area.objects.filter(zone_area__zone__in=zones.values("zone")).values_list("path", flat=True)
     )
     groups = Pairing.objects.active(day).filter(cadre=cadre).values("household__group")
-    # A paired household's group, and the village around it.
-    for path in Area.objects.filter(pk__in=groups).values_list("path", flat=True):
-        paths.add(path)
-        paths.add(path.rstrip("/").rsplit("/", 1)[0] + "/")
+    # A paired household's group, and the village around it (its parent).
+    for group in Area.objects.filter(pk__in=groups).select_related("parent"):
+        paths.add(group.path)
+        if group.parent is not None:
+            paths.add(group.parent.path)
     return sorted(paths)
 
 
@@ -65,32 +73,34 @@ def dutyday_log(
     households: Iterable[Household] = (),
     diary: str = "",
     problems: str = "",
-    by=None,
+    photos: Iterable[Any] = (),
+    by: Actor,
 ) -> DutyDay:
     """Record a day in the field; a second visit on the same day adds to that day's record.
 
-    Raise ValidationError for a future date, a locked (too old) record, a place that is not a
-    village or group, or households outside the place visited; PermissionDenied if `by` may
-    not record for this cadre.
+    A cadre may log a day in any place of the jurisdiction, and in their own zones and
+    their households' villages even outside it; an administrator records for the cadres
+    of the jurisdiction, in places inside it. `photos` (uploaded images, already checked
+    for size and type by the form) are stored with the day.
+
+    Raise Http404 for a cadre or place outside the jurisdiction; PermissionDenied if `by`
+    may not record for this cadre; ValidationError for a future date, a locked (too old)
+    record, a place that is not a village or group, or households outside the place.
     """
     on_behalf = _check_author(by, cadre)
+    if not (_acting_for_self(by, cadre) and counts_towards_quota(cadre, area, date)):
+        require(by, "manage_duty_days" if on_behalf else "log_own_duty_days", area)
     today = timezone.localdate()
     if date > today:
         raise ValidationError({"date": _("A duty day cannot be in the future.")})
     window = DutySettings.current().edit_days
-    if not on_behalf and by is not None and (today - date).days > window:
+    if not on_behalf and (today - date).days > window:
         raise ValidationError(
             {"date": _("Records older than %(n)d days are locked; ask an administrator.")
              % {"n": window}}
         )  # fmt: skip
     if area.level not in PLACE_LEVELS:
         raise ValidationError({"area": _("Choose the village or group you visited.")})
-    if (
-        by is not None
-        and not scope_for(by).contains(area)
-        and not (_acting_for_self(by, cadre) and counts_towards_quota(cadre, area, date))
-    ):
-        raise ValidationError({"area": _("No such area.")})
     if cadre.left_date is not None and cadre.left_date <= date:
         raise ValidationError({"cadre": _("This cadre had left by that date.")})
     households = list(households)
@@ -112,7 +122,7 @@ def dutyday_log(
     in_zone = counts_towards_quota(cadre, area, date)
     day = DutyDay.objects.select_for_update().filter(cadre=cadre, date=date).first()
     if day is None:
-        day = DutyDay(cadre=cadre, date=date, area=area, recorded_by=by, in_zone=in_zone)
+        day = DutyDay(cadre=cadre, date=date, area=area, recorded_by=user_of(by), in_zone=in_zone)
         day.activities = codes
         day.diary, day.problems = diary.strip(), problems.strip()
     else:
@@ -122,11 +132,13 @@ def dutyday_log(
         day.diary = "\n\n".join(t for t in (day.diary, diary.strip()) if t)
         day.problems = "\n\n".join(t for t in (day.problems, problems.strip()) if t)
         if on_behalf:
-            day.recorded_by = by
+            day.recorded_by = user_of(by)
     day.full_clean(exclude=["households"])
     day.save()
     if households:
         day.households.add(*households)
+    for photo in photos:
+        DutyPhoto.objects.create(duty_day=day, image=photo)
     return day
 
 
@@ -138,13 +150,18 @@ def dutyday_update(
     households: Iterable[Household] | None = None,
     diary: str | None = None,
     problems: str | None = None,
-    by=None,
+    by: Actor,
 ) -> DutyDay:
-    """Correct a record (replace its fields). Raise ValidationError once it is locked."""
+    """Correct a record (replace its fields).
+
+    Raise Http404 for a record outside the jurisdiction, PermissionDenied if `by` may not
+    correct it, ValidationError once it is locked.
+    """
     day = DutyDay.objects.select_for_update().select_related("cadre", "area").get(pk=duty_day.pk)
     on_behalf = _check_author(by, day.cadre)
+    require(by, "manage_duty_days" if on_behalf else "log_own_duty_days", day)
     window = DutySettings.current().edit_days
-    if not on_behalf and by is not None and (timezone.localdate() - day.date).days > window:
+    if not on_behalf and (timezone.localdate() - day.date).days > window:
         raise ValidationError(
             {"date": _("Records older than %(n)d days are locked; ask an administrator.")
              % {"n": window}}
@@ -169,9 +186,14 @@ def dutyday_update(
                 {"households": _("Not in %(place)s: %(names)s.")
                  % {"place": day.area.name, "names": "、".join(h.head_name for h in outside)}}
             )  # fmt: skip
+        if not scope_for(by).everything:
+            # The editor sees only the households in their jurisdiction (selectors), so those
+            # outside it stay on the record: not seeing them is not removing them.
+            hidden = day.households.exclude(scope_for(by).household_q())
+            households += list(hidden.exclude(pk__in=[h.pk for h in households]))
         day.households.set(households)
     if on_behalf:
-        day.recorded_by = by
+        day.recorded_by = user_of(by)
     day.full_clean(exclude=["households"])
     day.save()
     return day

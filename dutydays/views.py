@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -43,7 +42,7 @@ def _cadre_for(request: "HttpRequest", *, write: bool = True) -> Cadre | None:
     """The cadre the page acts for: the user's own, or ?cadre= for someone who may see the
     cadre (to read) or manage the cadre's records (to write)."""
     wanted = request.GET.get("cadre") or request.POST.get("cadre")
-    if wanted and (not write or can(request.user, "manage_pairings")):
+    if wanted and (not write or can(request.user, "manage_duty_days")):
         return liaison_selectors.cadre_get(user=request.user, pk=wanted)
     user = request.user
     if not user.is_authenticated:
@@ -133,19 +132,17 @@ def log_day(request):
             form.add_error("area", _("Choose a place from the list."))
         else:
             try:
-                with transaction.atomic():
-                    day = services.dutyday_log(
-                        cadre=cadre,
-                        date=form.cleaned_data["date"],
-                        area=area,
-                        activities=form.cleaned_data["activities"],
-                        households=Household.objects.filter(pk__in=form.cleaned_data["households"]),
-                        diary=form.cleaned_data["diary"],
-                        problems=form.cleaned_data["problems"],
-                        by=request.user,
-                    )
-                    for photo in form.cleaned_data["photos"]:
-                        DutyPhoto.objects.create(duty_day=day, image=photo)
+                day = services.dutyday_log(
+                    cadre=cadre,
+                    date=form.cleaned_data["date"],
+                    area=area,
+                    activities=form.cleaned_data["activities"],
+                    households=Household.objects.filter(pk__in=form.cleaned_data["households"]),
+                    diary=form.cleaned_data["diary"],
+                    problems=form.cleaned_data["problems"],
+                    photos=form.cleaned_data["photos"],
+                    by=request.user,
+                )
             except ValidationError as exc:
                 add_service_errors(form, exc)
             except PermissionDenied as exc:
@@ -198,12 +195,14 @@ def my_month(request):
     today = timezone.localdate()
     month = _parse_month(request.GET.get("month"), today)
     start, end = month_bounds(month)
+    visible_days = selectors.with_visible_households(
+        selectors.dutyday_list(user=request.user), user=request.user
+    )
     days = {
         d.date: d
-        for d in selectors.dutyday_list(user=request.user)
-        .filter(cadre=cadre, date__gte=start, date__lt=end)
-        .select_related("area")
-        .prefetch_related("households")
+        for d in visible_days.filter(cadre=cadre, date__gte=start, date__lt=end).select_related(
+            "area"
+        )
     }
     quota = DutyQuota.objects.filter(rank=cadre.rank).values_list("days_per_month", flat=True)
     leave = leave_days_by_cadre(start, end).get(cadre.pk, 0)
@@ -229,6 +228,11 @@ def my_month(request):
             "next": end if end <= today else None,
             "entries": sorted(days.values(), key=lambda d: d.date, reverse=True),
             "cadre_param": f"&cadre={cadre.pk}" if cadre.user_id != request.user.pk else "",
+            # Someone else's month shows only the days whose place lies in the jurisdiction
+            # (selectors.dutyday_list): say so next to the figures when that leaves some out.
+            "partial": selectors.cadre_days_partial(
+                user=request.user, cadre=cadre, start=start, end=end
+            ),
             "weekdays": [
                 pgettext("weekday", "Mon"),
                 pgettext("weekday", "Tue"),
@@ -322,7 +326,7 @@ def diaries(request, pk):
 
 
 def household_panel(request: "HttpRequest", household: Household) -> tuple[str, dict[str, Any]]:
-    visits = list(selectors.household_visits(household)[:50])
+    visits = list(selectors.household_visits(household, user=request.user)[:50])
     return "dutydays/_household_visits.html", {"visits": visits}
 
 
@@ -354,22 +358,19 @@ def photo(request, pk):
 def edit_day(request, pk):
     """Correct a day's record: activities, households, diary, problems (within the window)."""
     day = selectors.dutyday_get(user=request.user, pk=pk)
-    if day.cadre.user_id != request.user.pk and not can(request.user, "manage_pairings"):
+    if day.cadre.user_id != request.user.pk and not can(request.user, "manage_duty_days"):
         raise PermissionDenied
+    # Households outside the user's jurisdiction are neither named here nor removed on save.
+    visible = [h.pk for h in selectors.dutyday_households(day, user=request.user)]
     form = DutyDayForm(
         request.POST or None,
         place_choices=[(day.area_id, day.area.name)],
-        household_choices=_household_choices(
-            day.cadre,
-            day.area,
-            request.user,
-            keep=list(day.households.values_list("pk", flat=True)),
-        ),
+        household_choices=_household_choices(day.cadre, day.area, request.user, keep=visible),
         initial={
             "date": day.date,
             "area": day.area_id,
             "activities": day.activities,
-            "households": list(day.households.values_list("pk", flat=True)),
+            "households": visible,
             "diary": day.diary,
             "problems": day.problems,
         },

@@ -5,25 +5,31 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from districts.api.serializers import ScopedAreaField
 from districts.models import Household
 from liaison.common.api import CategoriesField, ScopedField
 from liaison.core.selectors import cadre_list
 
 from ..models import Activity, DutyDay
+from ..selectors import dutyday_households, place_list
 
 
 class DutyDaySerializer(serializers.ModelSerializer):
     """A day in the field. `cadre` defaults to the caller's own cadre record."""
 
     cadre = ScopedField(selector=cadre_list, required=False)
-    area = ScopedAreaField()
+    area = ScopedField(
+        selector=place_list,
+        help_text=_("A village or group of your jurisdiction, or of your own zones."),
+    )
     activities = CategoriesField(Activity, required=False)
     households = serializers.ListField(
         child=serializers.IntegerField(),
         required=False,
         write_only=True,
-        help_text=_("Household ids."),
+        help_text=_(
+            "Household ids. Reading lists only those in your jurisdiction; writing replaces "
+            "those, and households you cannot see stay on the record."
+        ),
     )
 
     class Meta:
@@ -48,7 +54,10 @@ class DutyDaySerializer(serializers.ModelSerializer):
 
     def to_representation(self, instance: DutyDay) -> dict[str, Any]:
         data = super().to_representation(instance)
-        data["households"] = sorted(h.pk for h in instance.households.all())
+        # Only the households inside the caller's jurisdiction (a county cadre's day seen
+        # from a township never names another township's households).
+        visible = dutyday_households(instance, user=self.context["request"].user)
+        data["households"] = sorted(h.pk for h in visible)
         return data
 
     def validate_households(self, value: list[int]) -> list[Household]:

@@ -4,7 +4,6 @@ import csv
 import datetime
 
 import django_filters
-from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from districts.access import can
-from districts.models import Area, Household
+from districts.models import Area
 from liaison.common.api import CsvFormatMixin, ServiceWriteMixin
 from liaison.common.tasks import enqueue
 
@@ -54,9 +53,9 @@ class DutyDayViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.dutyday_list(user=self.request.user).prefetch_related(
-            Prefetch("households", queryset=Household.objects.only("id"))
-        )
+        # `households` lists only those inside the caller's jurisdiction.
+        user = self.request.user
+        return selectors.with_visible_households(selectors.dutyday_list(user=user), user=user)
 
     def perform_create(self, serializer):
         data = serializer.validated_data

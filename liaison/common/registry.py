@@ -70,3 +70,24 @@ def register_menu(entry: MenuEntry) -> None:
 def menu_for(request: HttpRequest) -> list[MenuEntry]:
     """Return the menu entries `request.user` may see, in order."""
     return [e for e in sorted(_MENU.values(), key=lambda e: e.order) if e.visible(request)]
+
+
+# Events ----------------------------------------------------------------------------------
+# A lower app announces that something happened ("households changed"); a higher app that
+# keeps figures about it subscribes in its AppConfig.ready(). Publishing is explicit, in the
+# service that made the change — never a model signal.
+
+_SUBSCRIBERS: dict[str, list[Callable[..., None]]] = {}
+
+
+def subscribe(event: str, function: Callable[..., None]) -> None:
+    """Call `function(**payload)` whenever `event` is published."""
+    subscribers = _SUBSCRIBERS.setdefault(event, [])
+    if function not in subscribers:
+        subscribers.append(function)
+
+
+def publish(event: str, **payload: Any) -> None:
+    """Tell the subscribers of `event`; they schedule their own work (on commit)."""
+    for function in _SUBSCRIBERS.get(event, []):
+        function(**payload)

@@ -11,11 +11,16 @@ class LiaisonCoreConfig(AppConfig):
 
     def ready(self) -> None:
         from districts.access import is_role, signed_in
+        from districts.imports import HOUSEHOLDS_CHANGED
         from districts.models import Role
-        from liaison.common.registry import MenuEntry, register_menu, register_panel
+        from liaison.common.registry import MenuEntry, register_menu, register_panel, subscribe
 
-        from . import views
+        from . import access, views
+        from .jobs import coverage_recompute_later
 
+        del access  # imported for its registrations
+        # Imports add, move and deregister households: the figures follow after commit.
+        subscribe(HOUSEHOLDS_CHANGED, lambda **_: coverage_recompute_later())
         register_panel("household", views.household_panel)
         register_panel("area", views.area_panel)
         register_menu(

@@ -1,10 +1,11 @@
 """FilterSets of the liaison core, shared by pages and API."""
 
 import django_filters
-from django.db.models import Exists, OuterRef
+from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import gettext_lazy as _
 
 from .models import Cadre, CadreQuerySet, Department, DepartmentKind, Pairing, Rank
+from .selectors import cadres_having_households
 
 
 class DepartmentFilter(django_filters.FilterSet):
@@ -36,8 +37,11 @@ class CadreFilter(django_filters.FilterSet):
     def filter_has_households(
         self, queryset: CadreQuerySet, name: str, value: bool
     ) -> CadreQuerySet:
-        busy = Pairing.objects.filter(cadre=OuterRef("pk"), end_date__isnull=True)
-        return queryset.filter(Exists(busy) if value else ~Exists(busy))
+        # Households inside the viewer's jurisdiction only, as the `households` count: a
+        # county cadre "has households" for a township viewer when some lie in the township.
+        # Without a request (no viewer) nobody's households are visible.
+        user = getattr(self.request, "user", None) or AnonymousUser()
+        return cadres_having_households(queryset, user=user, value=value)
 
     def filter_search(self, queryset: CadreQuerySet, name: str, value: str) -> CadreQuerySet:
         return queryset.filter(name__startswith=value.strip()) if value.strip() else queryset

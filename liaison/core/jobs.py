@@ -6,17 +6,22 @@ from functools import partial
 from django.db import transaction
 from django.utils import timezone
 
+from districts.access import Actor, require, user_of
 from liaison.common.tasks import enqueue
 
 from .coverage import coverage_recompute
 from .models import CoverageJob
 
 
-def coverage_job_create(*, as_of: datetime.date, by=None) -> CoverageJob:
-    """Record a recompute request and schedule it after the transaction commits."""
+def coverage_job_create(*, as_of: datetime.date, by: Actor) -> CoverageJob:
+    """Record a recompute request and schedule it after the transaction commits.
+
+    Raise PermissionDenied unless the actor may recompute statistics.
+    """
     from .tasks import coverage_job_task
 
-    job = CoverageJob.objects.create(as_of=as_of, requested_by=by)
+    require(by, "recompute_statistics")
+    job = CoverageJob.objects.create(as_of=as_of, requested_by=user_of(by))
     transaction.on_commit(lambda: enqueue(coverage_job_task, job.pk))
     return job
 

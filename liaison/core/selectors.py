@@ -1,38 +1,67 @@
 """Reads of the liaison core, always through the user's jurisdiction (districts.access)."""
 
+import copy
 import datetime
+from typing import TYPE_CHECKING, Any, TypedDict
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from districts.access import scope_for
-from districts.models import Area, Household
+from districts.access import Actor, can, scope_for
+from districts.models import Area, Household, HouseholdQuerySet, HouseholdStatus
 from districts.selectors import household_list, zone_list
 
 from .models import (
     Cadre,
+    CadreQuerySet,
+    CoverageJob,
     CoverageSnapshot,
     Department,
     DepartmentVillageLink,
     Pairing,
+    PairingQuerySet,
     ZoneLeadership,
 )
 
 
-def department_list(*, user) -> QuerySet[Department]:
+class CadreLoad(TypedDict):
+    """The annotations `cadres_with_load` adds to each cadre."""
+
+    households: int
+    households_partial: bool
+
+
+if TYPE_CHECKING:  # django-stubs' helper is a development dependency only
+    from django_stubs_ext import WithAnnotations
+
+    LoadedCadre = WithAnnotations[Cadre, CadreLoad]
+
+
+def department_list(*, user: Actor) -> QuerySet[Department]:
     """Return departments of the areas in the user's jurisdiction."""
     return Department.objects.filter(scope_for(user).area_q("area__"))
 
 
-def department_get(*, user, pk) -> Department:
+def department_get(*, user: Actor, pk: Any) -> Department:
     try:
         return department_list(user=user).select_related("area").get(pk=pk)
     except (Department.DoesNotExist, ValueError, TypeError):
         raise Http404(_("No such department.")) from None
 
 
-def cadre_list(*, user) -> QuerySet[Cadre]:
+def cadre_list(*, user: Actor) -> CadreQuerySet:
     """Return cadres serving in the user's jurisdiction or above it.
 
     A township's households are largely looked after by county cadres, so a township user
@@ -41,39 +70,101 @@ def cadre_list(*, user) -> QuerySet[Cadre]:
     scope = scope_for(user)
     if scope.everything:
         return Cadre.objects.all()
-    return Cadre.objects.filter(scope.area_q("area__") | Q(area__code__in=scope.ancestor_codes()))
+    return Cadre.objects.filter(scope.reach_q("area__"))
 
 
-def cadre_get(*, user, pk) -> Cadre:
+def cadre_get(*, user: Actor, pk: Any) -> Cadre:
     try:
         return cadre_list(user=user).select_related("department", "area").get(pk=pk)
     except (Cadre.DoesNotExist, ValueError, TypeError):
         raise Http404(_("No such cadre.")) from None
 
 
-def cadres_with_load(queryset: QuerySet[Cadre]) -> QuerySet[Cadre]:
-    """Annotate `households`: each cadre's current number of active households (one query)."""
-    return queryset.annotate(
-        households=Count(
-            "pairings",
-            filter=Q(pairings__end_date__isnull=True, pairings__household__status="active"),
+def cadres_with_load(queryset: QuerySet[Cadre], *, user) -> "QuerySet[LoadedCadre]":
+    """Annotate each cadre's current load as `user` may see it (one query, no N+1).
+
+    `households`: active households with an active pairing, counted only inside the user's
+    jurisdiction, so a township user never learns how many households a county cadre looks
+    after in other townships.
+
+    `households_partial`: whether that count may leave out households elsewhere. It is true
+    for every cadre serving above the jurisdiction (a county cadre seen from a township),
+    whatever their pairings are, so the flag itself says nothing about other townships; for a
+    cadre serving inside the jurisdiction (the user's own cadre) it is true only when some of
+    their households lie outside it. Users who see everything always get false.
+    """
+    active = Q(pairings__end_date__isnull=True, pairings__household__status=HouseholdStatus.ACTIVE)
+    scope = scope_for(user)
+    if scope.everything:
+        return queryset.annotate(
+            households=Count("pairings", filter=active), households_partial=Value(False)
         )
+    inside = _households_in_scope(user, "pairings__household__")
+    return queryset.alias(households_anywhere=Count("pairings", filter=active)).annotate(
+        households=Count("pairings", filter=active & inside),
+        households_partial=Case(
+            When(~scope.area_q("area__"), then=Value(True)),
+            When(households_anywhere__gt=F("households"), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
     )
 
 
-def pairing_list(*, user) -> QuerySet[Pairing]:
+def cadres_having_households(queryset: QuerySet[Cadre], *, user, value: bool) -> QuerySet[Cadre]:
+    """Return the cadres that have (`value` true) or lack active households in the user's
+    jurisdiction: the `has_households` filter, consistent with `cadres_with_load`."""
+    busy = Pairing.objects.filter(
+        _households_in_scope(user, "household__"),
+        cadre=OuterRef("pk"),
+        end_date__isnull=True,
+        household__status=HouseholdStatus.ACTIVE,
+    )
+    return queryset.filter(Exists(busy) if value else ~Exists(busy))
+
+
+def _households_in_scope(user, prefix: str) -> Q:
+    """Return the user's household filter (`Scope.household_q`) on a related household.
+
+    The lookups go on the household already joined (its ancestor ids), not through an
+    `IN (SELECT id FROM households …)`, which would hash every household of a province;
+    a filter that cannot be moved that way (an expression) falls back to the subquery.
+    """
+    households = scope_for(user).household_q()
+
+    def prefixed(q: Q) -> Q:
+        clone = copy.copy(q)
+        children: list[Any] = []
+        for child in q.children:
+            if isinstance(child, Q):
+                children.append(prefixed(child))
+            elif isinstance(child, tuple):
+                lookup, value = child
+                children.append((f"{prefix}{lookup}", value))
+            else:
+                raise TypeError(child)
+        clone.children = children
+        return clone
+
+    try:
+        return prefixed(households)
+    except TypeError:
+        return Q(**{f"{prefix}in": Household.objects.filter(households).values("pk")})
+
+
+def pairing_list(*, user: Actor) -> PairingQuerySet:
     """Return pairings whose household is in the user's jurisdiction."""
     return Pairing.objects.filter(household__in=household_list(user=user).values("pk"))
 
 
-def pairing_get(*, user, pk) -> Pairing:
+def pairing_get(*, user: Actor, pk: Any) -> Pairing:
     try:
         return pairing_list(user=user).select_related("cadre", "household").get(pk=pk)
     except (Pairing.DoesNotExist, ValueError, TypeError):
         raise Http404(_("No such pairing.")) from None
 
 
-def with_current_cadre(households: QuerySet[Household]) -> QuerySet[Household]:
+def with_current_cadre(households: HouseholdQuerySet) -> HouseholdQuerySet:
     """Annotate `has_cadre` (an active pairing exists)."""
     active = Pairing.objects.filter(household=OuterRef("pk"), end_date__isnull=True)
     return households.annotate(has_cadre=Exists(active))
@@ -87,7 +178,7 @@ def current_cadres(households) -> dict[int, Cadre]:
     return {p.household_id: p.cadre for p in pairings}
 
 
-def uncovered_households(*, user) -> QuerySet[Household]:
+def uncovered_households(*, user: Actor) -> HouseholdQuerySet:
     """Return active households without an active pairing, in the user's jurisdiction."""
     return (
         with_current_cadre(household_list(user=user).active())
@@ -96,20 +187,33 @@ def uncovered_households(*, user) -> QuerySet[Household]:
     )
 
 
-def idle_cadres(*, user) -> QuerySet[Cadre]:
-    """Return active cadres without any active pairing."""
+def idle_cadres(*, user: Actor) -> CadreQuerySet:
+    """Return active cadres serving inside the jurisdiction without any household anywhere.
+
+    The gap a user can close: their own cadres (serving in the jurisdiction's areas) with no
+    active pairing of an active household at all. County cadres seen from a township are not
+    the township's gap even with no households there (they may work elsewhere, which is not
+    the township's to know), and a township cadre whose households all lie in another
+    township has households, so is no gap either.
+    """
     busy = Pairing.objects.filter(
-        cadre=OuterRef("pk"), end_date__isnull=True, household__status="active"
+        cadre=OuterRef("pk"), end_date__isnull=True, household__status=HouseholdStatus.ACTIVE
     )
-    return cadre_list(user=user).active().filter(~Exists(busy)).order_by("name", "pk")
+    return (
+        cadre_list(user=user)
+        .active()
+        .filter(scope_for(user).area_q("area__"))
+        .filter(~Exists(busy))
+        .order_by("name", "pk")
+    )
 
 
-def zones_with_leader(*, user):
+def zones_with_leader(*, user: Actor):
     current = ZoneLeadership.objects.filter(zone=OuterRef("pk"), end_date__isnull=True)
     return zone_list(user=user).annotate(has_leader=Exists(current))
 
 
-def leaderless_zones(*, user):
+def leaderless_zones(*, user: Actor):
     """Return zones without a current leader."""
     return zones_with_leader(user=user).filter(has_leader=False).order_by("level", "name")
 
@@ -121,7 +225,7 @@ def zone_leaders(zones) -> dict[int, ZoneLeadership]:
     return {z.zone_id: z for z in leaderships}
 
 
-def department_links(*, user) -> QuerySet[DepartmentVillageLink]:
+def department_links(*, user: Actor) -> QuerySet[DepartmentVillageLink]:
     return DepartmentVillageLink.objects.filter(scope_for(user).area_q("village__"))
 
 
@@ -146,3 +250,18 @@ def coverage_trend(area: Area, limit: int = 60) -> list[CoverageSnapshot]:
     """Return the area's last snapshots, oldest first."""
     rows = list(CoverageSnapshot.objects.filter(area=area).order_by("-as_of")[:limit])
     return rows[::-1]
+
+
+def coverage_job_get(*, user, pk) -> CoverageJob:
+    """Return a coverage recompute job the user requested, or any job for a role that may
+    recompute statistics (a recompute covers every area, so no jurisdiction narrows it).
+
+    Raise Http404 with the same words for a missing job and for someone else's.
+    """
+    jobs = CoverageJob.objects.all()
+    if not can(user, "recompute_statistics"):
+        jobs = jobs.filter(requested_by=user) if user.is_authenticated else jobs.none()
+    try:
+        return jobs.get(pk=pk)
+    except (CoverageJob.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(_("No such recompute job.")) from None

@@ -1,17 +1,26 @@
-"""Writes and rules of the liaison core: pairings, transfers, zone leaders, links."""
+"""Writes and rules of the liaison core: pairings, transfers, zone leaders, links.
+
+Every service takes its actor (`by`: a user or `districts.access.SYSTEM`), passes the
+access funnel first — every target, before any rule looks at it — then checks the rules,
+writes, and schedules the coverage recompute the change calls for (after commit).
+"""
 
 import datetime
 from collections.abc import Iterable, Sequence
+from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from districts.access import can, scope_for
+from districts.access import Actor, require, require_all, scope_for, user_of
 from districts.models import Area, AreaLevel, Household, HouseholdStatus, Zone
 
+from . import access as _access  # noqa: F401  (registers the core's actions and targets)
+from .jobs import coverage_recompute_later
 from .models import (
     ZONE_LEADER_RANKS,
     Cadre,
@@ -27,19 +36,13 @@ def _today() -> datetime.date:
     return timezone.localdate()
 
 
-def _require(user, action: str) -> None:
-    if user is not None and not can(user, action):
-        raise PermissionDenied(_("Your role does not allow this."))
+def _require_visible_cadre(by: Actor, cadre: Cadre, field: str = "cadre") -> None:
+    """Check a cadre named in a request (not the record being changed): visible, active.
 
-
-def _require_area(user, area: Area, field: str) -> None:
-    if user is not None and not scope_for(user).contains(area):
-        raise ValidationError({field: _("No such area.")})
-
-
-def _require_cadre(user, cadre: Cadre, field: str = "cadre") -> None:
-    if user is not None and not scope_for(user).reaches(cadre.area):
-        raise ValidationError({field: _("No such cadre.")})
+    Raise Http404 if the actor may not see the cadre, ValidationError if the cadre left.
+    """
+    if not scope_for(by).reaches(cadre.area):
+        raise Http404(_("No such cadre."))
     if cadre.left_date is not None:
         raise ValidationError(
             {field: _("%(name)s left on %(date)s and cannot take households.")
@@ -48,10 +51,13 @@ def _require_cadre(user, cadre: Cadre, field: str = "cadre") -> None:
 
 
 @transaction.atomic
-def department_create(*, name: str, level: str, kind: str, area: Area, by=None) -> Department:
-    """Create a department of a county or township. Raise ValidationError."""
-    _require(by, "manage_cadres")
-    _require_area(by, area, "area")
+def department_create(*, name: str, level: str, kind: str, area: Area, by: Actor) -> Department:
+    """Create a department of a county or township.
+
+    Raise Http404 if the area is outside the jurisdiction, ValidationError if a rule is
+    broken.
+    """
+    require(by, "manage_cadres", area)
     department = Department(name=name.strip(), level=level, kind=kind, area=area)
     department.full_clean()
     department.save()
@@ -59,13 +65,14 @@ def department_create(*, name: str, level: str, kind: str, area: Area, by=None) 
 
 
 @transaction.atomic
-def department_update(*, department: Department, data: dict, by=None) -> Department:
-    _require(by, "manage_cadres")
-    _require_area(by, department.area, "area")
+def department_update(*, department: Department, data: dict[str, Any], by: Actor) -> Department:
+    """Change a department's name, level, kind or area (within the jurisdiction)."""
+    require(by, "manage_cadres", department)
+    if "area" in data:
+        require(by, "manage_cadres", data["area"])
     for key in ("name", "level", "kind", "area"):
         if key in data:
             setattr(department, key, data[key])
-    _require_area(by, department.area, "area")
     department.full_clean()
     department.save()
     return department
@@ -80,14 +87,16 @@ def cadre_create(
     rank: str,
     phone: str = "",
     area: Area | None = None,
-    user=None,
-    by=None,
+    user: Any = None,
+    by: Actor,
 ) -> Cadre:
-    """Create a cadre of `department`, serving in `area` (default: the department's)."""
-    _require(by, "manage_cadres")
+    """Create a cadre of `department`, serving in `area` (default: the department's).
+
+    Raise Http404 if the department or area is outside the jurisdiction.
+    """
+    require(by, "manage_cadres", department)
     area = area or department.area
-    _require_area(by, department.area, "department")
-    _require_area(by, area, "area")
+    require(by, "manage_cadres", area)
     if not area.path.startswith(department.area.path):
         raise ValidationError({"area": _("A cadre serves within the department's area.")})
     cadre = Cadre(
@@ -100,26 +109,30 @@ def cadre_create(
         user=user,
     )
     cadre.full_clean()
-    cadre._history_user = by
+    cadre._history_user = user_of(by)  # type: ignore[attr-defined]
     cadre.save()
     return cadre
 
 
 @transaction.atomic
-def cadre_update(*, cadre: Cadre, data: dict, by=None) -> Cadre:
-    _require(by, "manage_cadres")
-    _require_area(by, cadre.area, "area")
+def cadre_update(*, cadre: Cadre, data: dict[str, Any], by: Actor) -> Cadre:
+    """Change a cadre's record. Raise PermissionDenied for a cadre serving above the
+    jurisdiction (seen, not managed), Http404 for a department or area outside it."""
+    require(by, "manage_cadres", cadre)
+    if "department" in data:
+        require(by, "manage_cadres", data["department"])
+    if data.get("area") is not None:
+        require(by, "manage_cadres", data["area"])
     cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
     for key in ("name", "gender", "department", "rank", "phone", "area", "user"):
-        if key in data:
+        if key in data and not (key == "area" and data[key] is None):
             setattr(cadre, key, data[key])
-    if "department" in data and "area" not in data:
+    if "department" in data and data.get("area") is None:
         cadre.area = cadre.department.area
-    _require_area(by, cadre.area, "area")
     if not cadre.area.path.startswith(cadre.department.area.path):
         raise ValidationError({"area": _("A cadre serves within the department's area.")})
     cadre.full_clean()
-    cadre._history_user = by
+    cadre._history_user = user_of(by)  # type: ignore[attr-defined]
     cadre.save()
     return cadre
 
@@ -139,9 +152,11 @@ def _not_future(day: datetime.date, field: str) -> None:
         raise ValidationError({field: _("This date is in the future.")})
 
 
-def _create_pairings(rows: Sequence[tuple[Household, Cadre]], start: datetime.date, by):
+def _create_pairings(
+    rows: Sequence[tuple[Household, Cadre]], start: datetime.date, by: Actor
+) -> list[Pairing]:
     pairings = [
-        Pairing(cadre=cadre, household=household, start_date=start, created_by=by)
+        Pairing(cadre=cadre, household=household, start_date=start, created_by=user_of(by))
         for household, cadre in rows
     ]
     try:
@@ -158,12 +173,12 @@ def _create_pairings(rows: Sequence[tuple[Household, Cadre]], start: datetime.da
 
 @transaction.atomic
 def pairing_create(
-    *, cadre: Cadre, household: Household, start_date: datetime.date | None = None, by=None
+    *, cadre: Cadre, household: Household, start_date: datetime.date | None = None, by: Actor
 ) -> Pairing:
     """Make `cadre` responsible for `household` from `start_date` (default today).
 
-    Raise ValidationError if the household already has a cadre, is not active, or either is
-    outside the user's jurisdiction.
+    Raise Http404 if the household or the cadre is outside the jurisdiction,
+    ValidationError if the household already has a cadre or is not active.
     """
     return pairings_bulk_assign(cadre=cadre, households=[household], start_date=start_date, by=by)[
         0
@@ -177,26 +192,30 @@ def pairings_bulk_assign(
     households: Iterable[Household],
     start_date: datetime.date | None = None,
     replace: bool = False,
-    by=None,
+    by: Actor,
 ) -> list[Pairing]:
     """Assign many households to one cadre at once; all or nothing.
 
     With `replace`, households that have another cadre are moved to this one (the old
     pairing ends the day the new one starts, so coverage has no gap); without it they are
-    an error. Raise ValidationError listing every household that cannot be assigned.
+    an error. Coverage is recomputed after commit.
+
+    Raise Http404 if any household or the cadre is outside the jurisdiction (before any
+    rule reads them); ValidationError listing every household that cannot be assigned.
     """
-    _require(by, "manage_pairings")
-    _require_cadre(by, cadre)
+    households = list(households)
+    require(by, "manage_pairings")
+    require_all(by, "manage_pairings", households)
+    _require_visible_cadre(by, cadre)
     start = start_date or _today()
     if start > _today():
         raise ValidationError({"start_date": _("A pairing cannot start in the future.")})
     _lock_cadres([cadre])
     cadre.refresh_from_db(fields=["left_date"])
-    _require_cadre(by, cadre)
+    _require_visible_cadre(by, cadre)
     locked = _lock_households(h.pk for h in households)
     if not locked:
         raise ValidationError({"households": _("Choose at least one household.")})
-    scope = scope_for(by) if by is not None else None
     active = {
         p.household_id: p
         for p in Pairing.objects.select_for_update()
@@ -217,8 +236,6 @@ def pairings_bulk_assign(
                 _("%(household)s had a cadre until %(date)s: start on or after that day.")
                 % {"household": household, "date": last_end[household.pk]}
             )
-        elif scope is not None and not scope.everything and not scope.contains_household(household):
-            problems.append(_("%(household)s: no such household.") % {"household": household.code})
         elif household.status != HouseholdStatus.ACTIVE:
             problems.append(
                 _("%(household)s has moved out or is deregistered.") % {"household": household}
@@ -246,10 +263,11 @@ def pairings_bulk_assign(
     _end_pairings(ending, start, _("reassigned to %(cadre)s") % {"cadre": cadre.name}, by)
     pairings = _create_pairings([(h, cadre) for h in locked], start, by)
     _history_bulk(pairings, "+", by)
+    coverage_recompute_later(start)
     return pairings
 
 
-def _end_pairings(pairings: list[Pairing], end: datetime.date, reason: str, by) -> None:
+def _end_pairings(pairings: list[Pairing], end: datetime.date, reason: str, by: Actor) -> None:
     if not pairings:
         return
     for p in pairings:
@@ -259,7 +277,7 @@ def _end_pairings(pairings: list[Pairing], end: datetime.date, reason: str, by) 
     _history_bulk(pairings, "~", by)
 
 
-def _history_bulk(pairings: list[Pairing], kind: str, by) -> None:
+def _history_bulk(pairings: list[Pairing], kind: str, by: Actor) -> None:
     history = Pairing.history.model
     now = timezone.now()
     history.objects.bulk_create(
@@ -273,7 +291,7 @@ def _history_bulk(pairings: list[Pairing], kind: str, by) -> None:
             created_by_id=p.created_by_id,
             history_date=now,
             history_type=kind,
-            history_user=by,
+            history_user=user_of(by),
         )
         for p in pairings
     )
@@ -281,16 +299,17 @@ def _history_bulk(pairings: list[Pairing], kind: str, by) -> None:
 
 @transaction.atomic
 def pairing_end(
-    *, pairing: Pairing, end_date: datetime.date | None = None, reason: str = "", by=None
+    *, pairing: Pairing, end_date: datetime.date | None = None, reason: str = "", by: Actor
 ) -> Pairing:
-    """End a pairing; it is kept, so coverage as of earlier dates is unchanged."""
-    _require(by, "manage_pairings")
+    """End a pairing; it is kept, so coverage as of earlier dates is unchanged.
+
+    Whoever may manage the household may end its pairing, even with a county cadre.
+    Raise Http404 if the household is outside the jurisdiction.
+    """
     pairing = (
         Pairing.objects.select_for_update().select_related("cadre", "household").get(pk=pairing.pk)
     )
-    # Whoever may see the household may end its pairing, even with a county cadre.
-    if by is not None and not scope_for(by).contains_household(pairing.household):
-        raise ValidationError({"household": _("No such household.")})
+    require(by, "manage_pairings", pairing)
     if pairing.end_date is not None:
         raise ValidationError({"end_date": _("This pairing has already ended.")})
     end = end_date or _today()
@@ -298,6 +317,7 @@ def pairing_end(
     if end < pairing.start_date:
         raise ValidationError({"end_date": _("A pairing cannot end before it starts.")})
     _end_pairings([pairing], end, reason, by)
+    coverage_recompute_later(end)
     return pairing
 
 
@@ -309,16 +329,24 @@ def cadre_transfer(
     to: Cadre | None = None,
     date: datetime.date | None = None,
     leave: bool = False,
-    by=None,
+    by: Actor,
 ) -> list[Pairing]:
     """Hand all of a cadre's households to others in one step; optionally mark them left.
 
     `to` takes every household, or `assignments` maps household id → cadre (every active
     household of `cadre` must be in it). Old pairings end the day the new ones start, so no
-    household is uncovered on any date. Raise ValidationError if anything does not fit.
+    household is uncovered on any date. Coverage is recomputed after commit.
+
+    Raise Http404 if the cadre is not visible to the actor; PermissionDenied unless the
+    actor's jurisdiction covers the cadre's own area (a township cannot transfer a county
+    cadre, nor mark one as left); ValidationError if anything does not fit.
     """
-    _require(by, "manage_pairings")
-    _require_cadre(by, cadre)
+    require(by, "manage_pairings", cadre)
+    if cadre.left_date is not None:
+        raise ValidationError(
+            {"cadre": _("%(name)s left on %(date)s and cannot take households.")
+             % {"name": cadre.name, "date": cadre.left_date}}
+        )  # fmt: skip
     day = date or _today()
     _not_future(day, "date")
     targets = [to] if to is not None else list((assignments or {}).values())
@@ -335,10 +363,8 @@ def cadre_transfer(
         .order_by("household_id")
     )
     household_ids = [p.household_id for p in current]
-    scope = scope_for(by) if by is not None else None
-    if scope is not None and not all(
-        scope.contains_household(households[hid]) for hid in household_ids
-    ):
+    scope = scope_for(by)
+    if not all(scope.contains_household(households[hid]) for hid in household_ids):
         raise ValidationError(
             {"cadre": _("Some of this cadre's households are outside your jurisdiction; "
                         "ask an administrator above you to transfer them.")}
@@ -358,7 +384,7 @@ def cadre_transfer(
         if target.pk == cadre.pk:
             raise ValidationError({"to": _("Households cannot be handed to the same cadre.")})
         target.refresh_from_db(fields=["left_date"])
-        _require_cadre(by, target, "to")
+        _require_visible_cadre(by, target, "to")
     if any(p.start_date > day for p in current):
         raise ValidationError({"date": _("Some pairings start after the transfer date.")})
     _end_pairings(current, day, _("transferred"), by)
@@ -369,23 +395,26 @@ def cadre_transfer(
     if leave:
         cadre = Cadre.objects.get(pk=cadre.pk)
         cadre.left_date = day
-        cadre._history_user = by
+        cadre._history_user = user_of(by)  # type: ignore[attr-defined]
         cadre.save(update_fields=["left_date"])
         # A cadre who has left leads no zone: the zones show up in the gap list.
         ZoneLeadership.objects.filter(cadre=cadre, end_date__isnull=True).update(end_date=day)
+    coverage_recompute_later(day)
     return pairings
 
 
 @transaction.atomic
 def zone_leader_set(
-    *, zone: Zone, cadre: Cadre, start_date: datetime.date | None = None, by=None
+    *, zone: Zone, cadre: Cadre, start_date: datetime.date | None = None, by: Actor
 ) -> ZoneLeadership:
     """Make `cadre` the leader of `zone`, ending the previous leadership.
 
-    Raise ValidationError if the cadre's rank does not fit the zone's level.
+    Raise Http404 if the zone or cadre is not visible; PermissionDenied if it would end
+    the leadership of a cadre serving above the actor's jurisdiction; ValidationError if
+    the cadre's rank does not fit the zone's level.
     """
-    _require(by, "manage_pairings")
-    _require_cadre(by, cadre)
+    require(by, "manage_pairings", zone)
+    _require_visible_cadre(by, cadre)
     if cadre.rank not in ZONE_LEADER_RANKS[zone.level]:
         allowed = "、".join(str(Rank(r).label) for r in sorted(ZONE_LEADER_RANKS[zone.level]))
         raise ValidationError(
@@ -403,23 +432,29 @@ def zone_leader_set(
     if current is not None:
         if current.cadre_id == cadre.pk:
             return current
+        # Ending someone's leadership is a change to that cadre's record.
+        require(by, "manage_pairings", current.cadre)
         if current.start_date > start:
             raise ValidationError({"start_date": _("The current leader started after this date.")})
         current.end_date = start
         current.save(update_fields=["end_date"])
     leadership = ZoneLeadership(zone=zone, cadre=cadre, start_date=start)
     leadership.full_clean()
+    leadership._history_user = user_of(by)  # type: ignore[attr-defined]
     leadership.save()
+    coverage_recompute_later(start)
     return leadership
 
 
 @transaction.atomic
 def department_link_create(
-    *, department: Department, village: Area, start_date: datetime.date | None = None, by=None
+    *, department: Department, village: Area, start_date: datetime.date | None = None, by: Actor
 ) -> DepartmentVillageLink:
-    """Link a department to a village (挂钩)."""
-    _require(by, "manage_pairings")
-    _require_area(by, village, "village")
+    """Link a department to a village (挂钩). Raise Http404 for a village outside the
+    jurisdiction or a department the actor cannot see."""
+    require(by, "manage_pairings", village)
+    if not scope_for(by).reaches(department.area):
+        raise Http404(_("No such department."))
     if village.level != AreaLevel.VILLAGE:
         raise ValidationError({"village": _("Departments link villages.")})
     if not village.path.startswith(department.area.path):
@@ -434,3 +469,27 @@ def department_link_create(
     link.full_clean()
     link.save()
     return link
+
+
+@transaction.atomic
+def suggestions_accept(*, choices: Iterable[tuple[int, int]], by: Actor) -> int:
+    """Assign the ticked (household id, cadre id) suggestions, one bulk assignment per cadre.
+
+    All or nothing. Raise Http404 if a household or cadre is missing or outside the
+    jurisdiction; ValidationError if nothing was ticked or an assignment breaks a rule.
+    """
+    by_cadre: dict[int, list[int]] = {}
+    for household_id, cadre_id in choices:
+        by_cadre.setdefault(cadre_id, []).append(household_id)
+    if not by_cadre:
+        raise ValidationError(_("Tick at least one suggestion."))
+    cadres = Cadre.objects.select_related("area").in_bulk(list(by_cadre))
+    total = 0
+    for cadre_id, household_ids in by_cadre.items():
+        if cadre_id not in cadres:
+            raise Http404(_("No such cadre."))
+        households = list(Household.objects.filter(pk__in=household_ids))
+        if len(households) != len(set(household_ids)):
+            raise Http404(_("No such household."))
+        total += len(pairings_bulk_assign(cadre=cadres[cadre_id], households=households, by=by))
+    return total

@@ -1,12 +1,11 @@
 """Pages of the liaison core: coverage, assignment, cadres, gaps, zone leaders, contact cards."""
 
 import datetime
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -28,15 +27,11 @@ from .forms import AssignForm, TransferForm, ZoneLeaderForm
 from .models import Cadre, ContactInfo, CoverageSnapshot, Pairing
 from .suggestions import suggest_assignments, suggest_departments, village_of
 
-
-class _CadreLoad(TypedDict):
-    households: int  # the cadre's current households (selectors.cadres_with_load)
-
-
 if TYPE_CHECKING:
     from django.db.models import QuerySet
     from django.http import HttpRequest
-    from django_stubs_ext import WithAnnotations
+
+    from .selectors import LoadedCadre
 
 
 def _require(request: "HttpRequest", action: str) -> None:
@@ -118,12 +113,11 @@ def coverage_recompute_view(request):
 # Assignment ----------------------------------------------------------------------------
 
 
-def _candidate_cadres(
-    request: "HttpRequest", area: Area
-) -> "QuerySet[WithAnnotations[Cadre, _CadreLoad]]":
+def _candidate_cadres(request: "HttpRequest", area: Area) -> "QuerySet[LoadedCadre]":
     """Cadres who may take households of `area`: of its county, township or the area itself.
 
-    Each cadre carries `households`, their current number of households.
+    Each cadre carries `households`, their current number of households (see
+    selectors.cadres_with_load).
     """
     ancestors = [a.pk for a in area_ancestors(area)]
     village = village_of(area)
@@ -134,7 +128,15 @@ def _candidate_cadres(
         .select_related("department")
         .order_by("department__level", "department__name", "name", "pk")
     )
-    return selectors.cadres_with_load(cadres)
+    return selectors.cadres_with_load(cadres, user=request.user)
+
+
+def _load_label(cadre: "LoadedCadre") -> str:
+    """A cadre's household count for a choice label, marked when it is only the part inside
+    the user's jurisdiction (see selectors.cadres_with_load)."""
+    if cadre.households_partial:
+        return _("%(n)d households in your jurisdiction") % {"n": cadre.households}
+    return _("%(n)d households") % {"n": cadre.households}
 
 
 @login_required
@@ -155,10 +157,7 @@ def assign(request, pk):
         households = households.filter(categories__has=category)
     page = SeekPaginator(households.order_by("code"), 100).page(request.GET.get("page"))
     cadres = list(_candidate_cadres(request, area))
-    choices = [
-        (c.pk, " · ".join([c.name, c.department.name, _("%(n)d households") % {"n": c.households}]))
-        for c in cadres
-    ]
+    choices = [(c.pk, " · ".join([c.name, c.department.name, _load_label(c)])) for c in cadres]
     form = AssignForm(
         request.POST if request.POST.get("action") == "assign" else None,
         cadre_choices=choices,
@@ -177,7 +176,6 @@ def assign(request, pk):
                     replace=form.cleaned_data["replace"],
                     by=request.user,
                 )
-                jobs.coverage_recompute_later()
                 messages.success(
                     request,
                     _("%(n)d households assigned to %(cadre)s.")
@@ -185,7 +183,9 @@ def assign(request, pk):
                 )
                 return redirect(request.get_full_path())
             if action == "accept":
-                accepted = _accept_suggestions(request)
+                accepted = services.suggestions_accept(
+                    choices=_ticked_suggestions(request), by=request.user
+                )
                 messages.success(request, _("%(n)d suggestions accepted.") % {"n": accepted})
                 return redirect(request.get_full_path())
             if action == "link":
@@ -227,29 +227,16 @@ def assign(request, pk):
     )
 
 
-@transaction.atomic
-def _accept_suggestions(request) -> int:
-    """Assign the ticked (household, cadre) suggestions, one bulk assignment per cadre."""
-    by_cadre: dict[int, list[int]] = {}
+def _ticked_suggestions(request) -> list[tuple[int, int]]:
+    """Return the ticked "household:cadre" pairs of the suggestions form."""
+    pairs = []
     for value in request.POST.getlist("accept"):
         try:
             household_id, cadre_id = (int(x) for x in value.split(":"))
         except ValueError:
             continue
-        by_cadre.setdefault(cadre_id, []).append(household_id)
-    if not by_cadre:
-        raise ValidationError(_("Tick at least one suggestion."))
-    total = 0
-    for cadre_id, household_ids in by_cadre.items():
-        cadre = selectors.cadre_get(user=request.user, pk=cadre_id)
-        households = district_selectors.household_list(user=request.user).filter(
-            pk__in=household_ids
-        )
-        total += len(
-            services.pairings_bulk_assign(cadre=cadre, households=households, by=request.user)
-        )
-    jobs.coverage_recompute_later()
-    return total
+        pairs.append((household_id, cadre_id))
+    return pairs
 
 
 # Cadres --------------------------------------------------------------------------------
@@ -257,10 +244,10 @@ def _accept_suggestions(request) -> int:
 
 @login_required
 def cadre_list(request):
-    cadres = selectors.cadres_with_load(selectors.cadre_list(user=request.user)).select_related(
-        "department", "area"
-    )
-    cadre_filter = CadreFilter(request.GET or None, queryset=cadres)
+    cadres = selectors.cadres_with_load(
+        selectors.cadre_list(user=request.user), user=request.user
+    ).select_related("department", "area")
+    cadre_filter = CadreFilter(request.GET or None, queryset=cadres, request=request)
     page = SeekPaginator(cadre_filter.qs.order_by("name", "pk"), 50).page(request.GET.get("page"))
     return render(
         request,
@@ -268,6 +255,7 @@ def cadre_list(request):
         {
             "filter": cadre_filter,
             "page": page,
+            "any_partial": any(c.households_partial for c in page.object_list),
             "departments": selectors.department_list(user=request.user).order_by("level", "name"),
             "query_without_page": query_without_page(request),
         },
@@ -288,13 +276,14 @@ def cadre_detail(request, pk):
     if can_manage and cadre.is_active:
         others = (
             selectors.cadres_with_load(
-                selectors.cadre_list(user=request.user).active().exclude(pk=cadre.pk)
+                selectors.cadre_list(user=request.user).active().exclude(pk=cadre.pk),
+                user=request.user,
             )
             .filter(area=cadre.area)
             .select_related("department")
             .order_by("name")
         )
-        choices = [(c.pk, f"{c.name} · {c.department.name} · {c.households}") for c in others]
+        choices = [(c.pk, f"{c.name} · {c.department.name} · {_load_label(c)}") for c in others]
         form = TransferForm(request.POST or None, cadre_choices=choices)
         if request.method == "POST" and form.is_valid():
             try:
@@ -306,7 +295,6 @@ def cadre_detail(request, pk):
                     leave=form.cleaned_data["leave"],
                     by=request.user,
                 )
-                jobs.coverage_recompute_later(form.cleaned_data["date"])
                 messages.success(
                     request,
                     _("%(n)d households handed to %(cadre)s.") % {"n": len(moved), "cadre": to},
@@ -315,14 +303,24 @@ def cadre_detail(request, pk):
             except ValidationError as exc:
                 add_service_errors(form, exc)
     active = [p for p in pairings if p.end_date is None]
+    load = selectors.cadres_with_load(Cadre.objects.filter(pk=cadre.pk), user=request.user).get()
     return render(
         request,
         "liaison/cadre_detail.html",
         {
             "cadre": cadre,
             "active": active,
+            # The same count as the cadre list and the API: active households only.
+            "households": load.households,
+            "households_partial": load.households_partial,
             "ended": [p for p in pairings if p.end_date is not None][:100],
-            "leaderships": cadre.zone_leaderships.select_related("zone").order_by("-start_date"),
+            # Only leaderships of zones the user may see: a county cadre's zones in other
+            # townships are not a township user's to know.
+            "leaderships": cadre.zone_leaderships.filter(
+                zone__in=district_selectors.zone_list(user=request.user)
+            )
+            .select_related("zone")
+            .order_by("-start_date"),
             "form": form,
         },
     )
@@ -395,7 +393,6 @@ def zone_leader(request, pk):
             services.zone_leader_set(
                 zone=zone, cadre=cadre, start_date=form.cleaned_data["start_date"], by=request.user
             )
-            jobs.coverage_recompute_later(form.cleaned_data["start_date"])
             messages.success(
                 request, _("%(cadre)s now leads %(zone)s.") % {"cadre": cadre, "zone": zone}
             )

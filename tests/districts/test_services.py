@@ -1,7 +1,9 @@
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 
 from districts import services
+from districts.access import SYSTEM
 from districts.models import Area, AreaLevel, Household, PersonalDataAccess, Zone
 
 from ..factories import HouseholdFactory, user_with_role
@@ -36,7 +38,7 @@ def test_only_villages_have_five_links_categories(tree, county_admin):
 
 
 def test_area_admin_cannot_create_outside_jurisdiction(tree, admin_a):
-    with pytest.raises(ValidationError):
+    with pytest.raises(Http404, match=r"^该区域不存在。$"):
         services.area_create(
             code="530827101202", name="外村", level="village", parent=tree.town_b, by=admin_a
         )
@@ -107,7 +109,7 @@ def test_moving_a_household_updates_its_ancestors_and_history(tree, county_admin
 
 def test_area_admin_cannot_move_a_household_out_of_jurisdiction(tree, admin_a):
     household = tree.households_a[0]
-    with pytest.raises(ValidationError):
+    with pytest.raises(Http404, match=r"^该区域不存在。$"):
         services.household_update(household=household, data={"group": tree.group_b1}, by=admin_a)
     household.refresh_from_db()
     assert household.group_id == tree.group_a1.pk
@@ -165,9 +167,10 @@ def test_province_jurisdiction_sees_households_of_its_counties(tree):
     services.area_update(
         area=AreaFactory(code="530800", level=AreaLevel.PREFECTURE, parent=province, name="普洱市"),
         data={},
+        by=SYSTEM,
     )
     prefecture = Area.objects.get(code="530800")
-    services.area_update(area=tree.county, data={"parent": prefecture})
+    services.area_update(area=tree.county, data={"parent": prefecture}, by=SYSTEM)
     user = user_with_role("viewer", province)
     assert selectors.household_list(user=user).count() == 7
     other = HouseholdFactory.build  # noqa: F841 - households elsewhere are not counted

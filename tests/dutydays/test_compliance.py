@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from districts.access import SYSTEM
 from districts.models import Zone
 from dutydays.compliance import compliance_recompute, required_days
 from dutydays.models import DutyDay, DutyQuota, Leave, MonthlyCompliance
@@ -78,6 +79,6 @@ def test_days_only_count_in_the_zone_at_logging_time(tree, township_a_department
     zone = Zone.objects.create(name="娜允镇片", level="township")
     zone.zone_areas.create(area=tree.town_a)
     ZoneLeadership.objects.create(zone=zone, cadre=cadre, start_date=datetime.date(2026, 1, 1))
-    in_zone = dutyday_log(cadre=cadre, date=MARCH, area=tree.village_a)
-    elsewhere = dutyday_log(cadre=cadre, date=MARCH.replace(day=2), area=tree.village_b)
+    in_zone = dutyday_log(cadre=cadre, date=MARCH, area=tree.village_a, by=SYSTEM)
+    elsewhere = dutyday_log(cadre=cadre, date=MARCH.replace(day=2), area=tree.village_b, by=SYSTEM)
     assert (in_zone.in_zone, elsewhere.in_zone) == (True, False)

@@ -2,8 +2,10 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.utils import timezone
 
+from districts.access import SYSTEM
 from districts.models import Zone
 from dutydays.models import DutyDay, DutySettings
 from dutydays.services import dutyday_log, dutyday_update
@@ -132,10 +134,11 @@ def test_only_days_in_own_zone_or_paired_households_count(tree, cadre_a, cadre_u
 
 
 def test_place_must_be_a_village_or_group_in_jurisdiction(tree, cadre_a, cadre_user):
-    with pytest.raises(ValidationError):
-        dutyday_log(cadre=cadre_a, date=TODAY, area=tree.town_a, by=cadre_user)
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match="请选择您走访的村或村民小组"):
+        dutyday_log(cadre=cadre_a, date=TODAY, area=tree.town_a, by=SYSTEM)
+    with pytest.raises(Http404, match=r"^该区域不存在。$"):
         dutyday_log(cadre=cadre_a, date=TODAY, area=tree.group_b1, by=cadre_user)
+    assert not DutyDay.objects.exists()
 
 
 def test_a_second_visit_elsewhere_does_not_take_the_days_credit(tree, cadre_a, cadre_user, day):

@@ -185,6 +185,7 @@ def test_cadre_list_is_scoped_and_counts_current_households(
         "active": True,
         "left_date": None,
         "households": 2,
+        "households_partial": False,
     }
     detail = api_for(admin_a).get(f"/api/v1/cadres/{cadre_a.pk}/")
     assert detail.json()["households"] == 2
@@ -244,6 +245,7 @@ def test_create_cadre(tree, admin_a, township_a_department, api_for):
         "active": True,
         "left_date": None,
         "households": 0,
+        "households_partial": False,
     }
     assert (cadre.area, cadre.rank, cadre.department) == (
         tree.town_a,

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 
+from districts.access import SYSTEM
 from districts.models import Zone
 from liaison.core.coverage import coverage_recompute
 from liaison.core.models import CoverageSnapshot, Pairing, ZoneLeadership
@@ -99,7 +100,7 @@ def test_province_and_prefecture_sum_their_counties(world):
 
     province = AreaFactory(code="530000", level="province", name="云南省")
     prefecture = AreaFactory(code="530800", level="prefecture", parent=province, name="普洱市")
-    services.area_update(area=world.county, data={"parent": prefecture})
+    services.area_update(area=world.county, data={"parent": prefecture}, by=SYSTEM)
     coverage_recompute(as_of=FEB)
     assert figures(prefecture, FEB) == figures(world.county, FEB)
     assert figures(province, FEB) == figures(world.county, FEB)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.management.base import BaseCommand, CommandError
 
+from districts.access import SYSTEM
 from districts.imports import ImportFileError
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ class ImportCommand(BaseCommand):
 
         try:
             with path.open("rb") as fh:
-                result = type(self).importer(fh, path.name, progress=progress)
+                result = type(self).importer(fh, path.name, by=SYSTEM, progress=progress)
         except ImportFileError as exc:
             raise CommandError(str(exc)) from exc
         if result.errors:

@@ -24,7 +24,8 @@ class DepartmentSerializer(serializers.ModelSerializer):
 
 
 class CadreSerializer(serializers.ModelSerializer):
-    """A cadre. `households` is the number of households currently paired."""
+    """A cadre. `households` is the number of households currently paired, in your
+    jurisdiction; `households_partial` says whether that count may leave some out."""
 
     department = ScopedField(selector=department_list)
     area = ScopedAreaField(required=False)
@@ -33,7 +34,21 @@ class CadreSerializer(serializers.ModelSerializer):
         max_length=20, required=False, allow_blank=True, validators=[validate_phone]
     )
     # A cadre's phone is printed on every household's contact card: it is not masked.
-    households = serializers.IntegerField(read_only=True, default=None)
+    households = serializers.IntegerField(
+        read_only=True,
+        default=None,
+        help_text=_("Active households currently paired with the cadre, in your jurisdiction."),
+    )
+    households_partial = serializers.BooleanField(
+        read_only=True,
+        default=False,
+        help_text=_(
+            "True when `households` may leave out households outside your jurisdiction: "
+            "always for a cadre serving above it (a county cadre seen from a township), "
+            "whatever their pairings; for a cadre serving inside it, when some of their "
+            "households lie elsewhere. Never a number about other areas."
+        ),
+    )
     active = serializers.BooleanField(source="is_active", read_only=True)
 
     class Meta:
@@ -49,6 +64,7 @@ class CadreSerializer(serializers.ModelSerializer):
             "active",
             "left_date",
             "households",
+            "households_partial",
         ]
         read_only_fields = ["left_date"]
 

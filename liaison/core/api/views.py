@@ -4,7 +4,6 @@ import csv
 import datetime
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,7 +24,7 @@ from liaison.common.api import CsvFormatMixin, ServiceWriteMixin
 
 from .. import jobs, selectors, services
 from ..filters import CadreFilter, DepartmentFilter, PairingFilter
-from ..models import CoverageJob, CoverageSnapshot
+from ..models import CoverageSnapshot
 from .serializers import (
     BulkAssignSerializer,
     CadreSerializer,
@@ -88,13 +87,16 @@ class CadreViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.cadres_with_load(selectors.cadre_list(user=self.request.user))
+        user = self.request.user
+        return selectors.cadres_with_load(selectors.cadre_list(user=user), user=user)
 
     def perform_create(self, serializer):
         serializer.instance = self.call_service(
             services.cadre_create, **serializer.validated_data, by=self.request.user
         )
+        # A new cadre serves in the creator's jurisdiction and has no households yet.
         serializer.instance.households = 0
+        serializer.instance.households_partial = False
 
     def perform_update(self, serializer):
         cadre = self.call_service(
@@ -115,7 +117,6 @@ class CadreViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
         pairings = self.call_service(
             services.cadre_transfer, cadre=cadre, by=request.user, **body.validated_data
         )
-        jobs.coverage_recompute_later(body.validated_data.get("date"))
         return Response(PairingSerializer(pairings, many=True).data)
 
 
@@ -166,7 +167,6 @@ class PairingViewSet(
         pairings = self.call_service(
             services.pairings_bulk_assign, **body.validated_data, by=request.user
         )
-        jobs.coverage_recompute_later(body.validated_data.get("start_date"))
         return Response(PairingSerializer(pairings, many=True).data, status=201)
 
 
@@ -239,12 +239,13 @@ class GapHouseholdsView(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 class GapCadresView(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Active cadres without households, in your jurisdiction."""
+    """Active cadres serving in your jurisdiction without any household."""
 
     serializer_class = CadreSerializer
 
     def get_queryset(self):
-        return selectors.cadres_with_load(selectors.idle_cadres(user=self.request.user))
+        user = self.request.user
+        return selectors.cadres_with_load(selectors.idle_cadres(user=user), user=user)
 
 
 class GapZonesView(mixins.ListModelMixin, viewsets.GenericViewSet):
@@ -386,10 +387,9 @@ class CoverageRecomputeView(APIView):
 
 
 class CoverageJobView(APIView):
+    """A recompute job's status: yours, or any for administrators (others answer 404)."""
+
     @extend_schema(responses=CoverageJobSerializer)
     def get(self, request, pk):
-        job = get_object_or_404(CoverageJob, pk=pk)
-        if not can(request.user, "recompute_statistics"):
-            raise NotFound
-        job.refresh_from_db()
+        job = selectors.coverage_job_get(user=request.user, pk=pk)
         return Response(CoverageJobSerializer(job).data)

@@ -1,0 +1,65 @@
+"""The liaison core's actions and kinds of target, registered with the access funnel."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from districts.access import (
+    ADMINS,
+    ALL_ROLES,
+    Scope,
+    register_action,
+    register_target,
+)
+from districts.models import Role
+
+from .models import Cadre, CoverageJob, Department, DepartmentVillageLink, Pairing
+
+register_action("view_departments", ALL_ROLES, read=True)
+register_action("view_cadres", ALL_ROLES, read=True)
+register_action("view_pairings", ALL_ROLES, read=True)
+register_action("manage_cadres", ADMINS)
+register_action("manage_pairings", ADMINS)
+register_action("manage_users", ADMINS)
+register_action("view_coverage_jobs", (Role.ADMINISTRATOR,), read=True)
+
+
+def _cadre_visible(scope: Scope, cadre: Cadre, actor: Any) -> bool:
+    # A township sees the county's cadres: most of its households are theirs in practice.
+    return scope.reaches(cadre.area)
+
+
+def _cadre_writable(scope: Scope, cadre: Cadre, actor: Any) -> bool:
+    # …but transferring, marking as left or ending a leadership is for whoever covers the
+    # cadre's own area: a township must not end a county leader's zone in another township.
+    return scope.contains(cadre.area)
+
+
+register_target(
+    Cadre,
+    visible=_cadre_visible,
+    writable=_cadre_writable,
+    not_found=_("No such cadre."),
+    read_only=_(
+        "This cadre serves above your jurisdiction; ask an administrator of the cadre's "
+        "area to change their record."
+    ),
+)
+register_target(
+    Department, visible=lambda s, d, u: s.contains(d.area), not_found=_("No such department.")
+)
+register_target(
+    Pairing,
+    visible=lambda s, p, u: s.contains_household(p.household),
+    not_found=_("No such pairing."),
+)
+register_target(
+    DepartmentVillageLink,
+    visible=lambda s, link, u: s.contains(link.village),
+    not_found=_("No such link."),
+)
+register_target(
+    CoverageJob,
+    visible=lambda s, job, u: s.everything or job.requested_by_id == getattr(u, "pk", None),
+    not_found=_("No such job."),
+)

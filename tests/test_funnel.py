@@ -1,0 +1,351 @@
+"""The one access funnel: the two attacks of issue 7 replayed, and a walk over every write
+endpoint of the OpenAPI schema as a township administrator with another township's ids."""
+
+import datetime
+import io
+import re
+
+import pytest
+from django.apps import apps
+from django.utils import timezone
+
+from districts import services as district_services
+from districts.access import SYSTEM
+from districts.imports import import_areas
+from districts.models import Area, Household, ImportJob, Role, Zone, ZoneArea
+from dutydays.models import DutyDay
+from liaison.core.models import Cadre, CoverageJob, DepartmentVillageLink, Pairing, ZoneLeadership
+
+from .conftest import api_client_for
+from .factories import CadreFactory, DepartmentFactory
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+DAY = TODAY - datetime.timedelta(days=3)
+
+
+def database_state() -> dict[str, list[dict]]:
+    """Every row of every table of the project's apps (and users), for "nothing changed"."""
+    state = {}
+    for label in ("districts", "liaison", "dutydays", "auth"):
+        for model in apps.get_app_config(label).get_models():
+            state[model._meta.label] = list(model.objects.order_by("pk").values())
+    return state
+
+
+# Attack 1: a group code that smuggles another township's code into the path ---------------
+
+
+def test_a_group_code_with_a_slash_is_refused_by_the_api(tree, admin_a):
+    before = database_state()
+    response = api_client_for(admin_a).post(
+        "/api/v1/areas/",
+        {"code": "530827101/G9", "name": "九组", "level": "group", "parent": tree.village_a.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": ["村民小组代码最多 20 位，只能包含数字、字母或连字符（-）。"]
+    }
+    assert database_state() == before
+
+
+def test_a_village_code_must_be_digits(tree, admin_a):
+    response = api_client_for(admin_a).post(
+        "/api/v1/areas/",
+        {"code": "530827100-299", "name": "新村", "level": "village", "parent": tree.town_a.pk},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": ["区划代码只能由数字组成（最多 20 位），与国家统计用区划代码一致。"]
+    }
+
+
+def test_the_areas_import_refuses_such_codes_too(tree, admin_a):
+    data = (
+        "code,name,level,parent_code,categories\n"
+        "530827101/G9,九组,group,530827100201,\n"
+        "G-10,十组,group,530827100201,\n"
+    ).encode()
+    result = import_areas(io.BytesIO(data), "areas.csv", by=admin_a)
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (2, "code", "村民小组代码最多 20 位，只能包含数字、字母或连字符（-）。")
+    ]
+    assert not Area.objects.filter(code__in=["530827101/G9", "G-10"]).exists()
+
+
+def test_a_custom_group_code_works_and_its_households_get_the_right_township(tree, admin_a):
+    client = api_client_for(admin_a)
+    group = client.post(
+        "/api/v1/areas/",
+        {"code": "G9-A", "name": "九组", "level": "group", "parent": tree.village_a.pk},
+        format="json",
+    ).json()
+    response = client.post(
+        "/api/v1/households/",
+        {"code": "H-G9-1", "group": group["id"], "head_name": "岩温"},
+        format="json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["village"], body["township"], body["county"]) == (
+        tree.village_a.pk,
+        tree.town_a.pk,
+        tree.county.pk,
+    )
+
+
+def test_ancestors_come_from_parent_links_even_if_a_path_lies(tree, county_admin):
+    # A path written by an older version (or by hand) names the other township's code.
+    Area.objects.filter(pk=tree.group_a1.pk).update(
+        path="/530827/530827100/530827100201/530827101/530827100201001/"
+    )
+    tree.group_a1.refresh_from_db()
+    household = district_services.household_create(
+        data={"code": "H-PATH-1", "group": tree.group_a1, "head_name": "岩罕"}, by=county_admin
+    )
+    assert (household.township_id, household.village_id) == (tree.town_a.pk, tree.village_a.pk)
+
+
+# Attack 2: a township administrator marks a county cadre as left -------------------------
+
+
+@pytest.fixture
+def county_leader(tree):
+    """A county leader with no households who leads a township zone in township B."""
+    department = DepartmentFactory(area=tree.county, level="county")
+    leader = CadreFactory(department=department, area=tree.county, rank="county_leader")
+    zone = Zone.objects.create(name="勐马镇片区", level="township")
+    ZoneArea.objects.create(zone=zone, area=tree.town_b)
+    ZoneLeadership.objects.create(zone=zone, cadre=leader, start_date=DAY)
+    return leader
+
+
+def test_a_township_admin_cannot_mark_a_county_cadre_as_left(tree, admin_a, county_leader):
+    township_cadre = CadreFactory(
+        department=DepartmentFactory(area=tree.town_a, level="township"), area=tree.town_a
+    )
+    before = database_state()
+    response = api_client_for(admin_a).post(
+        f"/api/v1/cadres/{county_leader.pk}/transfer/",
+        {"to": township_cadre.pk, "leave": True},
+        format="json",
+    )
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "该干部在您的管辖范围之上任职，请联系该干部所在地区的管理员修改其记录。"
+    }
+    assert database_state() == before
+    county_leader.refresh_from_db()
+    assert county_leader.left_date is None
+    assert ZoneLeadership.objects.get(cadre=county_leader).end_date is None
+
+
+def test_the_county_administrator_can(tree, county_admin, county_leader):
+    other = CadreFactory(department=county_leader.department, area=tree.county)
+    response = api_client_for(county_admin).post(
+        f"/api/v1/cadres/{county_leader.pk}/transfer/",
+        {"to": other.pk, "leave": True},
+        format="json",
+    )
+    assert response.status_code == 200
+    county_leader.refresh_from_db()
+    assert county_leader.left_date == TODAY
+    assert ZoneLeadership.objects.get(cadre=county_leader).end_date == TODAY
+
+
+def test_a_township_admin_cannot_end_a_county_leaders_leadership(tree, admin_a, county_leader):
+    """Replacing the leader of a zone ends the current leader's leadership: a change to a
+    county cadre's record, which a township does not make."""
+    zone = Zone.objects.create(name="芒街村片区", level="township")
+    ZoneArea.objects.create(zone=zone, area=tree.town_a)
+    ZoneLeadership.objects.create(zone=zone, cadre=county_leader, start_date=DAY)
+    successor = CadreFactory(
+        department=county_leader.department, area=tree.county, rank="county_leader"
+    )
+    before = database_state()
+    response = api_client_for(admin_a).post(
+        f"/api/v1/zones/{zone.pk}/leader/", {"cadre": successor.pk}, format="json"
+    )
+    assert response.status_code == 403
+    assert database_state() == before
+
+
+# The walk ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def foreign(tree, county_admin):
+    """One object of every kind in township B (and one import job of another user)."""
+    department_b = DepartmentFactory(area=tree.town_b, level="township")
+    cadre_b = CadreFactory(department=department_b, area=tree.town_b)
+    pairing = Pairing.objects.create(cadre=cadre_b, household=tree.households_b[0], start_date=DAY)
+    zone = Zone.objects.create(name="勐啊村片区", level="village")
+    ZoneArea.objects.create(zone=zone, area=tree.village_b)
+    link = DepartmentVillageLink.objects.create(
+        department=department_b, village=tree.village_b, start_date=DAY
+    )
+    day = DutyDay.objects.create(cadre=cadre_b, date=DAY, area=tree.village_b)
+    job = ImportJob.objects.create(
+        kind="areas", file="imports/x.csv", original_name="x.csv", created_by=county_admin
+    )
+    coverage_job = CoverageJob.objects.create(as_of=DAY, requested_by=county_admin)
+    return {
+        "areas": tree.town_b,
+        "households": tree.households_b[0],
+        "zones": zone,
+        "departments": department_b,
+        "cadres": cadre_b,
+        "pairings": pairing,
+        "department-links": link,
+        "duty-days": day,
+        "imports": job,
+        "stats/coverage/jobs": coverage_job,
+        "users": county_admin,
+    }
+
+
+def _resource(path: str) -> str:
+    """/api/v1/stats/coverage/jobs/{id}/retry/ → "stats/coverage/jobs"."""
+    return path.removeprefix("/api/v1/").split("/{")[0].rstrip("/")
+
+
+def _collection_bodies(tree, foreign, own_cadre) -> dict[str, dict]:
+    """For each collection POST, a body that names another township's objects."""
+    return {
+        "/api/v1/areas/": {
+            "code": "530827101299", "name": "外村", "level": "village", "parent": tree.town_b.pk,
+        },
+        "/api/v1/households/": {"code": "H-X", "group": tree.group_b1.pk, "head_name": "外户"},
+        "/api/v1/zones/": {"name": "外片", "level": "village", "areas": [tree.village_b.pk]},
+        "/api/v1/departments/": {
+            "name": "外部门", "level": "township", "kind": "other", "area": tree.town_b.pk,
+        },
+        "/api/v1/cadres/": {
+            "name": "外干部", "gender": "male", "department": foreign["departments"].pk,
+            "rank": "ordinary",
+        },
+        "/api/v1/pairings/": {"cadre": own_cadre.pk, "household": tree.households_b[1].pk},
+        "/api/v1/pairings/bulk-assign/": {
+            "cadre": own_cadre.pk, "households": [tree.households_b[1].pk],
+        },
+        "/api/v1/department-links/": {
+            "department": own_cadre.department_id, "village": tree.village_b.pk,
+        },
+        "/api/v1/duty-days/": {
+            "cadre": foreign["cadres"].pk, "date": DAY.isoformat(), "area": tree.village_b.pk,
+        },
+        "/api/v1/users/": {
+            "username": "outsider", "role": Role.VIEWER, "areas": [tree.town_b.pk],
+        },
+    }  # fmt: skip
+
+
+# Keys of the bodies above that name the caller's own objects or carry plain values.
+KEEP = {"code", "name", "level", "kind", "head_name", "gender", "rank", "date", "username", "role"}
+OWN = {"/api/v1/pairings/": {"cadre"}, "/api/v1/pairings/bulk-assign/": {"cadre"},
+       "/api/v1/department-links/": {"department"}}  # fmt: skip
+
+
+def _missing_body(url: str, body: dict) -> dict:
+    """The same body with every foreign id replaced by one that does not exist."""
+    out = {}
+    for key, value in body.items():
+        if key in KEEP or key in OWN.get(url, set()):
+            out[key] = value
+        elif isinstance(value, list):
+            out[key] = [987654321 for _ in value]
+        else:
+            out[key] = 987654321
+    return out
+
+
+def _masked(body: object) -> str:
+    return re.sub(r"\d+", "N", str(body))
+
+
+# Collection POSTs that name no other object: refused by role (403) for a township admin, or
+# handled by their own tests (an upload of a file).
+NO_FOREIGN_IDS = {
+    "/api/v1/auth/token/",
+    "/api/v1/imports/",
+    "/api/v1/stats/coverage/recompute/",
+    "/api/v1/stats/duty-compliance/recompute/",
+}
+
+
+def test_every_write_endpoint_answers_404_for_another_townships_ids(tree, admin_a, foreign):
+    own_department = DepartmentFactory(area=tree.town_a, level="township")
+    own_cadre = CadreFactory(department=own_department, area=tree.town_a)
+    client = api_client_for(admin_a)
+    schema = api_client_for(admin_a).get("/api/v1/schema/", {"format": "json"}).json()
+    bodies = _collection_bodies(tree, foreign, own_cadre)
+    walked = []
+    for path, operations in schema["paths"].items():
+        for method in ("post", "put", "patch", "delete"):
+            if method not in operations:
+                continue
+            url = "/api/v1" + path if not path.startswith("/api/v1") else path
+            if "{id}" in url:
+                target = foreign[_resource(url)]
+                before = database_state()
+                response = getattr(client, method)(
+                    url.replace("{id}", str(target.pk)), {}, format="json"
+                )
+                missing = getattr(client, method)(
+                    url.replace("{id}", "987654321"), {}, format="json"
+                )
+                assert (method, url, response.status_code) == (method, url, 404)
+                assert response.json() == missing.json(), url
+                assert database_state() == before, url
+            elif url in NO_FOREIGN_IDS:
+                continue
+            else:
+                assert url in bodies, f"add a body naming foreign ids for {method} {url}"
+                before = database_state()
+                response = getattr(client, method)(url, bodies[url], format="json")
+                missing_body = _missing_body(url, bodies[url])
+                missing = getattr(client, method)(url, missing_body, format="json")
+                # A foreign id in the body answers exactly like a missing one: 400 or 404.
+                assert response.status_code in (400, 404), (url, response.status_code)
+                # (The messages may quote the id itself: compare them with digits masked.)
+                assert (response.status_code, _masked(response.json())) == (
+                    missing.status_code,
+                    _masked(missing.json()),
+                ), url
+                assert database_state() == before, url
+            walked.append((method, re.sub(r"\{id\}", "{id}", url)))
+    # The walk reached the endpoints of every app.
+    assert {
+        ("patch", "/api/v1/households/{id}/"),
+        ("post", "/api/v1/cadres/{id}/transfer/"),
+        ("post", "/api/v1/pairings/{id}/end/"),
+        ("patch", "/api/v1/duty-days/{id}/"),
+        ("post", "/api/v1/zones/{id}/leader/"),
+        ("post", "/api/v1/pairings/bulk-assign/"),
+    } <= set(walked)
+
+
+def test_system_actor_is_explicit_and_a_missing_actor_is_an_error(tree):
+    with pytest.raises(TypeError, match="missing 1 required keyword-only argument: 'by'"):
+        district_services.area_create(  # type: ignore[call-arg]
+            code="530827100299", name="新村", level="village", parent=tree.town_a
+        )
+    area = district_services.area_create(
+        code="530827100299", name="新村", level="village", parent=tree.town_a, by=SYSTEM
+    )
+    assert area.history.first().history_user is None
+
+
+def test_viewer_gets_403_on_a_change_and_404_outside(tree, viewer_a, foreign):
+    client = api_client_for(viewer_a)
+    own = tree.households_a[0]
+    before = database_state()
+    assert client.patch(f"/api/v1/households/{own.pk}/", {"members": 9}).status_code == 403
+    outside = client.patch(f"/api/v1/households/{foreign['households'].pk}/", {"members": 9})
+    assert outside.status_code == 404
+    assert database_state() == before
+    assert Household.objects.get(pk=own.pk).members == own.members
+    assert Cadre.objects.count() == 1
