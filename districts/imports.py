@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -40,9 +40,6 @@ from .validators import (
     validate_id_number,
     validate_phone,
 )
-
-if TYPE_CHECKING:
-    from django.contrib.auth.base_user import AbstractBaseUser
 
 AREA_COLUMNS = ("code", "name", "level", "parent_code", "categories")
 AREA_REQUIRED = ("code", "name", "level")
@@ -367,7 +364,7 @@ def _first_existing_ancestor(
 def _write_areas(
     parsed: dict[str, dict[str, Any]],
     existing: dict[str, Area],
-    by: "AbstractBaseUser | None",
+    by: Actor,
     result: ImportResult,
 ) -> None:
     by_code: dict[str, Area] = dict(existing)

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import Cadre, CadreQuerySet, Department, DepartmentKind, Pairing, Rank
@@ -35,8 +36,8 @@ class CadreFilter(django_filters.FilterSet):
         return queryset.filter(left_date__isnull=value)
 
     def filter_has_households(
-        self, queryset: CadreQuerySet, name: str, value: bool
-    ) -> CadreQuerySet:
+        self, queryset: QuerySet[Cadre], name: str, value: bool
+    ) -> QuerySet[Cadre]:
         # Households inside the viewer's jurisdiction only, as the `households` count: a
         # county cadre "has households" for a township viewer when some lie in the township.
         # Without a request (no viewer) nobody's households are visible.
