@@ -6,6 +6,7 @@ order code 9xx and every phone number starts 1390000.
 """
 
 import random
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -145,7 +146,9 @@ def load_demo_county() -> DemoSummary:
     return summary
 
 
-def _area(code, name, level, parent, categories=()) -> Area:
+def _area(
+    code: str, name: str, level: str, parent: Area | None, categories: Iterable[str] = ()
+) -> Area:
     return Area.objects.create(
         code=code,
         name=name,
@@ -198,7 +201,9 @@ def synthetic_id_number(rng: random.Random, area_code: str = COUNTY_CODE) -> str
     return first17 + id_check_character(first17)
 
 
-def _households(rng, group, village, township, county) -> list[Household]:
+def _households(
+    rng: random.Random, group: Area, village: Area, township: Area, county: Area
+) -> list[Household]:
     out = []
     for n in range(1, rng.randint(40, 70) + 1):
         categories = [c for c, p in _HOUSEHOLD_CATEGORY_ODDS if rng.random() < p]

@@ -1,5 +1,7 @@
 """Forms of the districts pages."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +19,7 @@ class ImportForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrap(self)
 
@@ -48,7 +50,7 @@ class HouseholdForm(forms.ModelForm):
         ]
         widgets = {"status_date": date_input()}
 
-    def __init__(self, *args, keep_personal: bool = False, **kwargs):
+    def __init__(self, *args: Any, keep_personal: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         bootstrap(self)
         self.keep_personal = keep_personal
@@ -58,11 +60,11 @@ class HouseholdForm(forms.ModelForm):
                 self.fields[name].widget.attrs["placeholder"] = _("unchanged (hidden)")
                 self.fields[name].help_text = _("Leave blank to keep the stored number.")
 
-    def _post_clean(self):
+    def _post_clean(self) -> None:
         # The service validates the whole model (with the group and its ancestors).
         pass
 
-    def service_data(self) -> dict:
+    def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)
         if self.keep_personal:
             for name in ("id_number", "phone"):

@@ -361,7 +361,12 @@ def _first_existing_ancestor(
     return None
 
 
-def _write_areas(parsed: dict[str, dict], existing: dict[str, Area], by, result: ImportResult):
+def _write_areas(
+    parsed: dict[str, dict[str, Any]],
+    existing: dict[str, Area],
+    by: Actor,
+    result: ImportResult,
+) -> None:
     by_code: dict[str, Area] = dict(existing)
     moved: list[tuple[Area, str]] = []
     reparented: set[int] = set()  # ids of moved areas with a new parent

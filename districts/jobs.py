@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from liaison.common.tasks import enqueue
 
-from .access import Actor, require
+from .access import Actor, require, user_of
 from .imports import ImportFileError, import_areas, import_households
 from .models import ImportJob
 
@@ -45,7 +45,7 @@ def import_job_create(*, kind: str, uploaded_file: Any, by: Actor) -> ImportJob:
         )
     with transaction.atomic():
         job = ImportJob.objects.create(
-            kind=kind, file=uploaded_file, original_name=name[:200], created_by=by
+            kind=kind, file=uploaded_file, original_name=name[:200], created_by=user_of(by)
         )
         from .tasks import import_run_task
 

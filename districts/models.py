@@ -13,6 +13,7 @@ from .fields import FlagsField
 from .validators import validate_area_code, validate_id_number, validate_phone
 
 if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
     from django_stubs_ext import StrOrPromise
 
 
@@ -101,6 +102,8 @@ class Area(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["path", "created_at", "updated_at"])
+    # The user simple_history writes on the next history row; a service sets it before save().
+    _history_user: "AbstractBaseUser | None"
     objects = AreaQuerySet.as_manager()
 
     class Meta:
@@ -228,6 +231,8 @@ class Household(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     history = HistoricalRecords(excluded_fields=["created_at", "updated_at"])
+    # The user simple_history writes on the next history row; a service sets it before save().
+    _history_user: "AbstractBaseUser | None"
     objects = HouseholdQuerySet.as_manager()
 
     class Meta:

@@ -1,12 +1,13 @@
 """Pages: dashboard, areas, households, zones, imports."""
 
 import csv
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,13 +22,13 @@ from .filters import HouseholdFilter, ZoneFilter
 from .forms import HouseholdForm, ImportForm
 from .history import history_with_changes
 from .imports import AREA_COLUMNS, HOUSEHOLD_COLUMNS
-from .models import Area, AreaLevel, ImportJob
+from .models import Area, AreaLevel, Household, ImportJob
 from .validators import mask_id_number, mask_phone
 
 HOUSEHOLDS_PER_PAGE = 25
 
 
-def _children_with_counts(area: Area) -> list[dict]:
+def _children_with_counts(area: Area) -> list[dict[str, Any]]:
     counts = selectors.household_counts_by_child(area)
     return [
         {"area": child, "households": counts.get(child.pk, 0)}
@@ -105,12 +106,13 @@ def area_detail(request, pk):
     )
 
 
-def _history(obj) -> list[tuple]:
+def _history(obj: Area | Household) -> list[tuple[Any, list[dict[str, str]]]]:
+    """Return (history record, its changes) pairs, newest first."""
     records, changes = history_with_changes(obj)
     return [(r, changes.get(r.history_id, [])) for r in records]
 
 
-def _masked(household) -> dict:
+def _masked(household: Household) -> dict[str, str]:
     return {
         "id_number": mask_id_number(household.id_number),
         "phone": mask_phone(household.phone),
@@ -153,7 +155,14 @@ def household_reveal(request, pk):
     )
 
 
-def _save_household(request, form, *, household=None, group=None):
+def _save_household(
+    request: HttpRequest,
+    form: HouseholdForm,
+    *,
+    household: Household | None = None,
+    group: Area | None = None,
+) -> Household | None:
+    """Create or update through the service; None (errors put on the form) if it refuses."""
     data = form.service_data()
     try:
         if household is None:

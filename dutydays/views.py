@@ -2,6 +2,8 @@
 
 import calendar
 import datetime
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,19 +30,27 @@ from .forms import DutyDayForm
 from .models import DutyPhoto, DutyQuota
 from .reports import compliance_report
 
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
+    from django.http import HttpRequest
+
 PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
-def _cadre_for(request, *, write: bool = True) -> Cadre | None:
+def _cadre_for(request: "HttpRequest", *, write: bool = True) -> Cadre | None:
     """The cadre the page acts for: the user's own, or ?cadre= for someone who may see the
     cadre (to read) or manage the cadre's records (to write)."""
     wanted = request.GET.get("cadre") or request.POST.get("cadre")
     if wanted and (not write or can(request.user, "manage_duty_days")):
         return liaison_selectors.cadre_get(user=request.user, pk=wanted)
-    return Cadre.objects.filter(user=request.user).select_related("department").first()
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    return Cadre.objects.filter(user=user).select_related("department").first()
 
 
-def _places(request, cadre: Cadre, day: datetime.date) -> list[Area]:
+def _places(request: "HttpRequest", cadre: Cadre, day: datetime.date) -> list[Area]:
     """The cadre's own places first (zones, paired households' groups and villages), then
     the other villages the user may see."""
     paths = services.zone_paths(cadre, day)
@@ -64,7 +74,10 @@ def _places(request, cadre: Cadre, day: datetime.date) -> list[Area]:
 
 
 def _household_choices(
-    cadre: Cadre, area: Area | None, user, keep: list[int] = ()
+    cadre: Cadre,
+    area: Area | None,
+    user: "AbstractBaseUser | AnonymousUser",
+    keep: Iterable[int] = (),
 ) -> list[tuple[int, str]]:
     """Households of a place, the cadre's own first; `keep` ids are always offered."""
     if area is None:
@@ -85,7 +98,7 @@ def _household_choices(
     return [(h.pk, f"{'★ ' if h.mine else ''}{h.head_name} · {h.group.name}") for h in households]
 
 
-def _date_param(request, today: datetime.date) -> datetime.date:
+def _date_param(request: "HttpRequest", today: datetime.date) -> datetime.date:
     try:
         day = datetime.date.fromisoformat(request.GET.get("date", ""))
     except ValueError:
@@ -115,7 +128,7 @@ def log_day(request):
         initial={"area": area.pk if area else None, "date": _date_param(request, today)},
     )
     if request.method == "POST" and form.is_valid():
-        if form.cleaned_data["area"] not in place_ids:
+        if area is None or form.cleaned_data["area"] not in place_ids:
             form.add_error("area", _("Choose a place from the list."))
         else:
             try:
@@ -312,12 +325,12 @@ def diaries(request, pk):
     )
 
 
-def household_panel(request, household):
+def household_panel(request: "HttpRequest", household: Household) -> tuple[str, dict[str, Any]]:
     visits = list(selectors.household_visits(household, user=request.user)[:50])
     return "dutydays/_household_visits.html", {"visits": visits}
 
 
-def area_panel(request, area):
+def area_panel(request: "HttpRequest", area: Area) -> tuple[str, dict[str, Any]] | None:
     if area.level not in (AreaLevel.VILLAGE, AreaLevel.GROUP, AreaLevel.TOWNSHIP):
         return None
     return "dutydays/_area_links.html", {"area": area}
@@ -332,7 +345,7 @@ def photo(request, pk):
         or not selectors.dutyday_list(user=request.user).filter(pk=picture.duty_day_id).exists()
     ):
         raise Http404
-    content_type = PHOTO_TYPES.get(picture.image.name.rsplit(".", 1)[-1].lower())
+    content_type = PHOTO_TYPES.get((picture.image.name or "").rsplit(".", 1)[-1].lower())
     if content_type is None:
         raise Http404
     try:

@@ -48,7 +48,8 @@ def worker():
         deadline = time.monotonic() + 60
         while not celery_app.control.ping(timeout=1):
             if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the Celery worker did not start:\n" + (process.stdout.read() or ""))
+                output = process.stdout.read() if process.stdout else ""
+                pytest.fail("the Celery worker did not start:\n" + (output or ""))
         yield process
     finally:
         celery_app.conf.task_always_eager = True

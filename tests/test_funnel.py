@@ -30,7 +30,7 @@ def database_state() -> dict[str, list[dict]]:
     state = {}
     for label in ("districts", "liaison", "dutydays", "auth"):
         for model in apps.get_app_config(label).get_models():
-            state[model._meta.label] = list(model.objects.order_by("pk").values())
+            state[model._meta.label] = list(model._default_manager.order_by("pk").values())
     return state
 
 

@@ -85,7 +85,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["village", "township", "county", "updated_at"]
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: Household) -> dict[str, Any]:
         data = super().to_representation(instance)
         data["id_number"] = mask_id_number(instance.id_number)
         data["phone"] = mask_phone(instance.phone)
@@ -113,7 +113,7 @@ class HistorySerializer(serializers.Serializer):
     @extend_schema_field(
         serializers.ListField(child=serializers.DictField(child=serializers.CharField()))
     )
-    def get_changes(self, record) -> list[dict]:
+    def get_changes(self, record: Any) -> list[dict[str, str]]:
         return self.context["changes"].get(record.history_id, [])
 
 
@@ -149,7 +149,7 @@ class ImportJobSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     @extend_schema_field(serializers.DictField(allow_null=True))
-    def get_progress(self, job):
+    def get_progress(self, job: ImportJob) -> dict[str, Any] | None:
         from ..jobs import import_job_progress
 
         return import_job_progress(job)

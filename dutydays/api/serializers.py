@@ -5,6 +5,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from districts.models import Household
 from liaison.common.api import CategoriesField, ScopedField
 from liaison.core.selectors import cadre_list
 
@@ -51,7 +52,7 @@ class DutyDaySerializer(serializers.ModelSerializer):
         # so no unique-together check here.
         validators: list[Any] = []
 
-    def to_representation(self, instance):
+    def to_representation(self, instance: DutyDay) -> dict[str, Any]:
         data = super().to_representation(instance)
         # Only the households inside the caller's jurisdiction (a county cadre's day seen
         # from a township never names another township's households).
@@ -59,7 +60,7 @@ class DutyDaySerializer(serializers.ModelSerializer):
         data["households"] = sorted(h.pk for h in visible)
         return data
 
-    def validate_households(self, value):
+    def validate_households(self, value: list[int]) -> list[Household]:
         from districts.selectors import household_list
 
         wanted = set(value)
@@ -71,7 +72,7 @@ class DutyDaySerializer(serializers.ModelSerializer):
             )
         return found
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if self.instance is not None:
             fixed = [
                 key for key in ("cadre", "date", "area")

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.forms.boundfield import BoundField
 
 
-def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
     """Put a service's ValidationError on the form: on its fields where they exist."""
     errors: Iterable[tuple[str | None, list[str]]] = (
         exc.message_dict.items() if hasattr(exc, "error_dict") else [(None, exc.messages)]

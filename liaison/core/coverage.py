@@ -33,7 +33,7 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _chain_sql(t) -> str:
+def _chain_sql(t: dict[str, str]) -> str:
     """Each area with the ids of its county, township, village and group (itself included)."""
 
     def pick(level: str) -> str:
@@ -53,7 +53,7 @@ def _chain_sql(t) -> str:
     )"""
 
 
-def _base_sql(t) -> str:
+def _base_sql(t: dict[str, str]) -> str:
     """Group-level aggregates of households, cadres and zones as of %(d)s."""
     return f"""
     hh AS MATERIALIZED (
@@ -116,7 +116,7 @@ def _per_area_sql() -> str:
     return "per_area AS MATERIALIZED (\n        " + "\n        UNION ALL ".join(parts) + "\n    )"
 
 
-def coverage_sql(t=None) -> str:
+def coverage_sql(t: dict[str, str] | None = None) -> str:
     """Return the SELECT of (area_id, households, covered, cadres, cadres_with, zones, zones_led)
     for every area, as of %(d)s."""
     t = t or _tables()

@@ -2,9 +2,10 @@
 
 import django_filters
 from django.contrib.auth.models import AnonymousUser
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .models import Cadre, Department, DepartmentKind, Pairing, Rank
+from .models import Cadre, CadreQuerySet, Department, DepartmentKind, Pairing, Rank
 from .selectors import cadres_having_households
 
 
@@ -31,17 +32,19 @@ class CadreFilter(django_filters.FilterSet):
         model = Cadre
         fields = ["department", "rank", "active", "has_households", "search"]
 
-    def filter_active(self, queryset, name, value):
+    def filter_active(self, queryset: CadreQuerySet, name: str, value: bool) -> CadreQuerySet:
         return queryset.filter(left_date__isnull=value)
 
-    def filter_has_households(self, queryset, name, value):
+    def filter_has_households(
+        self, queryset: QuerySet[Cadre], name: str, value: bool
+    ) -> QuerySet[Cadre]:
         # Households inside the viewer's jurisdiction only, as the `households` count: a
         # county cadre "has households" for a township viewer when some lie in the township.
         # Without a request (no viewer) nobody's households are visible.
         user = getattr(self.request, "user", None) or AnonymousUser()
         return cadres_having_households(queryset, user=user, value=value)
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(self, queryset: CadreQuerySet, name: str, value: str) -> CadreQuerySet:
         return queryset.filter(name__startswith=value.strip()) if value.strip() else queryset
 
 

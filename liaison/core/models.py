@@ -1,7 +1,7 @@
 """The core liaison domain: departments, cadres, pairings, zone leaders, links, coverage."""
 
 import datetime
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from districts.models import Area, AreaLevel, HouseholdCategory, VillageCategory, Zone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 class DepartmentKind(models.TextChoices):
@@ -109,6 +112,8 @@ class Cadre(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["created_at"])
+    # The user simple_history writes on the next history row; a service sets it before save().
+    _history_user: "AbstractBaseUser | None"
     objects = CadreQuerySet.as_manager()
 
     class Meta:
@@ -165,6 +170,8 @@ class Pairing(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     history = HistoricalRecords(excluded_fields=["created_at"])
+    # The user simple_history writes on the next history row; a service sets it before save().
+    _history_user: "AbstractBaseUser | None"
     objects = PairingQuerySet.as_manager()
 
     class Meta:
@@ -206,6 +213,8 @@ class ZoneLeadership(models.Model):
     end_date = models.DateField(_("end date"), null=True, blank=True)
 
     history = HistoricalRecords()
+    # The user simple_history writes on the next history row; a service sets it before save().
+    _history_user: "AbstractBaseUser | None"
 
     class Meta:
         verbose_name = _("zone leadership")
@@ -224,7 +233,7 @@ class ZoneLeadership(models.Model):
 
 
 # Which ranks may lead a zone of each level (DOMAIN.md §1: 包乡联村, 包村联组).
-ZONE_LEADER_RANKS = {
+ZONE_LEADER_RANKS: dict[str, frozenset[str]] = {
     Zone.Level.TOWNSHIP: frozenset({Rank.COUNTY_LEADER}),
     Zone.Level.VILLAGE: frozenset({Rank.DEPARTMENT_HEAD, Rank.TOWNSHIP_LEADER}),
     Zone.Level.GROUP: frozenset(Rank.values),

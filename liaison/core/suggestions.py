@@ -4,7 +4,9 @@ The table of which department kind serves which village and household categories
 data (FiveLinksRule), edited by administrators.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Q
 
@@ -12,6 +14,10 @@ from districts.models import Area, AreaLevel, Household
 
 from .models import Cadre, Department, DepartmentVillageLink, FiveLinksRule
 from .selectors import cadre_list, department_list, uncovered_households
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser
 
 
 @dataclass
@@ -29,11 +35,17 @@ class AssignmentSuggestion:
     category: str
 
 
-def _village_of(area: Area) -> Area:
-    return area if area.level == AreaLevel.VILLAGE else area.parent
+def village_of(area: Area) -> Area:
+    """Return the village itself, or a group's village. Raise ValueError for a root area."""
+    village = area if area.level == AreaLevel.VILLAGE else area.parent
+    if village is None:
+        raise ValueError(f"Area {area.code} is not in a village.")
+    return village
 
 
-def suggest_departments(*, user, village: Area) -> list[DepartmentSuggestion]:
+def suggest_departments(
+    *, user: "AbstractBaseUser | AnonymousUser", village: Area
+) -> list[DepartmentSuggestion]:
     """Return departments whose kind matches the village's categories, not yet linked."""
     rules = {r.department_kind: r.village_category for r in FiveLinksRule.objects.all()}
     wanted = {kind for kind, cat in rules.items() if cat and cat in (village.categories or [])}
@@ -50,14 +62,16 @@ def suggest_departments(*, user, village: Area) -> list[DepartmentSuggestion]:
     return [DepartmentSuggestion(d, rules[d.kind]) for d in departments]
 
 
-def suggest_assignments(*, user, area: Area, limit: int = 500) -> list[AssignmentSuggestion]:
+def suggest_assignments(
+    *, user: "AbstractBaseUser | AnonymousUser", area: Area, limit: int = 500
+) -> list[AssignmentSuggestion]:
     """Propose a cadre for each uncovered household of a village or group.
 
     Households whose categories match a five-links rule get a cadre of that kind of
     department; the rest get a cadre of a department linked to the village. Among the
     candidates, the cadre with the fewest households is chosen, counting earlier proposals.
     """
-    village = _village_of(area)
+    village = village_of(area)
     households = list(uncovered_households(user=user).in_area(area)[:limit])
     if not households:
         return []
@@ -84,9 +98,10 @@ def suggest_assignments(*, user, area: Area, limit: int = 500) -> list[Assignmen
         .order_by("pk")
     )
     load = {c.pk: c.load for c in cadres}
-    suggestions = []
+    suggestions: list[AssignmentSuggestion] = []
     for household in households:
-        matched_category, candidates = "", []
+        matched_category = ""
+        candidates: Sequence[Cadre] = []
         for category in household.categories or []:
             kinds = kinds_by_category.get(category, set())
             # Prefer the village's own linked departments of the right kind.

@@ -1,7 +1,7 @@
 """Pages of the liaison core: coverage, assignment, cadres, gaps, zone leaders, contact cards."""
 
 import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -25,13 +25,16 @@ from . import jobs, selectors, services
 from .filters import CadreFilter
 from .forms import AssignForm, TransferForm, ZoneLeaderForm
 from .models import Cadre, ContactInfo, CoverageSnapshot, Pairing
-from .suggestions import suggest_assignments, suggest_departments
+from .suggestions import suggest_assignments, suggest_departments, village_of
 
 if TYPE_CHECKING:
+    from django.db.models import QuerySet
+    from django.http import HttpRequest
+
     from .selectors import LoadedCadre
 
 
-def _require(request, action: str) -> None:
+def _require(request: "HttpRequest", action: str) -> None:
     if not can(request.user, action):
         raise PermissionDenied
 
@@ -43,6 +46,7 @@ def _require(request, action: str) -> None:
 def coverage_dashboard(request):
     """Coverage of an area and its children, with the trend over time."""
     area_id = request.GET.get("area")
+    area: Area | None
     if area_id:
         area = district_selectors.area_get(user=request.user, pk=area_id)
     else:
@@ -55,7 +59,7 @@ def coverage_dashboard(request):
         except ValueError:
             messages.error(request, _("Write dates as YYYY-MM-DD."))
     snapshot = selectors.coverage_snapshot(area, as_of) if area else None
-    children = selectors.coverage_children(area, snapshot.as_of) if snapshot else []
+    children = selectors.coverage_children(area, snapshot.as_of) if area and snapshot else []
     trend = selectors.coverage_trend(area) if area else []
     dates = list(
         CoverageSnapshot.objects.filter(area=area).order_by("-as_of").values_list(
@@ -109,10 +113,14 @@ def coverage_recompute_view(request):
 # Assignment ----------------------------------------------------------------------------
 
 
-def _candidate_cadres(request, area: Area):
-    """Cadres who may take households of `area`: of its county, township or the area itself."""
+def _candidate_cadres(request: "HttpRequest", area: Area) -> "QuerySet[LoadedCadre]":
+    """Cadres who may take households of `area`: of its county, township or the area itself.
+
+    Each cadre carries `households`, their current number of households (see
+    selectors.cadres_with_load).
+    """
     ancestors = [a.pk for a in area_ancestors(area)]
-    village = area if area.level == AreaLevel.VILLAGE else area.parent
+    village = village_of(area)
     cadres = (
         selectors.cadre_list(user=request.user)
         .active()
@@ -184,7 +192,7 @@ def assign(request, pk):
                 department = selectors.department_get(
                     user=request.user, pk=request.POST.get("department")
                 )
-                village = area if area.level == AreaLevel.VILLAGE else area.parent
+                village = village_of(area)
                 services.department_link_create(
                     department=department, village=village, by=request.user
                 )
@@ -199,7 +207,7 @@ def assign(request, pk):
             for error in exc.messages:
                 messages.error(request, error)
     current = selectors.current_cadres(page.object_list)
-    village = area if area.level == AreaLevel.VILLAGE else area.parent
+    village = village_of(area)
     return render(
         request,
         "liaison/assign.html",
@@ -329,6 +337,7 @@ def gaps(request, kind="households"):
     """Households without a cadre, cadres without households, zones without a leader."""
     if kind not in GAP_KINDS:
         raise Http404
+    rows: QuerySet[Any]
     if kind == "households":
         rows = selectors.uncovered_households(user=request.user).select_related(
             "group", "village", "township"
@@ -422,7 +431,7 @@ def contact_cards(request, pk):
     chain = [*area_ancestors(area), area]
     infos = {c.area_id: c for c in ContactInfo.objects.filter(area__in=chain)}
 
-    def nearest(field: str, start: list[Area]):
+    def nearest(field: str, start: list[Area]) -> str:
         for a in reversed(start):
             info = infos.get(a.pk)
             if info and getattr(info, field):
@@ -461,7 +470,7 @@ def contact_cards(request, pk):
 # Panels on the districts pages ---------------------------------------------------------
 
 
-def household_panel(request, household):
+def household_panel(request: "HttpRequest", household: Household) -> tuple[str, dict[str, Any]]:
     pairings = list(
         Pairing.objects.filter(household=household)
         .select_related("cadre", "cadre__department")
@@ -475,7 +484,7 @@ def household_panel(request, household):
     }
 
 
-def area_panel(request, area):
+def area_panel(request: "HttpRequest", area: Area) -> tuple[str, dict[str, Any]]:
     return "liaison/_area_panel.html", {
         "area": area,
         "snapshot": selectors.coverage_snapshot(area),

@@ -11,6 +11,8 @@ import io
 import random
 import statistics
 import time
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
@@ -30,11 +32,11 @@ class Rollback(Exception):
 class Command(BaseCommand):
     help = "Time importing N households (validation, write, history) against a raw INSERT."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--households", type=int, default=100_000)
         parser.add_argument("--rounds", type=int, default=3)
 
-    def handle(self, *args, households, rounds, **options):
+    def handle(self, *args: Any, households: int, rounds: int, **options: Any) -> None:
         imports, baselines = [], []
         for _ in range(rounds):
             try:
@@ -85,7 +87,7 @@ class Command(BaseCommand):
                 groups[group.code] = (group.pk, village.pk, town.pk, county.pk)
         return groups
 
-    def _csv(self, n: int, groups) -> bytes:
+    def _csv(self, n: int, groups: dict[str, tuple[int, int, int, int]]) -> bytes:
         rng = random.Random(n)
         codes = list(groups)
         out = io.StringIO()
@@ -99,7 +101,7 @@ class Command(BaseCommand):
             )  # fmt: skip
         return out.getvalue().encode()
 
-    def _baseline(self, data: bytes, groups) -> float:
+    def _baseline(self, data: bytes, groups: dict[str, tuple[int, int, int, int]]) -> float:
         now = timezone.now()
         rows = []
         for rec in list(csv.reader(io.StringIO(data.decode())))[1:]:

@@ -14,6 +14,8 @@ It checks that (a) and (b) agree for every cadre and prints the times and the ra
 import datetime
 import statistics
 import time
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -35,11 +37,11 @@ class Rollback(Exception):
 class Command(BaseCommand):
     help = "Time a month's duty-day compliance against hand-written SQL."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--duty-days", type=int, default=500_000)
         parser.add_argument("--rounds", type=int, default=5)
 
-    def handle(self, *args, duty_days, rounds, **options):
+    def handle(self, *args: Any, duty_days: int, rounds: int, **options: Any) -> None:
         per_cadre = -(-duty_days // CADRES)
         if per_cadre > 31:
             raise CommandError("At most 31 days per cadre: use fewer duty days.")
@@ -118,7 +120,10 @@ class Command(BaseCommand):
         else:
             date_expr = "date(%s, '+' || (s.n - 1) || ' days')"
         households = Household.objects.filter(code__startswith="98H").order_by("pk")
-        first_household = households.first().pk
+        first = households.first()
+        if first is None:
+            raise CommandError("The benchmark households were not created.")
+        first_household = first.pk
         with connection.cursor() as cursor:
             cursor.execute(
                 "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s "

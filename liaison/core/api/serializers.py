@@ -1,10 +1,12 @@
 """Serializers of the liaison core (API v1)."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from districts.api.serializers import ScopedAreaField
-from districts.models import AreaLevel
+from districts.models import AreaLevel, Household
 from districts.selectors import household_list
 from districts.validators import validate_phone
 from liaison.common.api import ScopedField
@@ -78,7 +80,7 @@ class PairingSerializer(serializers.ModelSerializer):
         fields = ["id", "cadre", "household", "start_date", "end_date", "end_reason", "active"]
         read_only_fields = ["end_date", "end_reason"]
 
-    def get_active(self, pairing) -> bool:
+    def get_active(self, pairing: Pairing) -> bool:
         return pairing.end_date is None
 
 
@@ -97,7 +99,7 @@ class BulkAssignSerializer(serializers.Serializer):
         help_text=_("Move households that have another cadre (their pairing ends)."),
     )
 
-    def validate_households(self, value):
+    def validate_households(self, value: list[int]) -> list[Household]:
         if len(value) > 5000:
             raise serializers.ValidationError(_("At most 5,000 households at once."))
         wanted = set(value)
@@ -122,7 +124,7 @@ class TransferSerializer(serializers.Serializer):
         default=False, help_text=_("Mark the cadre as having left on the transfer date.")
     )
 
-    def validate(self, attrs):
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if ("to" in attrs) == ("assignments" in attrs):
             raise serializers.ValidationError(_("Give either `to` or `assignments`."))
         if "assignments" in attrs:

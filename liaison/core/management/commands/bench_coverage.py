@@ -16,6 +16,8 @@ import datetime
 import random
 import statistics
 import time
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -38,12 +40,12 @@ class Rollback(Exception):
 class Command(BaseCommand):
     help = "Time the coverage recompute against hand-written SQL and a naive ORM loop."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--households", type=int, default=100_000)
         parser.add_argument("--rounds", type=int, default=5)
         parser.add_argument("--sample", type=int, default=40, help="areas for the naive loop")
 
-    def handle(self, *args, households, rounds, sample, **options):
+    def handle(self, *args: Any, households: int, rounds: int, sample: int, **options: Any) -> None:
         if households < PER**3 * HOUSEHOLDS_PER_GROUP // 10:
             raise CommandError("Use at least 100,000 households.")
         try:

@@ -2,6 +2,8 @@
 
 import datetime
 import time
+from argparse import ArgumentParser
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -12,10 +14,10 @@ from liaison.core.coverage import coverage_recompute
 class Command(BaseCommand):
     help = "Recompute coverage for every area as of a date; rerunning replaces that date's rows."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
 
-    def handle(self, *args, as_of=None, **options):
+    def handle(self, *args: Any, as_of: str | None = None, **options: Any) -> None:
         try:
             day = datetime.date.fromisoformat(as_of) if as_of else timezone.localdate()
         except ValueError:
