@@ -219,7 +219,7 @@ def scope_for(actor: Actor) -> Scope:
         return cached
     scope = _build_scope(actor)
     if actor.is_authenticated:
-        actor._liaison_scope = scope  # type: ignore[union-attr]
+        setattr(actor, "_liaison_scope", scope)  # noqa: B010  (not a declared attribute)
     return scope
 
 

@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .access import Actor, area_chain, scope_for
+from .access import Actor, area_chain, scope_for, user_of
 from .models import (
     HOUSEHOLD_ANCESTOR_LEVELS,
     Area,
@@ -122,9 +122,9 @@ def zone_get(*, user: Actor, pk: Any) -> Zone:
 def import_job_list(*, user: Actor) -> QuerySet[ImportJob]:
     """Return the user's own imports (superusers: all)."""
     jobs = ImportJob.objects.select_related("created_by")
-    if user.is_superuser:
+    if getattr(user, "is_superuser", False):
         return jobs
-    return jobs.filter(created_by=user)
+    return jobs.filter(created_by=user_of(user))
 
 
 def import_job_get(*, user: Actor, pk: Any) -> ImportJob:

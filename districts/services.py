@@ -89,7 +89,7 @@ def area_create(
     )
     area.path = area_path(area.code, parent)
     area.full_clean()
-    area._history_user = user_of(by)  # type: ignore[attr-defined]
+    area._history_user = user_of(by)
     area.save()
     return area
 
@@ -121,7 +121,7 @@ def area_update(*, area: Area, data: dict[str, Any], by: Actor) -> Area:
         raise ValidationError({"level": _("An area with sub-areas cannot change its level.")})
     area.path = area_path(area.code, area.parent)
     area.full_clean()
-    area._history_user = user_of(by)  # type: ignore[attr-defined]
+    area._history_user = user_of(by)
     area.save()
     if area.path != old_path:
         _repath_subtree(old_path, area.path)
@@ -179,7 +179,7 @@ def household_create(*, data: dict[str, Any], by: Actor) -> Household:
     for level, ancestor in household_ancestors(group).items():
         setattr(household, level, ancestor)
     household.full_clean()
-    household._history_user = user_of(by)  # type: ignore[attr-defined]
+    household._history_user = user_of(by)
     household.save()
     return household
 
@@ -207,7 +207,7 @@ def household_update(*, household: Household, data: dict[str, Any], by: Actor) -
     if not changed:
         return household
     household.full_clean()
-    household._history_user = user_of(by)  # type: ignore[attr-defined]
+    household._history_user = user_of(by)
     household.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
     return household
 

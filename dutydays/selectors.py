@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from districts.access import scope_for
+from districts.access import Actor, scope_for
 from districts.models import Area, Household
 from districts.selectors import household_list
 from liaison.core.models import Cadre
@@ -16,7 +16,7 @@ from liaison.core.models import Cadre
 from .models import DutyDay, MonthlyCompliance
 
 
-def dutyday_list(*, user) -> QuerySet[DutyDay]:
+def dutyday_list(*, user: Actor) -> QuerySet[DutyDay]:
     """Return duty days whose place the user may see, and the user's own days.
 
     A cadre account always sees its own days, wherever they were spent; a county cadre's days
@@ -29,14 +29,14 @@ def dutyday_list(*, user) -> QuerySet[DutyDay]:
     return DutyDay.objects.filter(scope.area_q("area__") | own)
 
 
-def dutyday_get(*, user, pk) -> DutyDay:
+def dutyday_get(*, user: Actor, pk: Any) -> DutyDay:
     try:
         return dutyday_list(user=user).select_related("cadre", "area").get(pk=pk)
     except (DutyDay.DoesNotExist, ValueError, TypeError):
         raise Http404(_("No such duty day.")) from None
 
 
-def with_visible_households(days: QuerySet[DutyDay], *, user) -> QuerySet[DutyDay]:
+def with_visible_households(days: QuerySet[DutyDay], *, user: Actor) -> QuerySet[DutyDay]:
     """Prefetch `visible_households`: each day's households inside the user's jurisdiction
     (ids only; one query for the whole page)."""
     return days.prefetch_related(
@@ -48,7 +48,7 @@ def with_visible_households(days: QuerySet[DutyDay], *, user) -> QuerySet[DutyDa
     )
 
 
-def dutyday_households(day: DutyDay, *, user) -> list[Household]:
+def dutyday_households(day: DutyDay, *, user: Actor) -> list[Household]:
     """Return the day's households inside the user's jurisdiction (prefetched if it was)."""
     prefetched = getattr(day, "visible_households", None)
     if prefetched is not None:
@@ -56,7 +56,9 @@ def dutyday_households(day: DutyDay, *, user) -> list[Household]:
     return list(household_list(user=user).filter(visits=day).only("id").order_by("pk"))
 
 
-def cadre_days_partial(*, user, cadre: Cadre, start: datetime.date, end: datetime.date) -> bool:
+def cadre_days_partial(
+    *, user: Actor, cadre: Cadre, start: datetime.date, end: datetime.date
+) -> bool:
     """Return whether the user sees only part of the cadre's days in [start, end).
 
     As for household counts (liaison.core.selectors.cadres_with_load): always true for a
@@ -73,7 +75,7 @@ def cadre_days_partial(*, user, cadre: Cadre, start: datetime.date, end: datetim
     return days.exclude(pk__in=dutyday_list(user=user).values("pk")).exists()
 
 
-def compliance_list(*, user, month: datetime.date) -> QuerySet[MonthlyCompliance]:
+def compliance_list(*, user: Actor, month: datetime.date) -> QuerySet[MonthlyCompliance]:
     """Return the month's compliance rows of the cadres serving in the user's jurisdiction,
     and the user's own row.
 
@@ -95,7 +97,7 @@ def compliance_computed(*, month: datetime.date) -> bool:
     return MonthlyCompliance.objects.filter(month=month).exists()
 
 
-def household_visits(household: Household, *, user) -> QuerySet[DutyDay]:
+def household_visits(household: Household, *, user: Actor) -> QuerySet[DutyDay]:
     """Return the visits to a household that the user may see (days whose place lies in the
     jurisdiction, and the user's own), newest first."""
     return (

@@ -2,6 +2,7 @@
 
 import copy
 import datetime
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import (
@@ -19,8 +20,8 @@ from django.db.models import (
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from districts.access import Actor, can, scope_for
-from districts.models import Area, Household, HouseholdQuerySet, HouseholdStatus
+from districts.access import Actor, can, scope_for, user_of
+from districts.models import Area, Household, HouseholdQuerySet, HouseholdStatus, Zone
 from districts.selectors import household_list, zone_list
 
 from .models import (
@@ -43,10 +44,21 @@ class CadreLoad(TypedDict):
     households_partial: bool
 
 
+class HasCadre(TypedDict):
+    has_cadre: bool
+
+
+class HasLeader(TypedDict):
+    has_leader: bool
+
+
 if TYPE_CHECKING:  # django-stubs' helper is a development dependency only
     from django_stubs_ext import WithAnnotations
 
     LoadedCadre = WithAnnotations[Cadre, CadreLoad]
+    CoveredHousehold = WithAnnotations[Household, HasCadre]
+    HouseholdsWithCadre = HouseholdQuerySet[CoveredHousehold, CoveredHousehold]
+    ZoneWithLeader = WithAnnotations[Zone, HasLeader]
 
 
 def department_list(*, user: Actor) -> QuerySet[Department]:
@@ -80,7 +92,7 @@ def cadre_get(*, user: Actor, pk: Any) -> Cadre:
         raise Http404(_("No such cadre.")) from None
 
 
-def cadres_with_load(queryset: QuerySet[Cadre], *, user) -> "QuerySet[LoadedCadre]":
+def cadres_with_load(queryset: QuerySet[Cadre], *, user: Actor) -> "QuerySet[LoadedCadre]":
     """Annotate each cadre's current load as `user` may see it (one query, no N+1).
 
     `households`: active households with an active pairing, counted only inside the user's
@@ -111,7 +123,9 @@ def cadres_with_load(queryset: QuerySet[Cadre], *, user) -> "QuerySet[LoadedCadr
     )
 
 
-def cadres_having_households(queryset: QuerySet[Cadre], *, user, value: bool) -> QuerySet[Cadre]:
+def cadres_having_households(
+    queryset: QuerySet[Cadre], *, user: Actor, value: bool
+) -> QuerySet[Cadre]:
     """Return the cadres that have (`value` true) or lack active households in the user's
     jurisdiction: the `has_households` filter, consistent with `cadres_with_load`."""
     busy = Pairing.objects.filter(
@@ -123,7 +137,7 @@ def cadres_having_households(queryset: QuerySet[Cadre], *, user, value: bool) ->
     return queryset.filter(Exists(busy) if value else ~Exists(busy))
 
 
-def _households_in_scope(user, prefix: str) -> Q:
+def _households_in_scope(user: Actor, prefix: str) -> Q:
     """Return the user's household filter (`Scope.household_q`) on a related household.
 
     The lookups go on the household already joined (its ancestor ids), not through an
@@ -164,13 +178,13 @@ def pairing_get(*, user: Actor, pk: Any) -> Pairing:
         raise Http404(_("No such pairing.")) from None
 
 
-def with_current_cadre(households: HouseholdQuerySet) -> HouseholdQuerySet:
+def with_current_cadre(households: HouseholdQuerySet) -> "HouseholdsWithCadre":
     """Annotate `has_cadre` (an active pairing exists)."""
     active = Pairing.objects.filter(household=OuterRef("pk"), end_date__isnull=True)
     return households.annotate(has_cadre=Exists(active))
 
 
-def current_cadres(households) -> dict[int, Cadre]:
+def current_cadres(households: Iterable[Household]) -> dict[int, Cadre]:
     """Return {household id: current cadre} for a page of households (one query)."""
     pairings = Pairing.objects.filter(
         household__in=[h.pk for h in households], end_date__isnull=True
@@ -178,7 +192,7 @@ def current_cadres(households) -> dict[int, Cadre]:
     return {p.household_id: p.cadre for p in pairings}
 
 
-def uncovered_households(*, user: Actor) -> HouseholdQuerySet:
+def uncovered_households(*, user: Actor) -> "HouseholdsWithCadre":
     """Return active households without an active pairing, in the user's jurisdiction."""
     return (
         with_current_cadre(household_list(user=user).active())
@@ -208,17 +222,17 @@ def idle_cadres(*, user: Actor) -> CadreQuerySet:
     )
 
 
-def zones_with_leader(*, user: Actor):
+def zones_with_leader(*, user: Actor) -> "QuerySet[ZoneWithLeader]":
     current = ZoneLeadership.objects.filter(zone=OuterRef("pk"), end_date__isnull=True)
     return zone_list(user=user).annotate(has_leader=Exists(current))
 
 
-def leaderless_zones(*, user: Actor):
+def leaderless_zones(*, user: Actor) -> "QuerySet[ZoneWithLeader]":
     """Return zones without a current leader."""
     return zones_with_leader(user=user).filter(has_leader=False).order_by("level", "name")
 
 
-def zone_leaders(zones) -> dict[int, ZoneLeadership]:
+def zone_leaders(zones: Iterable[Zone]) -> dict[int, ZoneLeadership]:
     leaderships = ZoneLeadership.objects.filter(
         zone__in=[z.pk for z in zones], end_date__isnull=True
     ).select_related("cadre")
@@ -252,7 +266,7 @@ def coverage_trend(area: Area, limit: int = 60) -> list[CoverageSnapshot]:
     return rows[::-1]
 
 
-def coverage_job_get(*, user, pk) -> CoverageJob:
+def coverage_job_get(*, user: Actor, pk: Any) -> CoverageJob:
     """Return a coverage recompute job the user requested, or any job for a role that may
     recompute statistics (a recompute covers every area, so no jurisdiction narrows it).
 
@@ -260,7 +274,7 @@ def coverage_job_get(*, user, pk) -> CoverageJob:
     """
     jobs = CoverageJob.objects.all()
     if not can(user, "recompute_statistics"):
-        jobs = jobs.filter(requested_by=user) if user.is_authenticated else jobs.none()
+        jobs = jobs.filter(requested_by=user_of(user)) if user.is_authenticated else jobs.none()
     try:
         return jobs.get(pk=pk)
     except (CoverageJob.DoesNotExist, ValueError, TypeError, OverflowError):

@@ -109,7 +109,7 @@ def cadre_create(
         user=user,
     )
     cadre.full_clean()
-    cadre._history_user = user_of(by)  # type: ignore[attr-defined]
+    cadre._history_user = user_of(by)
     cadre.save()
     return cadre
 
@@ -132,7 +132,7 @@ def cadre_update(*, cadre: Cadre, data: dict[str, Any], by: Actor) -> Cadre:
     if not cadre.area.path.startswith(cadre.department.area.path):
         raise ValidationError({"area": _("A cadre serves within the department's area.")})
     cadre.full_clean()
-    cadre._history_user = user_of(by)  # type: ignore[attr-defined]
+    cadre._history_user = user_of(by)
     cadre.save()
     return cadre
 
@@ -395,7 +395,7 @@ def cadre_transfer(
     if leave:
         cadre = Cadre.objects.get(pk=cadre.pk)
         cadre.left_date = day
-        cadre._history_user = user_of(by)  # type: ignore[attr-defined]
+        cadre._history_user = user_of(by)
         cadre.save(update_fields=["left_date"])
         # A cadre who has left leads no zone: the zones show up in the gap list.
         ZoneLeadership.objects.filter(cadre=cadre, end_date__isnull=True).update(end_date=day)
@@ -440,7 +440,7 @@ def zone_leader_set(
         current.save(update_fields=["end_date"])
     leadership = ZoneLeadership(zone=zone, cadre=cadre, start_date=start)
     leadership.full_clean()
-    leadership._history_user = user_of(by)  # type: ignore[attr-defined]
+    leadership._history_user = user_of(by)
     leadership.save()
     coverage_recompute_later(start)
     return leadership
