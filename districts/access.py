@@ -20,6 +20,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "manage_cadres": frozenset({Role.ADMINISTRATOR, Role.AREA_ADMIN}),
     "manage_pairings": frozenset({Role.ADMINISTRATOR, Role.AREA_ADMIN}),
     "recompute_statistics": frozenset({Role.ADMINISTRATOR}),
+    "manage_users": frozenset({Role.ADMINISTRATOR, Role.AREA_ADMIN}),
     # Cadres phone their households; administrators correct records. Others see masks.
     "reveal_personal_data": frozenset({Role.ADMINISTRATOR, Role.AREA_ADMIN, Role.CADRE}),
 }
