@@ -151,6 +151,7 @@ def _sheet_row(user: Any, password: str, cadre: Cadre | None = None) -> dict[str
         "role": Role(jurisdiction.role).label,
         "areas": [a.name for a in jurisdiction.areas.all()],
         "password": password,
+        "password_groups": [password[i : i + 4] for i in range(0, len(password), 4)],
     }
 
 

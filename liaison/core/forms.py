@@ -1,6 +1,8 @@
 """Forms of the liaison pages."""
 
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -64,6 +66,7 @@ class UserForm(forms.Form):
     username = forms.CharField(
         label=_("Username"),
         max_length=150,
+        validators=[UnicodeUsernameValidator()],
         help_text=_("Letters, digits and @ . + - _ only."),
     )
     role = forms.ChoiceField(label=_("Role"), choices=())
@@ -120,3 +123,11 @@ class UserForm(forms.Form):
             del self.fields["username"]
             del self.fields["password"]
         bootstrap(self)
+
+    def clean_password(self) -> str:
+        # The service checks again; here so that every problem shows on the first submit.
+        password = self.cleaned_data.get("password") or ""
+        if password:
+            user = get_user_model()(username=self.data.get("username", ""))
+            password_validation.validate_password(password, user)
+        return password

@@ -47,7 +47,11 @@ def sheet(response) -> list[dict[str, str]]:
     slips = []
     for slip in doc.by_id("password-slips").find_all("section"):
         labels = [dt.text for dt in slip.find_all("dt")]
-        values = [dd.text for dd in slip.find_all("dd")]
+        # The password is printed in groups of four (separate spans): join them.
+        values = [
+            dd.text.replace(" ", "") if "slip-secret" in dd.classes() else dd.text
+            for dd in slip.find_all("dd")
+        ]
         slips.append(dict(zip(labels, values, strict=True)))
     return slips
 
