@@ -6,7 +6,7 @@ printable sheet, not cached); they are never stored in clear, not even in the se
 """
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -62,7 +62,7 @@ def linked_cadre(user: Any) -> Cadre | None:
 
 
 def _role_choices(request: HttpRequest) -> list[tuple[str, str]]:
-    return [(r, Role(r).label) for r in accounts.grantable_roles(user=request.user)]
+    return [(r, str(Role(r).label)) for r in accounts.grantable_roles(user=request.user)]
 
 
 def _area_choices(request: HttpRequest, current: list[Area]) -> list[tuple[int, str]]:
@@ -327,6 +327,7 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.form_invalid(form)
-        update_session_auth_hash(self.request, self.request.user)
+        # Keep this session signed in (the password hash is part of it).
+        update_session_auth_hash(self.request, cast(Any, self.request.user))
         messages.success(self.request, _("Your password has been changed."))
         return HttpResponseRedirect(_safe_next(self.request, reverse("dashboard")))

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -35,9 +36,10 @@ from .selectors import cadre_list
 
 User = get_user_model()
 
-# The actor of a service: a user, or the system actor of districts.access for commands
-# and tasks (issue 7). Until that lands, commands pass an unsaved superuser.
-Actor = AbstractUser
+# Who acts: the signed-in user (pages and API: request.user), or for commands the system
+# actor of districts.access (issue 7; until it lands, commands pass an unsaved superuser).
+# An anonymous user may read (and sees nothing) but every write refuses it.
+Actor = AbstractBaseUser | AnonymousUser
 
 # Roles an area administrator may give; the others (administrator, organisation
 # department, inspector) act county-wide and are given by an administrator.
@@ -117,8 +119,7 @@ def linkable_cadres(*, user: Actor) -> QuerySet[Cadre]:
     """Return cadres in service, serving inside `user`'s jurisdiction, without an account."""
     return (
         cadre_list(user=user)
-        .active()
-        .filter(user__isnull=True)
+        .filter(left_date__isnull=True, user__isnull=True)
         .filter(scope_for(user).area_q("area__"))
     )
 
@@ -136,7 +137,7 @@ def one_time_password() -> str:
 
 def _saved_user(by: Actor) -> Any:
     """Return `by` if it is a stored user (for the audit trail), else None (the system)."""
-    return by if isinstance(by, AbstractUser) and by.pk is not None else None
+    return by if isinstance(by, AbstractBaseUser) and by.pk is not None else None
 
 
 def _is_self(by: Actor, user: Any) -> bool:

@@ -1,5 +1,7 @@
 """Forms of the liaison pages."""
 
+from typing import cast
+
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
@@ -105,8 +107,8 @@ class UserForm(forms.Form):
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["role"].choices = [("", _("Choose a role…")), *roles]
-        self.fields["areas"].choices = areas
+        cast(forms.ChoiceField, self.fields["role"]).choices = [("", _("Choose a role…")), *roles]
+        cast(forms.ChoiceField, self.fields["areas"]).choices = areas
         if cadres is None:
             # Too many cadres for a list: the cadre's number (on the cadre list).
             self.fields["cadre"] = forms.IntegerField(
@@ -116,7 +118,7 @@ class UserForm(forms.Form):
                 help_text=_("For a cadre's own account: the number on the cadre's page."),
             )
         else:
-            self.fields["cadre"].choices = [("", _("No cadre")), *cadres]
+            cast(forms.ChoiceField, self.fields["cadre"]).choices = [("", _("No cadre")), *cadres]
         if creating:
             del self.fields["is_active"]
         else:

@@ -95,6 +95,28 @@ def test_user_list_filters_and_pages(login, tree, county_admin):
     assert names({"search": "nobody"})[0] == ["No accounts match."]
 
 
+def test_user_list_query_count_is_pinned(
+    login, tree, county_admin, township_a_department, django_assert_max_num_queries
+):
+    for n in range(30):
+        user = user_with_role(Role.CADRE, tree.village_a, tree.town_b, username=f"c{n:02d}")
+        CadreFactory(department=township_a_department, user=user)
+    client = login(county_admin)
+    # Session, user, jurisdiction, its areas, the page of accounts (jurisdiction and cadre
+    # joined), their areas: six, for any number of rows.
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("user-list"))
+    assert len(rows(parse(response.content).by_id("users"))) == 31
+
+
+def test_superusers_are_listed_for_superusers_but_not_editable(login, tree):
+    root = UserFactory(username="root", is_superuser=True)
+    doc = parse(login(root).get(reverse("user-list")).content)
+    assert ["root", "Superuser"] == rows(doc.by_id("users"))[0][:2]
+    assert doc.by_id("users").find("a", href=reverse("user-update", args=[root.pk])) is None
+    assert login(root).get(reverse("user-update", args=[root.pk])).status_code == 403
+
+
 def test_user_pages_are_for_account_managers(login, tree, viewer_a, admin_a, cadre_a):
     client = login(viewer_a)
     doc = parse(client.get(reverse("dashboard")).content)

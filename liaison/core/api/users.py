@@ -51,7 +51,7 @@ class UserSerializer(serializers.ModelSerializer):
         model = User
         fields = ["id", "username", "role", "areas", "cadre", "is_active", "must_change_password"]
         read_only_fields = ["username"]
-        extra_kwargs = {"is_active": {"required": False}}
+        extra_kwargs: dict[str, dict[str, Any]] = {"is_active": {"required": False}}
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         jurisdiction = getattr(instance, "jurisdiction", None)
