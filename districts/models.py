@@ -330,6 +330,9 @@ class Jurisdiction(models.Model):
     )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     areas = models.ManyToManyField(Area, verbose_name=_("areas"), related_name="+", blank=True)
+    # Set when an administrator hands out a one-time password; cleared when the user sets
+    # their own (districts.middleware sends them to the password page until then).
+    must_change_password = models.BooleanField(_("must change password"), default=False)
 
     class Meta:
         verbose_name = _("jurisdiction")

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
+    AccountEvent,
     Cadre,
     ContactInfo,
     CoverageJob,
@@ -75,3 +76,21 @@ class CoverageSnapshotAdmin(admin.ModelAdmin):
 @admin.register(CoverageJob)
 class CoverageJobAdmin(admin.ModelAdmin):
     list_display = ["as_of", "status", "rows_written", "created_at", "finished_at"]
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    """The account audit trail: read-only (the account services write it)."""
+
+    list_display = ["at", "actor", "user", "action"]
+    list_filter = ["action"]
+    raw_id_fields = ["actor", "user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

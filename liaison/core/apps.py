@@ -10,7 +10,7 @@ class LiaisonCoreConfig(AppConfig):
     verbose_name = _("Liaison")
 
     def ready(self) -> None:
-        from districts.access import is_role, signed_in
+        from districts.access import has_permission, is_role, signed_in
         from districts.imports import HOUSEHOLDS_CHANGED
         from districts.models import Role
         from liaison.common.registry import MenuEntry, register_menu, register_panel, subscribe
@@ -29,3 +29,6 @@ class LiaisonCoreConfig(AppConfig):
         register_menu(MenuEntry("coverage", _("Coverage"), "coverage", 20, signed_in))
         register_menu(MenuEntry("gaps", _("Gaps"), "gaps", 30, signed_in, url_args=("households",)))
         register_menu(MenuEntry("cadres", _("Cadres"), "cadre-list", 40, signed_in))
+        register_menu(
+            MenuEntry("users", _("Users"), "user-list", 80, has_permission("manage_users"))
+        )

@@ -1,9 +1,12 @@
 """FilterSets of the liaison core, shared by pages and API."""
 
 import django_filters
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+
+from districts.models import Role
 
 from .models import Cadre, CadreQuerySet, Department, DepartmentKind, Pairing, Rank
 from .selectors import cadres_having_households
@@ -58,3 +61,21 @@ class PairingFilter(django_filters.FilterSet):
     class Meta:
         model = Pairing
         fields = ["cadre", "household", "active"]
+
+
+class UserFilter(django_filters.FilterSet):
+    """Filters of the account list (page and API)."""
+
+    role = django_filters.ChoiceFilter(
+        field_name="jurisdiction__role", choices=Role.choices, label=_("role")
+    )
+    is_active = django_filters.BooleanFilter(label=_("active"))
+    search = django_filters.CharFilter(method="filter_search", label=_("username"))
+
+    class Meta:
+        model = get_user_model()
+        fields = ["role", "is_active", "search"]
+
+    def filter_search(self, queryset, name, value):
+        value = value.strip()
+        return queryset.filter(username__icontains=value) if value else queryset

@@ -1,9 +1,11 @@
 """Forms of the liaison pages."""
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -63,3 +65,81 @@ class ZoneLeaderForm(forms.Form):
         super().__init__(*args, **kwargs)
         choice_field(self, "cadre").choices = [("", _("Choose a cadre…")), *cadre_choices]
         bootstrap(self)
+
+
+class UserForm(forms.Form):
+    """An account: username and password when created; role, areas, cadre, active.
+
+    The choices are what the signed-in user may give (liaison.core.accounts); the service
+    checks again, so a forged choice fails there.
+    """
+
+    bound_field_class = BootstrapBoundField
+    username = forms.CharField(
+        label=_("Username"),
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text=_("Letters, digits and @ . + - _ only."),
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=())
+    areas = forms.TypedMultipleChoiceField(
+        label=_("Jurisdiction"),
+        coerce=int,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The account sees these areas and everything below them."),
+        error_messages={"required": _("Choose at least one area.")},
+    )
+    cadre = forms.TypedChoiceField(
+        label=_("Cadre"),
+        coerce=int,
+        empty_value=None,
+        choices=(),
+        required=False,
+        help_text=_("For a cadre's own account: the cadre it belongs to."),
+    )
+    is_active = forms.BooleanField(label=_("Active (may log in)"), required=False, initial=True)
+    password = forms.CharField(
+        label=_("Password"),
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Leave empty to print a one-time password, to be changed at first login."),
+    )
+
+    def __init__(
+        self,
+        *args,
+        roles: list[tuple[str, str]],
+        areas: list[tuple[int, str]],
+        cadres: list[tuple[str, list[tuple[int, str]]]] | None,
+        creating: bool,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["role"]).choices = [("", _("Choose a role…")), *roles]
+        cast(forms.ChoiceField, self.fields["areas"]).choices = areas
+        if cadres is None:
+            # Too many cadres for a list: the cadre's number (on the cadre list).
+            self.fields["cadre"] = forms.IntegerField(
+                label=_("Cadre number"),
+                required=False,
+                min_value=1,
+                help_text=_("For a cadre's own account: the number on the cadre's page."),
+            )
+        else:
+            cast(forms.ChoiceField, self.fields["cadre"]).choices = [("", _("No cadre")), *cadres]
+        if creating:
+            del self.fields["is_active"]
+        else:
+            del self.fields["username"]
+            del self.fields["password"]
+        bootstrap(self)
+
+    def clean_password(self) -> str:
+        # The service checks again; here so that every problem shows on the first submit.
+        password = self.cleaned_data.get("password") or ""
+        if password:
+            user = get_user_model()(username=self.data.get("username", ""))
+            password_validation.validate_password(password, user)
+        return password

@@ -418,3 +418,48 @@ class ContactInfo(models.Model):
 
     def __str__(self) -> str:
         return str(self.area)
+
+
+class AccountEvent(models.Model):
+    """Who created, changed, deactivated or reset which login account, and what changed.
+
+    Written by the account services (liaison.core.accounts); never a password, not even
+    hashed. `actor` is empty for the system (commands, the demo).
+    """
+
+    class Action(models.TextChoices):
+        CREATED = "created", _("Created")
+        UPDATED = "updated", _("Changed")
+        DEACTIVATED = "deactivated", _("Deactivated")
+        PASSWORD_RESET = "password_reset", _("One-time password issued")
+        PASSWORD_SET = "password_set", _("Password set by an administrator")
+        PASSWORD_CHANGED = "password_changed", _("Password changed by the user")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="account_events",
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    # {"role": …, "areas": [codes], "cadre": id, "is_active": …}, or for changes
+    # {"field": [before, after], …}.
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["user", "-at"], name="account_event_user")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} · {self.user_id} · {self.action}"

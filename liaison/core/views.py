@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from districts import selectors as district_selectors
-from districts.access import can
+from districts.access import can, scope_for
 from districts.models import Area, AreaLevel, Household, HouseholdCategory
 from districts.selectors import area_ancestors
 from liaison.common.forms import add_service_errors
@@ -246,9 +246,12 @@ def _ticked_suggestions(request) -> list[tuple[int, int]]:
 def cadre_list(request):
     cadres = selectors.cadres_with_load(
         selectors.cadre_list(user=request.user), user=request.user
-    ).select_related("department", "area")
+    ).select_related("department", "area", "user")
     cadre_filter = CadreFilter(request.GET or None, queryset=cadres, request=request)
     page = SeekPaginator(cadre_filter.qs.order_by("name", "pk"), 50).page(request.GET.get("page"))
+    # Account managers tick cadres without an account to create theirs (account_views).
+    can_manage_users = can(request.user, "manage_users")
+    scope = scope_for(request.user)
     return render(
         request,
         "liaison/cadre_list.html",
@@ -258,6 +261,14 @@ def cadre_list(request):
             "any_partial": any(c.households_partial for c in page.object_list),
             "departments": selectors.department_list(user=request.user).order_by("level", "name"),
             "query_without_page": query_without_page(request),
+            "can_manage_users": can_manage_users,
+            "accountable": {
+                c.pk
+                for c in page.object_list
+                if c.user_id is None and c.left_date is None and scope.contains(c.area)
+            }
+            if can_manage_users
+            else set(),
         },
     )
 

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import users, views
 
 router = SimpleRouter()
 router.register("departments", views.DepartmentViewSet, basename="department")
@@ -13,6 +13,7 @@ router.register("department-links", views.DepartmentLinkViewSet, basename="depar
 router.register("gaps/households", views.GapHouseholdsView, basename="gap-household")
 router.register("gaps/cadres", views.GapCadresView, basename="gap-cadre")
 router.register("gaps/zones", views.GapZonesView, basename="gap-zone")
+router.register("users", users.UserViewSet, basename="user")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -20,6 +21,7 @@ from rest_framework.views import APIView
 from districts import selectors as district_selectors
 from districts.access import RolePermission, can
 from districts.api.serializers import HouseholdSerializer, ZoneSerializer
+from districts.middleware import api_refusal, password_change_required
 from liaison.common.api import CsvFormatMixin, ServiceWriteMixin
 
 from .. import jobs, selectors, services
@@ -48,7 +50,14 @@ class ObtainTokenView(ObtainAuthToken):
 
     @extend_schema(responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}))
     def post(self, request, *args, **kwargs):
-        return super().post(request, *args, **kwargs)
+        # An account with a one-time password sets its own in the browser first.
+        body = self.get_serializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        user = body.validated_data["user"]
+        if password_change_required(user):
+            raise PermissionDenied(api_refusal())
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
 
 
 class DepartmentViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
