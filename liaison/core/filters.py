@@ -8,7 +8,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from districts.access import role_choices
+from districts.models import role_choices
 
 from .models import Cadre, CadreQuerySet, Department, DepartmentKind, Pairing, Rank
 from .selectors import cadres_having_households
