@@ -26,7 +26,7 @@ def dutyday_get(*, user, pk) -> DutyDay:
 
     try:
         return dutyday_list(user=user).select_related("cadre", "area").get(pk=pk)
-    except (DutyDay.DoesNotExist, ValueError, TypeError):
+    except (DutyDay.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such duty day.")) from None
 
 

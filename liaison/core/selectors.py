@@ -6,12 +6,13 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from districts.access import scope_for
+from districts.access import can, scope_for
 from districts.models import Area, Household
 from districts.selectors import household_list, zone_list
 
 from .models import (
     Cadre,
+    CoverageJob,
     CoverageSnapshot,
     Department,
     DepartmentVillageLink,
@@ -28,7 +29,7 @@ def department_list(*, user) -> QuerySet[Department]:
 def department_get(*, user, pk) -> Department:
     try:
         return department_list(user=user).select_related("area").get(pk=pk)
-    except (Department.DoesNotExist, ValueError, TypeError):
+    except (Department.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such department.")) from None
 
 
@@ -47,7 +48,7 @@ def cadre_list(*, user) -> QuerySet[Cadre]:
 def cadre_get(*, user, pk) -> Cadre:
     try:
         return cadre_list(user=user).select_related("department", "area").get(pk=pk)
-    except (Cadre.DoesNotExist, ValueError, TypeError):
+    except (Cadre.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such cadre.")) from None
 
 
@@ -69,7 +70,7 @@ def pairing_list(*, user) -> QuerySet[Pairing]:
 def pairing_get(*, user, pk) -> Pairing:
     try:
         return pairing_list(user=user).select_related("cadre", "household").get(pk=pk)
-    except (Pairing.DoesNotExist, ValueError, TypeError):
+    except (Pairing.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such pairing.")) from None
 
 
@@ -146,3 +147,21 @@ def coverage_trend(area: Area, limit: int = 60) -> list[CoverageSnapshot]:
     """Return the area's last snapshots, oldest first."""
     rows = list(CoverageSnapshot.objects.filter(area=area).order_by("-as_of")[:limit])
     return rows[::-1]
+
+
+def coverage_job_list(*, user) -> QuerySet[CoverageJob]:
+    """Return the recomputes the user may follow: all for administrators, none for others.
+
+    A recompute covers every area, so only roles that may start one see them.
+    """
+    if can(user, "recompute_statistics"):
+        return CoverageJob.objects.all()
+    return CoverageJob.objects.none()
+
+
+def coverage_job_get(*, user, pk) -> CoverageJob:
+    """Return one recompute. Raise Http404 if it does not exist or is not the user's to see."""
+    try:
+        return coverage_job_list(user=user).get(pk=pk)
+    except (CoverageJob.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(_("No such recompute.")) from None

@@ -4,7 +4,6 @@ import csv
 import datetime
 
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
@@ -46,6 +46,8 @@ class ObtainTokenView(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+    # ObtainAuthToken names DRF's own parsers; take the project's (JSON depth limited).
+    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
 
     @extend_schema(responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}))
     def post(self, request, *args, **kwargs):
@@ -378,18 +380,40 @@ class CoverageRecomputeView(APIView):
         body.is_valid(raise_exception=True)
         as_of = body.validated_data.get("as_of")
         job = jobs.coverage_job_create(as_of=as_of or timezone.localdate(), by=request.user)
-        url = request.build_absolute_uri(reverse("api-coverage-job", args=[job.pk]))
-        return Response(
-            {"job": CoverageJobSerializer(job).data, "status_url": url},
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return coverage_job_started(request, job)
 
 
 class CoverageJobView(APIView):
+    """The status of a recompute (administrators)."""
+
     @extend_schema(responses=CoverageJobSerializer)
     def get(self, request, pk):
-        job = get_object_or_404(CoverageJob, pk=pk)
-        if not can(request.user, "recompute_statistics"):
-            raise NotFound
-        job.refresh_from_db()
+        job = selectors.coverage_job_get(user=request.user, pk=pk)
         return Response(CoverageJobSerializer(job).data)
+
+
+def coverage_job_started(request, job: CoverageJob) -> Response:
+    """Answer 202 with the job and the URL to poll for its status."""
+    url = request.build_absolute_uri(reverse("api-coverage-job", args=[job.pk]))
+    return Response(
+        {"job": CoverageJobSerializer(job).data, "status_url": url},
+        status=status.HTTP_202_ACCEPTED,
+    )
+
+
+class CoverageJobRetryView(ServiceWriteMixin, APIView):
+    """Run a failed recompute again (administrators); returns its status URL."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: inline_serializer(
+                "CoverageRecomputeRetried",
+                {"job": CoverageJobSerializer(), "status_url": serializers.URLField()},
+            )
+        },
+    )
+    def post(self, request, pk):
+        job = selectors.coverage_job_get(user=request.user, pk=pk)
+        job = self.call_service(jobs.coverage_job_retry, job=job, by=request.user)
+        return coverage_job_started(request, job)
