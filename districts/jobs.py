@@ -227,7 +227,8 @@ def import_job_retry(*, job: ImportJob, by) -> ImportJob:
                 _("Only a failed import can be retried; this one is %(status)s.")
                 % {"status": job.get_status_display()}
             )
-        if not job.file or not job.file.storage.exists(job.file.name):
+        stored = job.file.name
+        if not stored or not job.file.storage.exists(stored):
             raise ValidationError(_("The uploaded file is no longer stored; upload it again."))
         job.status = ImportJob.Status.PENDING
         job.rows_total = job.created_count = job.updated_count = job.unchanged_count = 0

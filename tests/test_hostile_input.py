@@ -32,6 +32,7 @@ ID_QUERY_NAMES = ("within", "cadre", "area", "department", "group", "household",
 # Page URLs that are not ours to walk: the admin, the API (walked from its schema), the
 # language switch and the login pages.
 SKIPPED_PAGE_PREFIXES = ("admin/", "api/", "i18n/", "accounts/")
+PAGE_ACTIONS = ("assign", "accept", "link")
 
 
 @dataclass
@@ -226,6 +227,27 @@ def test_big_ids_are_refused_with_clear_answers(world, county_admin):
     assert bulk.status_code == 400
     assert str(big) in bulk.json()["households"][0]
     assert Pairing.objects.count() == households_before
+    # Ids checked after the other fields passed: a transfer's assignments, a day's households.
+    transfer = client.post(
+        f"/api/v1/cadres/{world.cadre.pk}/transfer/",
+        {"assignments": [{"household": world.household.pk, "cadre": big}]},
+        format="json",
+    )
+    assert transfer.status_code == 400
+    assert set(transfer.json()) == {"assignments"}
+    assert Pairing.objects.get(pk=world.pairing.pk).cadre_id == world.cadre.pk
+    day = client.post(
+        "/api/v1/duty-days/",
+        {
+            "cadre": world.cadre.pk,
+            "date": world.duty_day.date.isoformat(),
+            "area": world.area.pk,
+            "households": [big],
+        },
+        format="json",
+    )
+    assert day.status_code == 400
+    assert str(big) in day.json()["households"][0]
     # 1e400 is valid JSON; Python reads it as infinity, which no id can be.
     infinite = client.generic(
         "POST",
@@ -263,7 +285,15 @@ def test_every_page_answers_big_ids_without_a_500(client, world, hostile_user):
     routes = _page_routes()
     assert "areas/<id:pk>/" in routes and "imports/<id:pk>/retry/" in routes
     hostile = dict.fromkeys((*ID_QUERY_NAMES, "page"), BEYOND_64_BITS)
-    hostile.update(month="2026-03", date="2026-03-01", households=BEYOND_64_BITS)
+    hostile.update(
+        month="2026-03",
+        date="2026-03-01",
+        households=BEYOND_64_BITS,
+        # The assignment page's ticked suggestions: "household:cadre".
+        accept=[f"{BEYOND_64_BITS}:{world.cadre.pk}", f"{BEYOND_64_BITS}:{BEYOND_64_BITS}"],
+    )
+    # Pages with several forms tell them apart by `action`.
+    actions = [None, *PAGE_ACTIONS]
     crashes = []
     for route in routes:
         ids = [None]
@@ -274,9 +304,11 @@ def test_every_page_answers_big_ids_without_a_500(client, world, hostile_user):
                 ids.append(real)
         for value in ids:
             url = _fill(route, value)
-            for response in (client.get(url, hostile), client.post(url, hostile)):
-                if response.status_code >= 500:
-                    crashes.append(f"{url}: {response.status_code}")
+            responses = [client.get(url, hostile)]
+            for action in actions:
+                data = hostile if action is None else {**hostile, "action": action}
+                responses.append(client.post(url, data))
+            crashes += [f"{url}: {r.status_code}" for r in responses if r.status_code >= 500]
     assert crashes == []
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import JSONParser, get_encoding
+from rest_framework.parsers import JSONParser, get_encoding  # type: ignore[attr-defined]
 from rest_framework.utils import json
 
 MAX_DEPTH = 100
@@ -37,6 +37,7 @@ class DepthLimitedJSONParser(JSONParser):
     """DRF's JSON parser, answering 400 for a body nested more than MAX_DEPTH levels."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        # DRF's get_encoding refuses non-text codecs (the stubs do not know it yet).
         encoding = get_encoding(parser_context or {})
         try:
             text = codecs.getreader(encoding)(stream).read()

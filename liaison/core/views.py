@@ -19,6 +19,7 @@ from districts.access import can
 from districts.models import Area, AreaLevel, Household, HouseholdCategory
 from districts.selectors import area_ancestors
 from liaison.common.forms import add_service_errors
+from liaison.common.ids import is_id
 from liaison.common.pagination import SeekPaginator, query_without_page
 
 from . import jobs, selectors, services
@@ -219,7 +220,8 @@ def _accept_suggestions(request) -> int:
             household_id, cadre_id = (int(x) for x in value.split(":"))
         except ValueError:
             continue
-        by_cadre.setdefault(cadre_id, []).append(household_id)
+        if is_id(household_id) and is_id(cadre_id):  # a larger number names no row
+            by_cadre.setdefault(cadre_id, []).append(household_id)
     if not by_cadre:
         raise ValidationError(_("Tick at least one suggestion."))
     total = 0

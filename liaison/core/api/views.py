@@ -14,7 +14,6 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
@@ -46,8 +45,8 @@ class ObtainTokenView(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
-    # ObtainAuthToken names DRF's own parsers; take the project's (JSON depth limited).
-    parser_classes = api_settings.DEFAULT_PARSER_CLASSES
+    # ObtainAuthToken names DRF's own parsers; take the project's defaults (depth-limited JSON).
+    parser_classes = APIView.parser_classes
 
     @extend_schema(responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}))
     def post(self, request, *args, **kwargs):
