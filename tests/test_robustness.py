@@ -488,3 +488,45 @@ def test_the_import_page_notices_a_dead_run_without_waiting_for_the_reaper(clien
     assert job.status == "failed"
     assert by_id(page, "import-retry") is not None
     assert re.search(DIED, by_id(page, "import-errors").text)
+
+
+# A worker that really dies -------------------------------------------------------------
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_import_is_noticed_and_the_retry_finishes(tree, county_admin):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .test_celery_worker import start_worker
+
+    rows = 30_000
+    upload = SimpleUploadedFile("big.csv", households_csv(rows))
+    with start_worker() as process:
+        job = import_jobs.import_job_create(
+            kind="households", uploaded_file=upload, by=county_admin
+        )
+        deadline = timezone.now() + datetime.timedelta(seconds=60)
+        while job.status == "pending" and timezone.now() < deadline:
+            job.refresh_from_db()
+        assert job.status == "running"
+        process.kill()  # the machine went down mid-import
+        process.wait(timeout=30)
+    job.refresh_from_db()
+    assert job.status == "running"  # nobody is left to say otherwise…
+    assert not Household.objects.filter(code__startswith="R").exists()  # all or nothing
+
+    # …until the reaper's next pass after JOB_STALE_AFTER.
+    later = timezone.now() + datetime.timedelta(seconds=settings.JOB_STALE_AFTER + 1)
+    assert import_jobs.import_jobs_reap(now=later) == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and re.search(DIED, job.errors[0]["message"])
+
+    with start_worker():
+        job = import_jobs.import_job_retry(job=job, by=county_admin)
+        assert job.status == "pending"
+        deadline = timezone.now() + datetime.timedelta(seconds=120)
+        while not job.is_finished and timezone.now() < deadline:
+            job.refresh_from_db()
+    assert (job.status, job.created_count, job.attempts) == ("succeeded", rows, 2)
+    assert Household.objects.filter(code__startswith="R").count() == rows
