@@ -16,9 +16,10 @@ from .ids import is_id
 
 
 class IdRangeMixin:
-    """For a PrimaryKeyRelatedField: a number too large for an id is "does not exist".
+    """For a PrimaryKeyRelatedField: a number too large for an id "does not exist".
 
-    Without it the number reaches the database, which fails (a 500) instead of finding nothing.
+    Such a number never reaches the database (SQLite raises OverflowError for it, and a float
+    such as 1e400 fails Django's int conversion the same way: a 500 otherwise).
     """
 
     def to_internal_value(self, data: Any) -> Any:

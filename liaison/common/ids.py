@@ -1,8 +1,9 @@
 """Database ids from untrusted input: URLs, query strings and request bodies.
 
 Ids are 64-bit integers. A larger number cannot name a row, and handing it to the database
-fails (SQLite: OverflowError; PostgreSQL: out of range for bigint) instead of finding
-nothing; these helpers stop such numbers at the edge.
+can fail instead of finding nothing (SQLite raises OverflowError in an IN list or a filter
+on a decimal; PostgreSQL refuses it for a bigint column): these helpers stop such numbers at
+the edge, as a 400 or a 404.
 """
 
 from collections.abc import Iterable
