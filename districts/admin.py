@@ -1,11 +1,16 @@
+"""Admin: every table here is domain data, viewable for support and changed only by the
+services (imports, pages, API)."""
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
+
+from liaison.common.admin import ReadOnlyAdminMixin
 
 from .models import Area, Household, ImportJob, Jurisdiction, PersonalDataAccess, Zone, ZoneArea
 
 
 @admin.register(Area)
-class AreaAdmin(SimpleHistoryAdmin):
+class AreaAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "name", "level", "parent"]
     list_filter = ["level"]
     search_fields = ["code", "name"]
@@ -14,7 +19,7 @@ class AreaAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Household)
-class HouseholdAdmin(SimpleHistoryAdmin):
+class HouseholdAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["code", "head_name", "group", "members", "status"]
     list_filter = ["status"]
     search_fields = ["code", "head_name"]
@@ -24,14 +29,14 @@ class HouseholdAdmin(SimpleHistoryAdmin):
     show_full_result_count = False
 
 
-class ZoneAreaInline(admin.TabularInline):
+class ZoneAreaInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ZoneArea
     raw_id_fields = ["area"]
     extra = 0
 
 
 @admin.register(Zone)
-class ZoneAdmin(admin.ModelAdmin):
+class ZoneAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "level"]
     list_filter = ["level"]
     search_fields = ["name"]
@@ -39,26 +44,20 @@ class ZoneAdmin(admin.ModelAdmin):
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(admin.ModelAdmin):
+class JurisdictionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "role"]
     list_filter = ["role"]
     raw_id_fields = ["user", "areas"]
 
 
 @admin.register(PersonalDataAccess)
-class PersonalDataAccessAdmin(admin.ModelAdmin):
+class PersonalDataAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["at", "user", "household", "fields", "ip_address"]
     raw_id_fields = ["user", "household"]
 
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ImportJob)
-class ImportJobAdmin(admin.ModelAdmin):
+class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "original_name", "status", "created_by"]
     list_filter = ["kind", "status"]
     readonly_fields = ["errors"]

@@ -1,6 +1,6 @@
 """FilterSets shared by the pages and the API.
 
-Area-valued filters take ids (NumberFilter), never a <select> of a table that can hold
+Area-valued filters take ids (IdFilter), never a <select> of a table that can hold
 millions of rows.
 """
 
@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from liaison.common.filters import IdFilter
 
 from .models import (
     Area,
@@ -35,9 +37,9 @@ def _area_or_none(pk: "Decimal") -> Area | None:
 
 class AreaFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=AreaLevel.choices, label=_("level"))
-    parent = django_filters.NumberFilter(field_name="parent_id", label=_("parent"))
+    parent = IdFilter(field_name="parent_id", label=_("parent"))
     code = django_filters.CharFilter(label=_("code"))
-    within = django_filters.NumberFilter(method="filter_within", label=_("within area"))
+    within = IdFilter(method="filter_within", label=_("within area"))
     q = django_filters.CharFilter(method="filter_q", label=_("search"))
 
     class Meta:
@@ -53,8 +55,8 @@ class AreaFilter(django_filters.FilterSet):
 
 
 class HouseholdFilter(django_filters.FilterSet):
-    within = django_filters.NumberFilter(method="filter_within", label=_("within area"))
-    group = django_filters.NumberFilter(field_name="group_id", label=_("village group"))
+    within = IdFilter(method="filter_within", label=_("within area"))
+    group = IdFilter(field_name="group_id", label=_("village group"))
     category = django_filters.MultipleChoiceFilter(
         choices=HouseholdCategory.choices, method="filter_category", label=_("category")
     )
@@ -87,7 +89,7 @@ class HouseholdFilter(django_filters.FilterSet):
 
 class ZoneFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=Zone.Level.choices, label=_("level"))
-    area = django_filters.NumberFilter(field_name="areas", label=_("covers area"))
+    area = IdFilter(field_name="areas", label=_("covers area"))
 
     class Meta:
         model = Zone

@@ -6,6 +6,8 @@ rows by code, so importing the same file twice changes nothing the second time.
 
 import csv
 import io
+import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -98,6 +100,15 @@ def _no_progress(phase: str, done: int, total: int) -> None:
 # Reading ---------------------------------------------------------------------------------
 
 
+# OOXML writes control characters in cell text as _xHHHH_ (a NUL is _x0000_, a literal
+# "_x" sequence is escaped as _x005F_…); openpyxl hands cell text over as stored.
+_OOXML_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# What the database cannot store as written: PostgreSQL's text holds no NUL character, and
+# COPY (households are written with it) reads an unquoted \N as NULL.
+NUL = "\x00"
+NULL_MARKER = "\\N"
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -105,7 +116,10 @@ def _cell(value: Any) -> str:
         value = int(value)
     if isinstance(value, date):
         return value.isoformat()[:10]
-    return str(value).strip()
+    text = str(value)
+    if "_x" in text:
+        text = _OOXML_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text)
+    return text.strip()
 
 
 def read_rows(fileobj: IO[bytes], name: str) -> tuple[list[str], list[list[str]]]:
@@ -135,25 +149,65 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
 
 
 def _read_xlsx(fileobj: IO[bytes]) -> tuple[list[str], list[list[str]]]:
+    data = fileobj.read()
+    try:
+        return _xlsx_rows(data)
+    except ImportFileError:
+        # A NUL written raw (or as &#0;) makes the sheet invalid XML, and the parser stops
+        # without saying in which cell. Read it again with each NUL in OOXML's escape, so
+        # that the row checks name the row and column.
+        escaped = _nul_escaped(data)
+        if escaped is None:
+            raise
+        return _xlsx_rows(escaped)
+
+
+def _xlsx_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(fileobj, read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheet = workbook.worksheets[0]
+        # Read-only sheets are parsed as they are iterated: a damaged one fails here.
+        rows = [[_cell(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise ImportFileError(
             _("The spreadsheet cannot be opened: %(error)s") % {"error": exc}
         ) from exc
-    sheet = workbook.worksheets[0]
-    rows = [[_cell(c) for c in row] for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
     if not rows:
         raise ImportFileError(_("The file is empty."))
     return [c.lower() for c in rows[0]], rows[1:]
 
 
+_XML_NUL = re.compile(rb"\x00|&#0+;|&#[xX]0+;")
+
+
+def _nul_escaped(data: bytes) -> bytes | None:
+    """Return the workbook with every NUL in its sheets and strings written as _x0000_, or
+    None if it has none (or is no workbook)."""
+    try:
+        source = zipfile.ZipFile(io.BytesIO(data))
+        members = [(info, source.read(info)) for info in source.infolist()]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+    out, changed = io.BytesIO(), False
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info, content in members:
+            if info.filename.startswith("xl/") and info.filename.endswith(".xml"):
+                content, count = _XML_NUL.subn(b"_x0000_", content)
+                changed = changed or count > 0
+            target.writestr(info, content)
+    return out.getvalue() if changed else None
+
+
 def _records(
     header: list[str], rows: list[list[str]], allowed: tuple[str, ...], required: tuple[str, ...]
 ) -> Iterator[tuple[int, dict[str, str]]]:
+    if any(NUL in c for c in header):
+        raise ImportFileError(
+            _("The header row contains a NUL character (byte 0); correct the column names.")
+        )
     unknown = [c for c in header if c and c not in allowed]
     missing = [c for c in required if c not in header]
     if unknown or missing:
@@ -171,6 +225,21 @@ def _records(
             continue
         padded = row + [""] * (len(header) - len(row))
         yield index, {name: padded[i] for i, name in enumerate(header) if name}
+
+
+def _unstorable(row: int, rec: dict[str, str]) -> list[RowError]:
+    """Return an error for each cell the database would not store as written."""
+    errors = []
+    for column, value in rec.items():
+        if NUL in value:
+            message = _("The cell contains a NUL character (byte 0), which cannot be stored.")
+            errors.append(RowError(row, column, message))
+        elif value == NULL_MARKER:
+            message = _(
+                "%(marker)s marks an empty value in database exports; leave the cell empty."
+            ) % {"marker": NULL_MARKER}
+            errors.append(RowError(row, column, message))
+    return errors
 
 
 def _messages(exc: ValidationError) -> str:
@@ -214,6 +283,10 @@ def import_areas(
     progress("validating", 0, len(rows))
     for row, rec in _records(header, rows, AREA_COLUMNS, AREA_REQUIRED):
         result.rows_total += 1
+        unstorable = _unstorable(row, rec)
+        if unstorable:
+            errors.extend(unstorable)
+            continue
         code, level = rec["code"], rec["level"].lower()
         for col in AREA_REQUIRED:
             if not rec.get(col):
@@ -464,7 +537,11 @@ def import_households(
     group_codes = set()
     header_index = header.index("group_code") if "group_code" in header else None
     if header_index is not None:
-        group_codes = {r[header_index] for r in rows if len(r) > header_index and r[header_index]}
+        group_codes = {
+            r[header_index]
+            for r in rows
+            if len(r) > header_index and r[header_index] and NUL not in r[header_index]
+        }
     groups = {}
     for code_chunk in chunks(sorted(group_codes), 900):
         for g in Area.objects.filter(code__in=code_chunk, level=AreaLevel.GROUP):
@@ -475,6 +552,10 @@ def import_households(
     parsed: dict[str, dict[str, Any]] = {}
     for row, rec in _records(header, rows, HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED):
         result.rows_total += 1
+        unstorable = _unstorable(row, rec)
+        if unstorable:
+            errors.extend(unstorable)
+            continue
         before = len(errors)
         values = _parse_household(row, rec, groups, ancestors, scope, errors)
         code = rec["code"]

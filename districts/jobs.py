@@ -1,18 +1,29 @@
-"""Import jobs: an uploaded file, run by a Celery task, with progress for the page."""
+"""Import jobs: an uploaded file, run by a Celery task, with progress for the page.
 
+A run shows signs of life (`heartbeat_at`) as it goes; the reaper marks running jobs that
+stopped beating, and waiting jobs nobody picked up, as failed; a failed job can be retried
+on the same file.
+"""
+
+import datetime
+import time
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from liaison.common.tasks import enqueue
 
 from .access import Actor, require, user_of
 from .imports import ImportFileError, import_areas, import_households
 from .models import ImportJob
+from .selectors import import_job_get
 
 ALLOWED_SUFFIXES = (".csv", ".xlsx")
 
@@ -28,8 +39,6 @@ def import_job_progress(job: ImportJob) -> dict[str, Any] | None:
 
 def import_job_create(*, kind: str, uploaded_file: Any, by: Actor) -> ImportJob:
     """Store an uploaded file and schedule its import. Raise ValidationError on a bad file."""
-    from django.conf import settings
-
     require(by, "import")
     if kind not in ImportJob.Kind.values:
         raise ValidationError({"kind": _("Choose areas or households.")})
@@ -47,10 +56,25 @@ def import_job_create(*, kind: str, uploaded_file: Any, by: Actor) -> ImportJob:
         job = ImportJob.objects.create(
             kind=kind, file=uploaded_file, original_name=name[:200], created_by=user_of(by)
         )
-        from .tasks import import_run_task
-
-        transaction.on_commit(lambda: enqueue(import_run_task, job.pk))
+        _schedule(job)
     return job
+
+
+def _schedule(job: ImportJob) -> None:
+    from .tasks import import_run_task
+
+    transaction.on_commit(lambda: enqueue(import_run_task, job.pk))
+
+
+def _record(job: ImportJob, attempt: int, **fields: Any) -> None:
+    """Store a run's outcome on `job`, unless a retry has started a newer run since.
+
+    A run the reaper gave up on may still come back and finish; its outcome is then the
+    truth and replaces the reaper's message, but it must not overwrite a newer run.
+    """
+    for name, value in fields.items():
+        setattr(job, name, value)
+    ImportJob.objects.filter(pk=job.pk, attempts=attempt).update(**fields)
 
 
 def import_job_run(*, job_id: int) -> ImportJob:
@@ -60,10 +84,21 @@ def import_job_run(*, job_id: int) -> ImportJob:
         if job.status != ImportJob.Status.PENDING:
             return job
         job.status = ImportJob.Status.RUNNING
-        job.started_at = timezone.now()
-        job.save(update_fields=["status", "started_at"])
+        job.started_at = job.heartbeat_at = timezone.now()
+        job.attempts += 1
+        job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
+    attempt = job.attempts
+    this_run = ImportJob.objects.filter(
+        pk=job.pk, attempts=attempt, status=ImportJob.Status.RUNNING
+    )
+    # The importer writes in one transaction: a heartbeat written inside it would neither be
+    # seen by the reaper before the commit nor leave the job's row unlocked. Beat only at
+    # the depth the run started at (tests run inside a transaction of their own).
+    depth = len(connection.atomic_blocks)
+    last_beat = time.monotonic()
 
     def progress(phase: str, done: int, total: int) -> None:
+        nonlocal last_beat
         done = min(done, total)
         cache.set(
             _progress_key(job.pk),
@@ -75,31 +110,130 @@ def import_job_run(*, job_id: int) -> ImportJob:
             },
             timeout=3600,
         )
+        beat_due = time.monotonic() - last_beat >= settings.JOB_HEARTBEAT_EVERY
+        if beat_due and len(connection.atomic_blocks) == depth:
+            this_run.update(heartbeat_at=timezone.now())
+            last_beat = time.monotonic()
 
     importer = import_areas if job.kind == ImportJob.Kind.AREAS else import_households
     try:
         with job.file.open("rb") as fh:
             result = importer(fh, job.original_name, by=job.created_by, progress=progress)
     except ImportFileError as exc:
-        job.errors = [{"row": 1, "column": "", "message": str(exc)}]
-        job.error_count = 1
-        job.status = ImportJob.Status.FAILED
+        _record(
+            job,
+            attempt,
+            errors=[{"row": 1, "column": "", "message": str(exc)}],
+            error_count=1,
+            status=ImportJob.Status.FAILED,
+            finished_at=timezone.now(),
+        )
     except Exception:
-        job.status = ImportJob.Status.FAILED
-        job.errors = [{"row": 0, "column": "", "message": _("The import failed unexpectedly.")}]
-        job.error_count = 1
-        job.finished_at = timezone.now()
-        job.save()
+        _record(
+            job,
+            attempt,
+            status=ImportJob.Status.FAILED,
+            errors=[{"row": 0, "column": "", "message": _("The import failed unexpectedly.")}],
+            error_count=1,
+            finished_at=timezone.now(),
+        )
         raise
     else:
-        job.rows_total = result.rows_total
-        job.created_count = result.created
-        job.updated_count = result.updated
-        job.unchanged_count = result.unchanged
-        job.error_count = len(result.errors)
-        job.errors = [e.as_dict() for e in result.errors[:10_000]]
-        job.status = ImportJob.Status.SUCCEEDED if result.ok else ImportJob.Status.FAILED
-    job.finished_at = timezone.now()
-    job.save()
+        _record(
+            job,
+            attempt,
+            rows_total=result.rows_total,
+            created_count=result.created,
+            updated_count=result.updated,
+            unchanged_count=result.unchanged,
+            error_count=len(result.errors),
+            errors=[e.as_dict() for e in result.errors[:10_000]],
+            status=ImportJob.Status.SUCCEEDED if result.ok else ImportJob.Status.FAILED,
+            finished_at=timezone.now(),
+        )
     cache.delete(_progress_key(job.pk))
+    return job
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, round(seconds / 60))
+
+
+def import_job_is_stale(job: ImportJob, *, now: datetime.datetime | None = None) -> bool:
+    """Return whether the reaper would mark `job` as failed now (for pages that poll it)."""
+    now = now or timezone.now()
+    if job.status == ImportJob.Status.RUNNING:
+        last = job.heartbeat_at or job.started_at or job.created_at
+        return last < now - datetime.timedelta(seconds=settings.JOB_STALE_AFTER)
+    if job.status == ImportJob.Status.PENDING:
+        return job.created_at < now - datetime.timedelta(seconds=settings.JOB_PENDING_STALE_AFTER)
+    return False
+
+
+def import_jobs_reap(*, now: datetime.datetime | None = None) -> int:
+    """Mark as failed the running imports that stopped beating and the waiting ones never
+    started; return how many. Idempotent: finished jobs are never touched.
+    """
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.JOB_STALE_AFTER)
+    never = now - datetime.timedelta(seconds=settings.JOB_PENDING_STALE_AFTER)
+    running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, created_at__lt=stale)
+    )
+    waiting = ImportJob.objects.filter(status=ImportJob.Status.PENDING, created_at__lt=never)
+    minutes = _minutes(settings.JOB_STALE_AFTER)
+    died = ngettext(
+        "The import stopped responding for more than %(minutes)d minute; the worker running "
+        "it has probably stopped. Retry it: an import writes all its rows or none, so running "
+        "it again is safe.",
+        "The import stopped responding for more than %(minutes)d minutes; the worker running "
+        "it has probably stopped. Retry it: an import writes all its rows or none, so running "
+        "it again is safe.",
+        minutes,
+    ) % {"minutes": minutes}
+    minutes = _minutes(settings.JOB_PENDING_STALE_AFTER)
+    lost = ngettext(
+        "The import did not start within %(minutes)d minute; the task queue may be down. Retry it.",
+        "The import did not start within %(minutes)d minutes; the task queue may be down. "
+        "Retry it.",
+        minutes,
+    ) % {"minutes": minutes}
+    reaped = 0
+    for jobs, message in ((running, died), (waiting, lost)):
+        reaped += jobs.update(
+            status=ImportJob.Status.FAILED,
+            errors=[{"row": 0, "column": "", "message": message}],
+            error_count=1,
+            finished_at=now,
+        )
+    return reaped
+
+
+def import_job_retry(*, job: ImportJob, by: Actor) -> ImportJob:
+    """Run a failed import again on the same file, as its uploader.
+
+    Imports write all their rows or none and update by code, so a rerun is safe. Raise
+    Http404 if `by` may not see the job, PermissionDenied if their role no longer allows
+    imports, ValidationError if the job has not failed or its file is gone.
+    """
+    import_job_get(user=by, pk=job.pk)
+    require(by, "import", job)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job.pk)
+        if job.status != ImportJob.Status.FAILED:
+            raise ValidationError(
+                _("Only a failed import can be retried; this one is %(status)s.")
+                % {"status": job.get_status_display()}
+            )
+        stored = job.file.name
+        if not stored or not job.file.storage.exists(stored):
+            raise ValidationError(_("The uploaded file is no longer stored; upload it again."))
+        job.status = ImportJob.Status.PENDING
+        job.rows_total = job.created_count = job.updated_count = job.unchanged_count = 0
+        job.error_count = 0
+        job.errors = []
+        job.started_at = job.heartbeat_at = job.finished_at = None
+        job.save()
+        cache.delete(_progress_key(job.pk))
+        _schedule(job)
     return job

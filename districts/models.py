@@ -409,6 +409,11 @@ class ImportJob(models.Model):
     errors = models.JSONField(_("error report"), default=list, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # Set when a run starts and as it reports progress; a running job whose heartbeat is
+    # older than JOB_STALE_AFTER lost its worker (see jobs.import_jobs_reap).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # Runs started so far; a run only records its outcome while it is still the latest.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:

@@ -30,7 +30,7 @@ def area_get(*, user: Actor, pk: Any) -> Area:
     """Return one visible area. Raise Http404 if it does not exist or is not the user's."""
     try:
         return area_list(user=user).select_related("parent").get(pk=pk)
-    except (Area.DoesNotExist, ValueError, TypeError):
+    except (Area.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such area.")) from None
 
 
@@ -95,7 +95,7 @@ def household_get(*, user: Actor, pk: Any) -> Household:
             .select_related("group", "village", "township", "county")
             .get(pk=pk)
         )
-    except (Household.DoesNotExist, ValueError, TypeError):
+    except (Household.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such household.")) from None
 
 
@@ -115,7 +115,7 @@ def zone_list(*, user: Actor) -> QuerySet[Zone]:
 def zone_get(*, user: Actor, pk: Any) -> Zone:
     try:
         return zone_list(user=user).get(pk=pk)
-    except (Zone.DoesNotExist, ValueError, TypeError):
+    except (Zone.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such zone.")) from None
 
 
@@ -130,5 +130,5 @@ def import_job_list(*, user: Actor) -> QuerySet[ImportJob]:
 def import_job_get(*, user: Actor, pk: Any) -> ImportJob:
     try:
         return import_job_list(user=user).get(pk=pk)
-    except (ImportJob.DoesNotExist, ValueError, TypeError):
+    except (ImportJob.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such import.")) from None

@@ -1,18 +1,23 @@
 from django.urls import path
 
+from liaison.common.ids import register_id_converter
+
 from . import views
+
+register_id_converter()  # <id:pk>: a number too large for an id is a 404
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
-    path("areas/<int:pk>/", views.area_detail, name="area-detail"),
-    path("areas/<int:pk>/children/", views.area_children, name="area-children"),
-    path("areas/<int:area_pk>/households/new/", views.household_create, name="household-create"),
-    path("households/<int:pk>/", views.household_detail, name="household-detail"),
-    path("households/<int:pk>/edit/", views.household_update, name="household-update"),
-    path("households/<int:pk>/reveal/", views.household_reveal, name="household-reveal"),
+    path("areas/<id:pk>/", views.area_detail, name="area-detail"),
+    path("areas/<id:pk>/children/", views.area_children, name="area-children"),
+    path("areas/<id:area_pk>/households/new/", views.household_create, name="household-create"),
+    path("households/<id:pk>/", views.household_detail, name="household-detail"),
+    path("households/<id:pk>/edit/", views.household_update, name="household-update"),
+    path("households/<id:pk>/reveal/", views.household_reveal, name="household-reveal"),
     path("zones/", views.zone_list, name="zone-list"),
     path("imports/", views.import_list, name="import-list"),
-    path("imports/<int:pk>/", views.import_detail, name="import-detail"),
-    path("imports/<int:pk>/errors.csv", views.import_errors_csv, name="import-errors-csv"),
+    path("imports/<id:pk>/", views.import_detail, name="import-detail"),
+    path("imports/<id:pk>/retry/", views.import_retry, name="import-retry"),
+    path("imports/<id:pk>/errors.csv", views.import_errors_csv, name="import-errors-csv"),
     path("imports/templates/<str:kind>.csv", views.import_template_csv, name="import-template"),
 ]

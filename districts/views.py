@@ -259,6 +259,10 @@ MAX_ERRORS_ON_PAGE = 500
 @login_required
 def import_detail(request, pk):
     job = selectors.import_job_get(user=request.user, pk=pk)
+    if jobs.import_job_is_stale(job):
+        # Embedded mode runs no beat: the page the user watches notices a dead run too.
+        jobs.import_jobs_reap()
+        job.refresh_from_db()
     context = {
         "job": job,
         "progress": jobs.import_job_progress(job),
@@ -275,6 +279,20 @@ def import_detail(request, pk):
         # Stop the polling: reload the whole page once with the final report.
         response["HX-Refresh"] = "true"
     return response
+
+
+@login_required
+@require_POST
+def import_retry(request, pk):
+    """Run a failed import again on the same file, then follow it on its page."""
+    job = selectors.import_job_get(user=request.user, pk=pk)
+    try:
+        jobs.import_job_retry(job=job, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("The import runs again."))
+    return redirect("import-detail", pk=job.pk)
 
 
 @login_required

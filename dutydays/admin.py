@@ -1,4 +1,10 @@
+"""Admin: duty days, their photos and monthly compliance are viewable for support and
+changed only by the services; the policy tables (quotas, settings) and leave periods are
+edited here."""
+
 from django.contrib import admin
+
+from liaison.common.admin import ReadOnlyAdminMixin
 
 from .models import DutyDay, DutyPhoto, DutyQuota, DutySettings, Leave, MonthlyCompliance
 
@@ -22,19 +28,20 @@ class DutySettingsAdmin(admin.ModelAdmin):
         return False
 
 
+# Leave periods have no service or page yet: the admin is where they are kept.
 @admin.register(Leave)
 class LeaveAdmin(admin.ModelAdmin):
     list_display = ["cadre", "start_date", "end_date", "reason"]
     raw_id_fields = ["cadre"]
 
 
-class DutyPhotoInline(admin.TabularInline):
+class DutyPhotoInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = DutyPhoto
     extra = 0
 
 
 @admin.register(DutyDay)
-class DutyDayAdmin(admin.ModelAdmin):
+class DutyDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["cadre", "date", "area", "in_zone", "recorded_by"]
     list_filter = ["in_zone"]
     date_hierarchy = "date"
@@ -44,7 +51,7 @@ class DutyDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(MonthlyCompliance)
-class MonthlyComplianceAdmin(admin.ModelAdmin):
+class MonthlyComplianceAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["cadre", "month", "days_counted", "days_required", "met"]
     list_filter = ["month", "met"]
     raw_id_fields = ["cadre"]

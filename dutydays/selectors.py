@@ -32,7 +32,7 @@ def dutyday_list(*, user: Actor) -> QuerySet[DutyDay]:
 def dutyday_get(*, user: Actor, pk: Any) -> DutyDay:
     try:
         return dutyday_list(user=user).select_related("cadre", "area").get(pk=pk)
-    except (DutyDay.DoesNotExist, ValueError, TypeError):
+    except (DutyDay.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such duty day.")) from None
 
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,26 +120,61 @@ def dutyday_log(
         codes.insert(0, Activity.VISITED_HOUSEHOLDS)
 
     in_zone = counts_towards_quota(cadre, area, date)
-    day = DutyDay.objects.select_for_update().filter(cadre=cadre, date=date).first()
+    # Two first posts of one day take turns on the cadre's row; the second then finds the
+    # first's record and adds to it instead of inserting a duplicate.
+    Cadre.objects.select_for_update().get(pk=cadre.pk)
+    day = _day_locked(cadre, date)
     if day is None:
         day = DutyDay(cadre=cadre, date=date, area=area, recorded_by=user_of(by), in_zone=in_zone)
         day.activities = codes
         day.diary, day.problems = diary.strip(), problems.strip()
+        # The database's unique (cadre, date) decides; a lost race is merged below.
+        day.full_clean(exclude=["households"], validate_constraints=False)
+        try:
+            with transaction.atomic():
+                day.save()
+        except IntegrityError:
+            # A writer that did not lock the cadre got there first: add to its record.
+            day = _day_locked(cadre, date)
+            if day is None:
+                raise
+            _add_visit(day, codes, diary, problems, in_zone=in_zone, by=by, on_behalf=on_behalf)
+            day.full_clean(exclude=["households"])
+            day.save()
     else:
-        # The day keeps its first place; it counts if any of its visits was in the zone.
-        day.in_zone = day.in_zone or in_zone
-        day.activities = list(dict.fromkeys([*day.activities, *codes]))
-        day.diary = "\n\n".join(t for t in (day.diary, diary.strip()) if t)
-        day.problems = "\n\n".join(t for t in (day.problems, problems.strip()) if t)
-        if on_behalf:
-            day.recorded_by = user_of(by)
-    day.full_clean(exclude=["households"])
-    day.save()
+        _add_visit(day, codes, diary, problems, in_zone=in_zone, by=by, on_behalf=on_behalf)
+        day.full_clean(exclude=["households"])
+        day.save()
     if households:
         day.households.add(*households)
     for photo in photos:
         DutyPhoto.objects.create(duty_day=day, image=photo)
     return day
+
+
+def _day_locked(cadre: Cadre, date: datetime.date) -> DutyDay | None:
+    """Return the cadre's record of `date`, locked for this transaction, or None."""
+    return DutyDay.objects.select_for_update().filter(cadre=cadre, date=date).first()
+
+
+def _add_visit(
+    day: DutyDay,
+    codes: list[str],
+    diary: str,
+    problems: str,
+    *,
+    in_zone: bool,
+    by: Actor,
+    on_behalf: bool,
+) -> None:
+    """Add a second visit of the same day to its record."""
+    # The day keeps its first place; it counts if any of its visits was in the zone.
+    day.in_zone = day.in_zone or in_zone
+    day.activities = list(dict.fromkeys([*day.activities, *codes]))
+    day.diary = "\n\n".join(t for t in (day.diary, diary.strip()) if t)
+    day.problems = "\n\n".join(t for t in (day.problems, problems.strip()) if t)
+    if on_behalf:
+        day.recorded_by = user_of(by)
 
 
 @transaction.atomic

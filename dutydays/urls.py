@@ -1,18 +1,22 @@
 from django.urls import path
 
+from liaison.common.ids import register_id_converter
+
 from . import views
+
+register_id_converter()  # <id:pk>: a number too large for an id is a 404
 
 urlpatterns = [
     path("duty/log/", views.log_day, name="duty-log"),
     path("duty/log/households/", views.log_households, name="duty-log-households"),
     path("duty/month/", views.my_month, name="duty-month"),
-    path("duty/days/<int:pk>/edit/", views.edit_day, name="duty-edit"),
+    path("duty/days/<id:pk>/edit/", views.edit_day, name="duty-edit"),
     path("duty/compliance/", views.compliance, name="duty-compliance"),
     path(
         "duty/compliance/recompute/",
         views.compliance_recompute_view,
         name="duty-compliance-recompute",
     ),
-    path("areas/<int:pk>/diaries/", views.diaries, name="area-diaries"),
-    path("duty/photos/<int:pk>/", views.photo, name="duty-photo"),
+    path("areas/<id:pk>/diaries/", views.diaries, name="area-diaries"),
+    path("duty/photos/<id:pk>/", views.photo, name="duty-photo"),
 ]

@@ -140,7 +140,24 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dutydays.compliance_recompute_task",
         "schedule": crontab(day_of_month=1, hour=2, minute=0),
     },
+    # Every five minutes: imports and recomputes whose worker died are marked failed.
+    "imports-reap": {"task": "districts.jobs_reap_task", "schedule": 5 * 60},
+    "coverage-jobs-reap": {"task": "liaison.jobs_reap_task", "schedule": 5 * 60},
 }
+# Jobs whose worker died (seconds). A running import beats at least every JOB_HEARTBEAT_EVERY
+# seconds while it checks rows; its final write (one transaction) is silent but takes well
+# under a minute even for the largest file. A coverage recompute is one SQL statement, cut
+# off after COVERAGE_JOB_TIME_LIMIT. A running job silent for longer than JOB_STALE_AFTER has
+# lost its worker; a job still waiting after JOB_PENDING_STALE_AFTER was never picked up.
+JOB_HEARTBEAT_EVERY = env.int("JOB_HEARTBEAT_EVERY", default=10)
+COVERAGE_JOB_TIME_LIMIT = env.int("COVERAGE_JOB_TIME_LIMIT", default=10 * 60)
+JOB_STALE_AFTER = env.int("JOB_STALE_AFTER", default=15 * 60)
+JOB_PENDING_STALE_AFTER = env.int("JOB_PENDING_STALE_AFTER", default=60 * 60)
+if max(COVERAGE_JOB_TIME_LIMIT, JOB_HEARTBEAT_EVERY) + 60 > JOB_STALE_AFTER:
+    raise ImproperlyConfigured(
+        "JOB_STALE_AFTER must exceed COVERAGE_JOB_TIME_LIMIT and JOB_HEARTBEAT_EVERY by at "
+        "least a minute, or running jobs would be taken for dead."
+    )
 # In embedded mode, long jobs (imports) run in a background thread so the page that
 # started them can show progress. Tests turn this off to keep runs deterministic.
 TASKS_IN_BACKGROUND_THREAD = env.bool("TASKS_IN_BACKGROUND_THREAD", default=True)
@@ -186,6 +203,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # JSON nested deeper than any request needs is refused with a 400 (not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "liaison.common.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "liaison.common.pagination.IdCursorPagination",
     "PAGE_SIZE": 50,
@@ -203,6 +226,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    # <id:pk> (liaison.common.ids): an integer that fits a 64-bit id column.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "format": "int64"}},
     "ENUM_NAME_OVERRIDES": {
         "ImportKindEnum": "districts.models.ImportJob.Kind",
         "DepartmentKindEnum": "liaison.core.models.DepartmentKind",

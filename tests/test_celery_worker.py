@@ -1,9 +1,11 @@
 """Tasks through a real broker and a real Celery worker process (CI's PostgreSQL run)."""
 
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,8 +22,9 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def worker():
+@contextlib.contextmanager
+def start_worker() -> Iterator[subprocess.Popen]:
+    """Run a Celery worker process on the test database until the block ends."""
     if not settings.CELERY_BROKER_URL:
         pytest.skip("no broker: set REDIS_URL (CI does) to run tasks on a real worker")
     if connection.vendor != "postgresql":
@@ -55,6 +58,12 @@ def worker():
         celery_app.conf.task_always_eager = True
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def worker():
+    with start_worker() as process:
+        yield process
 
 
 def test_import_runs_on_the_worker(tree, county_admin, worker):

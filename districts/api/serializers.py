@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from liaison.common.api import CategoriesField
+from liaison.common.api import CategoriesField, IdRangeMixin
 
 from ..models import (
     Area,
@@ -24,7 +24,7 @@ from ..validators import mask_id_number, mask_phone, validate_id_number, validat
 
 
 @extend_schema_field(OpenApiTypes.INT)
-class ScopedAreaField(serializers.PrimaryKeyRelatedField):
+class ScopedAreaField(IdRangeMixin, serializers.PrimaryKeyRelatedField):
     """An area id that must be visible to the requesting user (else: "does not exist")."""
 
     def __init__(self, *, level: str | None = None, **kwargs: Any) -> None:
@@ -142,8 +142,10 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "error_count",
             "errors",
             "progress",
+            "attempts",
             "created_at",
             "started_at",
+            "heartbeat_at",
             "finished_at",
         ]
         read_only_fields = fields

@@ -1,8 +1,9 @@
 """API v1 of districts: areas, households, zones, imports."""
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, status, viewsets
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -180,3 +181,23 @@ class ImportJobViewSet(
         )
         job.refresh_from_db()
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: inline_serializer(
+                "ImportJobRetried",
+                {"job": ImportJobSerializer(), "status_url": serializers.URLField()},
+            )
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Run a failed import again on the same file; returns the job and its status URL."""
+        job = self.call_service(jobs.import_job_retry, job=self.get_object(), by=request.user)
+        job.refresh_from_db()
+        url = request.build_absolute_uri(reverse("import-job-detail", args=[job.pk]))
+        return Response(
+            {"job": ImportJobSerializer(job).data, "status_url": url},
+            status=status.HTTP_202_ACCEPTED,
+        )

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from districts.models import Household
 from liaison.common.api import CategoriesField, ScopedField
+from liaison.common.ids import ids_in_range
 from liaison.core.selectors import cadre_list
 
 from ..models import Activity, DutyDay
@@ -64,7 +65,9 @@ class DutyDaySerializer(serializers.ModelSerializer):
         from districts.selectors import household_list
 
         wanted = set(value)
-        found = list(household_list(user=self.context["request"].user).filter(pk__in=wanted))
+        found = list(
+            household_list(user=self.context["request"].user).filter(pk__in=ids_in_range(wanted))
+        )
         unknown = sorted(wanted - {h.pk for h in found})
         if unknown:
             raise serializers.ValidationError(

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from districts.access import can
 from districts.models import Area
 from liaison.common.api import CsvFormatMixin, ServiceWriteMixin
+from liaison.common.filters import IdFilter
 from liaison.common.tasks import enqueue
 
 from .. import selectors, services
@@ -25,11 +26,9 @@ from .serializers import ComplianceRecomputeSerializer, DutyDaySerializer
 
 
 class DutyDayFilter(django_filters.FilterSet):
-    cadre = django_filters.NumberFilter(field_name="cadre_id")
-    within = django_filters.NumberFilter(method="filter_within")
-    area = django_filters.NumberFilter(
-        method="filter_within", label=gettext_lazy("area (with everything below)")
-    )
+    cadre = IdFilter(field_name="cadre_id")
+    within = IdFilter(method="filter_within")
+    area = IdFilter(method="filter_within", label=gettext_lazy("area (with everything below)"))
     date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
 

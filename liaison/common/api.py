@@ -1,5 +1,6 @@
 """API helpers: scoped related ids, service errors as DRF errors, CSV passthrough."""
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -11,9 +12,31 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 
+from .ids import is_id
+
+
+class IdRangeMixin:
+    """For a PrimaryKeyRelatedField: a number too large for an id "does not exist".
+
+    Such a number never reaches the database (SQLite raises OverflowError for it, and a float
+    such as 1e400 fails Django's int conversion the same way: a 500 otherwise).
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        number = None
+        if isinstance(data, int | str) and not isinstance(data, bool):
+            with contextlib.suppress(ValueError):  # not a number: the field says so below
+                number = int(data)
+        if number is not None and not is_id(number):
+            self.fail("does_not_exist", pk_value=data)  # type: ignore[attr-defined]
+        try:
+            return super().to_internal_value(data)  # type: ignore[misc]
+        except OverflowError:  # a float such as 1e400
+            self.fail("incorrect_type", data_type=type(data).__name__)  # type: ignore[attr-defined]
+
 
 @extend_schema_field(OpenApiTypes.INT)
-class ScopedField(serializers.PrimaryKeyRelatedField):
+class ScopedField(IdRangeMixin, serializers.PrimaryKeyRelatedField):
     """A related id that must be visible to the user, through a selector.
 
     An id outside the user's jurisdiction answers exactly like a missing one.

@@ -17,15 +17,14 @@ def chunks[T](items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 def copy_rows(table: str, columns: list[str], rows: Sequence[tuple[Any, ...]]) -> None:
     """Write rows with PostgreSQL's COPY (about ten times faster than batched INSERTs)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    for row in rows:
-        # \N is NULL; an empty string stays an empty string.
-        writer.writerow(["\\N" if v is None else v for v in row])
+    # Every value is quoted and None is written as nothing: in COPY's CSV format only an
+    # unquoted empty field is NULL, so no text (not "", not \N) can turn into a NULL.
+    writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_NOTNULL)
+    writer.writerows(rows)
     buffer.seek(0)
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(
-            f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) "
-            f"FROM STDIN WITH (FORMAT csv, NULL '\\N')",
+            f"COPY {qn(table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN WITH (FORMAT csv)",
             buffer,
         )

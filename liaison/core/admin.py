@@ -1,5 +1,11 @@
+"""Admin: domain tables are viewable for support and changed only by the services (the
+pages and API: checks, history, recomputes); the policy tables (five links, contact card
+details) are edited here."""
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
+
+from liaison.common.admin import ReadOnlyAdminMixin
 
 from .models import (
     AccountEvent,
@@ -16,7 +22,7 @@ from .models import (
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "level", "kind", "area"]
     list_filter = ["level", "kind"]
     search_fields = ["name"]
@@ -24,7 +30,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cadre)
-class CadreAdmin(SimpleHistoryAdmin):
+class CadreAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "rank", "department", "area", "left_date"]
     list_filter = ["rank", "department__kind"]
     search_fields = ["name"]
@@ -32,23 +38,20 @@ class CadreAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Pairing)
-class PairingAdmin(SimpleHistoryAdmin):
+class PairingAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["cadre", "household", "start_date", "end_date"]
     raw_id_fields = ["cadre", "household", "created_by"]
     show_full_result_count = False
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # pairings end; they are never deleted (coverage as of past dates)
-
 
 @admin.register(ZoneLeadership)
-class ZoneLeadershipAdmin(SimpleHistoryAdmin):
+class ZoneLeadershipAdmin(ReadOnlyAdminMixin, SimpleHistoryAdmin):
     list_display = ["zone", "cadre", "start_date", "end_date"]
     raw_id_fields = ["zone", "cadre"]
 
 
 @admin.register(DepartmentVillageLink)
-class DepartmentVillageLinkAdmin(admin.ModelAdmin):
+class DepartmentVillageLinkAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["department", "village", "start_date", "end_date"]
     raw_id_fields = ["department", "village"]
 
@@ -67,14 +70,14 @@ class ContactInfoAdmin(admin.ModelAdmin):
 
 
 @admin.register(CoverageSnapshot)
-class CoverageSnapshotAdmin(admin.ModelAdmin):
+class CoverageSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["area", "as_of", "households", "covered_households", "computed_at"]
     list_filter = ["as_of"]
     raw_id_fields = ["area"]
 
 
 @admin.register(CoverageJob)
-class CoverageJobAdmin(admin.ModelAdmin):
+class CoverageJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["as_of", "status", "rows_written", "created_at", "finished_at"]
 
 

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from districts.models import role_choices
+from liaison.common.filters import IdFilter
 
 from .models import Cadre, CadreQuerySet, Department, DepartmentKind, Pairing, Rank
 from .selectors import cadres_having_households
@@ -17,7 +18,7 @@ from .selectors import cadres_having_households
 class DepartmentFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=Department.Level.choices, label=_("level"))
     kind = django_filters.ChoiceFilter(choices=DepartmentKind.choices, label=_("kind"))
-    area = django_filters.NumberFilter(field_name="area_id", label=_("area"))
+    area = IdFilter(field_name="area_id", label=_("area"))
 
     class Meta:
         model = Department
@@ -25,7 +26,7 @@ class DepartmentFilter(django_filters.FilterSet):
 
 
 class CadreFilter(django_filters.FilterSet):
-    department = django_filters.NumberFilter(field_name="department_id", label=_("department"))
+    department = IdFilter(field_name="department_id", label=_("department"))
     rank = django_filters.ChoiceFilter(choices=Rank.choices, label=_("rank"))
     active = django_filters.BooleanFilter(method="filter_active", label=_("in service"))
     has_households = django_filters.BooleanFilter(
@@ -54,8 +55,8 @@ class CadreFilter(django_filters.FilterSet):
 
 
 class PairingFilter(django_filters.FilterSet):
-    cadre = django_filters.NumberFilter(field_name="cadre_id", label=_("cadre"))
-    household = django_filters.NumberFilter(field_name="household_id", label=_("household"))
+    cadre = IdFilter(field_name="cadre_id", label=_("cadre"))
+    household = IdFilter(field_name="household_id", label=_("household"))
     active = django_filters.BooleanFilter(
         field_name="end_date", lookup_expr="isnull", label=_("active")
     )

@@ -1,16 +1,30 @@
-"""Requested coverage recomputes, with a status the API can report."""
+"""Requested coverage recomputes, with a status the API can report.
+
+A recompute is one SQL statement: the run beats once when it starts, and the task's time
+limit (COVERAGE_JOB_TIME_LIMIT, shorter than JOB_STALE_AFTER) bounds the silence after that.
+The reaper marks running jobs silent for longer, and waiting jobs nobody picked up, as
+failed; a failed job can be retried.
+"""
 
 import datetime
 from functools import partial
+from typing import Any
 
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from districts.access import Actor, require, user_of
 from liaison.common.tasks import enqueue
 
 from .coverage import coverage_recompute
 from .models import CoverageJob
+from .selectors import coverage_job_get
 
 
 def coverage_job_create(*, as_of: datetime.date, by: Actor) -> CoverageJob:
@@ -18,12 +32,16 @@ def coverage_job_create(*, as_of: datetime.date, by: Actor) -> CoverageJob:
 
     Raise PermissionDenied unless the actor may recompute statistics.
     """
-    from .tasks import coverage_job_task
-
     require(by, "recompute_statistics")
     job = CoverageJob.objects.create(as_of=as_of, requested_by=user_of(by))
-    transaction.on_commit(lambda: enqueue(coverage_job_task, job.pk))
+    _schedule(job)
     return job
+
+
+def _schedule(job: CoverageJob) -> None:
+    from .tasks import coverage_job_task
+
+    transaction.on_commit(lambda: enqueue(coverage_job_task, job.pk))
 
 
 def coverage_recompute_later(as_of: datetime.date | None = None) -> None:
@@ -39,21 +57,116 @@ def coverage_recompute_later(as_of: datetime.date | None = None) -> None:
         transaction.on_commit(partial(enqueue, coverage_recompute_task, day.isoformat()))
 
 
+def _record(job: CoverageJob, attempt: int, **fields: Any) -> None:
+    """Store a run's outcome on `job`, unless a retry has started a newer run since."""
+    for name, value in fields.items():
+        setattr(job, name, value)
+    CoverageJob.objects.filter(pk=job.pk, attempts=attempt).update(**fields)
+
+
 def coverage_job_run(*, job_id: int) -> CoverageJob:
+    """Run a waiting recompute; a job already started or finished is left alone."""
     with transaction.atomic():
         job = CoverageJob.objects.select_for_update().get(pk=job_id)
         if job.status != CoverageJob.Status.PENDING:
             return job
         job.status = CoverageJob.Status.RUNNING
-        job.save(update_fields=["status"])
+        job.started_at = job.heartbeat_at = timezone.now()
+        job.attempts += 1
+        job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
+    attempt = job.attempts
     try:
-        job.rows_written = coverage_recompute(as_of=job.as_of)
-        job.status = CoverageJob.Status.SUCCEEDED
-    except Exception as exc:
-        job.status = CoverageJob.Status.FAILED
-        job.error = str(exc)[:2000]
+        rows = coverage_recompute(as_of=job.as_of)
+    except SoftTimeLimitExceeded:
+        minutes = _minutes(settings.COVERAGE_JOB_TIME_LIMIT)
+        _record(
+            job,
+            attempt,
+            status=CoverageJob.Status.FAILED,
+            error=ngettext(
+                "The recompute took longer than %(minutes)d minute and was stopped.",
+                "The recompute took longer than %(minutes)d minutes and was stopped.",
+                minutes,
+            )
+            % {"minutes": minutes},
+            finished_at=timezone.now(),
+        )
         raise
-    finally:
-        job.finished_at = timezone.now()
-        job.save(update_fields=["rows_written", "status", "error", "finished_at"])
+    except Exception as exc:
+        _record(
+            job,
+            attempt,
+            status=CoverageJob.Status.FAILED,
+            error=(str(exc) or type(exc).__name__)[:2000],
+            finished_at=timezone.now(),
+        )
+        raise
+    _record(
+        job,
+        attempt,
+        status=CoverageJob.Status.SUCCEEDED,
+        rows_written=rows,
+        error="",
+        finished_at=timezone.now(),
+    )
+    return job
+
+
+def _minutes(seconds: int) -> int:
+    return max(1, round(seconds / 60))
+
+
+def coverage_jobs_reap(*, now: datetime.datetime | None = None) -> int:
+    """Mark as failed the running recomputes silent for too long and the waiting ones never
+    started; return how many. Idempotent: finished jobs are never touched.
+    """
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.JOB_STALE_AFTER)
+    never = now - datetime.timedelta(seconds=settings.JOB_PENDING_STALE_AFTER)
+    running = CoverageJob.objects.filter(status=CoverageJob.Status.RUNNING).filter(
+        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, created_at__lt=stale)
+    )
+    waiting = CoverageJob.objects.filter(status=CoverageJob.Status.PENDING, created_at__lt=never)
+    minutes = _minutes(settings.JOB_STALE_AFTER)
+    died = ngettext(
+        "The recompute stopped responding for more than %(minutes)d minute; the worker "
+        "running it has probably stopped. Retry it.",
+        "The recompute stopped responding for more than %(minutes)d minutes; the worker "
+        "running it has probably stopped. Retry it.",
+        minutes,
+    ) % {"minutes": minutes}
+    minutes = _minutes(settings.JOB_PENDING_STALE_AFTER)
+    lost = ngettext(
+        "The recompute did not start within %(minutes)d minute; the task queue may be down. "
+        "Retry it.",
+        "The recompute did not start within %(minutes)d minutes; the task queue may be down. "
+        "Retry it.",
+        minutes,
+    ) % {"minutes": minutes}
+    reaped = 0
+    for jobs, message in ((running, died), (waiting, lost)):
+        reaped += jobs.update(status=CoverageJob.Status.FAILED, error=message, finished_at=now)
+    return reaped
+
+
+def coverage_job_retry(*, job: CoverageJob, by: Actor) -> CoverageJob:
+    """Run a failed recompute again (recomputes replace a date's snapshots: a rerun is safe).
+
+    Raise Http404 if `by` may not see the job, ValidationError if it has not failed.
+    """
+    coverage_job_get(user=by, pk=job.pk)
+    require(by, "recompute_statistics", job)
+    with transaction.atomic():
+        job = CoverageJob.objects.select_for_update().get(pk=job.pk)
+        if job.status != CoverageJob.Status.FAILED:
+            raise ValidationError(
+                _("Only a failed recompute can be retried; this one is %(status)s.")
+                % {"status": job.get_status_display()}
+            )
+        job.status = CoverageJob.Status.PENDING
+        job.rows_written = 0
+        job.error = ""
+        job.started_at = job.heartbeat_at = job.finished_at = None
+        job.save()
+        _schedule(job)
     return job

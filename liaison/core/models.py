@@ -381,6 +381,12 @@ class CoverageJob(models.Model):
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # A recompute is one SQL statement: the heartbeat is set when it starts, and the task's
+    # time limit (COVERAGE_JOB_TIME_LIMIT) bounds the silence that follows.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # Runs started so far; a run only records its outcome while it is still the latest.
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:

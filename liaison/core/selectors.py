@@ -69,7 +69,7 @@ def department_list(*, user: Actor) -> QuerySet[Department]:
 def department_get(*, user: Actor, pk: Any) -> Department:
     try:
         return department_list(user=user).select_related("area").get(pk=pk)
-    except (Department.DoesNotExist, ValueError, TypeError):
+    except (Department.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such department.")) from None
 
 
@@ -88,7 +88,7 @@ def cadre_list(*, user: Actor) -> CadreQuerySet:
 def cadre_get(*, user: Actor, pk: Any) -> Cadre:
     try:
         return cadre_list(user=user).select_related("department", "area").get(pk=pk)
-    except (Cadre.DoesNotExist, ValueError, TypeError):
+    except (Cadre.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such cadre.")) from None
 
 
@@ -176,7 +176,7 @@ def pairing_list(*, user: Actor) -> PairingQuerySet:
 def pairing_get(*, user: Actor, pk: Any) -> Pairing:
     try:
         return pairing_list(user=user).select_related("cadre", "household").get(pk=pk)
-    except (Pairing.DoesNotExist, ValueError, TypeError):
+    except (Pairing.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such pairing.")) from None
 
 

@@ -19,6 +19,7 @@ from districts.access import can, scope_for
 from districts.models import Area, AreaLevel, Household, HouseholdCategory
 from districts.selectors import area_ancestors
 from liaison.common.forms import add_service_errors
+from liaison.common.ids import is_id
 from liaison.common.pagination import SeekPaginator, query_without_page
 
 from . import jobs, selectors, services
@@ -235,7 +236,8 @@ def _ticked_suggestions(request) -> list[tuple[int, int]]:
             household_id, cadre_id = (int(x) for x in value.split(":"))
         except ValueError:
             continue
-        pairs.append((household_id, cadre_id))
+        if is_id(household_id) and is_id(cadre_id):  # a larger number names no row
+            pairs.append((household_id, cadre_id))
     return pairs
 
 

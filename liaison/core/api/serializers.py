@@ -10,6 +10,7 @@ from districts.models import AreaLevel, Household
 from districts.selectors import household_list
 from districts.validators import validate_phone
 from liaison.common.api import ScopedField
+from liaison.common.ids import ids_in_range
 
 from ..models import Cadre, CoverageJob, Department, DepartmentVillageLink, Pairing, Rank
 from ..selectors import cadre_list, department_list
@@ -103,7 +104,9 @@ class BulkAssignSerializer(serializers.Serializer):
         if len(value) > 5000:
             raise serializers.ValidationError(_("At most 5,000 households at once."))
         wanted = set(value)
-        found = list(household_list(user=self.context["request"].user).filter(pk__in=wanted))
+        found = list(
+            household_list(user=self.context["request"].user).filter(pk__in=ids_in_range(wanted))
+        )
         unknown = sorted(wanted - {h.pk for h in found})
         if unknown:
             raise serializers.ValidationError(
@@ -131,7 +134,7 @@ class TransferSerializer(serializers.Serializer):
             cadres = {
                 c.pk: c
                 for c in cadre_list(user=self.context["request"].user).filter(
-                    pk__in={a.get("cadre") for a in attrs["assignments"]}
+                    pk__in=ids_in_range(a.get("cadre") for a in attrs["assignments"])
                 )
             }
             mapping = {}
@@ -193,5 +196,16 @@ class CoverageRecomputeSerializer(serializers.Serializer):
 class CoverageJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = CoverageJob
-        fields = ["id", "as_of", "status", "rows_written", "error", "created_at", "finished_at"]
+        fields = [
+            "id",
+            "as_of",
+            "status",
+            "rows_written",
+            "error",
+            "attempts",
+            "created_at",
+            "started_at",
+            "heartbeat_at",
+            "finished_at",
+        ]
         read_only_fields = fields

@@ -3,7 +3,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from liaison.common.ids import register_id_converter
+
 from . import users, views
+
+register_id_converter()  # <id:pk>: a number too large for an id is a 404
 
 router = SimpleRouter()
 router.register("departments", views.DepartmentViewSet, basename="department")
@@ -23,6 +27,11 @@ urlpatterns = [
         views.CoverageRecomputeView.as_view(),
         name="api-coverage-recompute",
     ),
-    path("stats/coverage/jobs/<int:pk>/", views.CoverageJobView.as_view(), name="api-coverage-job"),
-    path("zones/<int:pk>/leader/", views.ZoneLeaderView.as_view(), name="api-zone-leader"),
+    path("stats/coverage/jobs/<id:pk>/", views.CoverageJobView.as_view(), name="api-coverage-job"),
+    path(
+        "stats/coverage/jobs/<id:pk>/retry/",
+        views.CoverageJobRetryView.as_view(),
+        name="api-coverage-job-retry",
+    ),
+    path("zones/<id:pk>/leader/", views.ZoneLeaderView.as_view(), name="api-zone-leader"),
 ]

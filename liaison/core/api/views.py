@@ -26,7 +26,7 @@ from liaison.common.api import CsvFormatMixin, ServiceWriteMixin
 
 from .. import jobs, selectors, services
 from ..filters import CadreFilter, DepartmentFilter, PairingFilter
-from ..models import CoverageSnapshot
+from ..models import CoverageJob, CoverageSnapshot
 from .serializers import (
     BulkAssignSerializer,
     CadreSerializer,
@@ -47,6 +47,8 @@ class ObtainTokenView(ObtainAuthToken):
 
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+    # ObtainAuthToken names DRF's own parsers; take the project's defaults (depth-limited JSON).
+    parser_classes = APIView.parser_classes
 
     @extend_schema(responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}))
     def post(self, request, *args, **kwargs):
@@ -388,11 +390,7 @@ class CoverageRecomputeView(APIView):
         body.is_valid(raise_exception=True)
         as_of = body.validated_data.get("as_of")
         job = jobs.coverage_job_create(as_of=as_of or timezone.localdate(), by=request.user)
-        url = request.build_absolute_uri(reverse("api-coverage-job", args=[job.pk]))
-        return Response(
-            {"job": CoverageJobSerializer(job).data, "status_url": url},
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return coverage_job_started(request, job)
 
 
 class CoverageJobView(APIView):
@@ -402,3 +400,30 @@ class CoverageJobView(APIView):
     def get(self, request, pk):
         job = selectors.coverage_job_get(user=request.user, pk=pk)
         return Response(CoverageJobSerializer(job).data)
+
+
+def coverage_job_started(request, job: CoverageJob) -> Response:
+    """Answer 202 with the job and the URL to poll for its status."""
+    url = request.build_absolute_uri(reverse("api-coverage-job", args=[job.pk]))
+    return Response(
+        {"job": CoverageJobSerializer(job).data, "status_url": url},
+        status=status.HTTP_202_ACCEPTED,
+    )
+
+
+class CoverageJobRetryView(ServiceWriteMixin, APIView):
+    """Run a failed recompute again (administrators); returns its status URL."""
+
+    @extend_schema(
+        request=None,
+        responses={
+            202: inline_serializer(
+                "CoverageRecomputeRetried",
+                {"job": CoverageJobSerializer(), "status_url": serializers.URLField()},
+            )
+        },
+    )
+    def post(self, request, pk):
+        job = selectors.coverage_job_get(user=request.user, pk=pk)
+        job = self.call_service(jobs.coverage_job_retry, job=job, by=request.user)
+        return coverage_job_started(request, job)
