@@ -42,16 +42,19 @@ class IdFormField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
-class IdConverter:
-    """`<id:pk>` in a URL: digits that fit an id. A longer number matches no URL (404)."""
+# No row has id 0 (ids count from 1): a number too large for an id is looked up as 0, so
+# the view answers exactly as it does for any other missing id (the API with its JSON 404).
+NO_ROW = 0
 
-    regex = "[0-9]{1,19}"
+
+class IdConverter:
+    """`<id:pk>` in a URL: a whole number; one beyond 64 bits names no row (NO_ROW)."""
+
+    regex = "[0-9]+"
 
     def to_python(self, value: str) -> int:
         number = int(value)
-        if number > MAX_ID:
-            raise ValueError("not an id")  # Django then tries the next pattern, then 404
-        return number
+        return number if number <= MAX_ID else NO_ROW
 
     def to_url(self, value: int | str) -> str:
         return str(value)
