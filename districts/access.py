@@ -27,7 +27,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from .models import HOUSEHOLD_ANCESTOR_LEVELS, Area, AreaLevel, Role
+from .models import HOUSEHOLD_ANCESTOR_LEVELS, ROLES, Area, AreaLevel, Role
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -73,21 +73,14 @@ def user_of(actor: Actor) -> Any:
 
 # Roles and actions ----------------------------------------------------------------------
 
-_ROLES: dict[str, Any] = dict(Role.choices)
-
 
 def register_role(value: str, label: Promise | str) -> None:
     """Add a role that a later app brings (e.g. an appraisal committee)."""
-    _ROLES[value] = label
-
-
-def role_choices() -> list[tuple[str, Any]]:
-    """Return every registered role as (value, label) choices."""
-    return list(_ROLES.items())
+    ROLES[value] = label
 
 
 def role_label(value: str | None) -> str:
-    return str(_ROLES.get(value, "")) if value else ""
+    return str(ROLES.get(value, "")) if value else ""
 
 
 @dataclass(frozen=True)

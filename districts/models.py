@@ -1,6 +1,6 @@
 """Geography and the people served: areas, households, responsibility zones, access."""
 
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -315,6 +315,16 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
+# The roles of the system: the built-in ones above, and those later apps register through
+# districts.access.register_role. Choices are a callable, so a new role needs no migration.
+ROLES: dict[str, Any] = dict(Role.choices)
+
+
+def role_choices() -> list[tuple[str, Any]]:
+    """Return every registered role as (value, label) choices."""
+    return list(ROLES.items())
+
+
 class Jurisdiction(models.Model):
     """A user's role and the areas (with everything below them) they act within.
 
@@ -328,7 +338,7 @@ class Jurisdiction(models.Model):
         on_delete=models.CASCADE,
         related_name="jurisdiction",
     )
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    role = models.CharField(_("role"), max_length=20, choices=role_choices)
     areas = models.ManyToManyField(Area, verbose_name=_("areas"), related_name="+", blank=True)
     # Set when an administrator hands out a one-time password; cleared when the user sets
     # their own (districts.middleware sends them to the password page until then).

@@ -6,7 +6,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .access import Actor, area_chain, scope_for, user_of
+from .access import Actor, area_chain, read_scope, scope_for, user_of
 from .models import (
     HOUSEHOLD_ANCESTOR_LEVELS,
     Area,
@@ -23,7 +23,7 @@ from .models import (
 
 def area_list(*, user: Actor) -> AreaQuerySet:
     """Return the areas the user may see: their jurisdiction areas and all below."""
-    return Area.objects.filter(scope_for(user).area_q())
+    return Area.objects.filter(read_scope(user, "view_areas").area_q())
 
 
 def area_get(*, user: Actor, pk: Any) -> Area:
@@ -84,7 +84,7 @@ def household_counts_by_child(area: Area, *, active_only: bool = True) -> dict[i
 
 def household_list(*, user: Actor) -> HouseholdQuerySet:
     """Return the households the user may see."""
-    return Household.objects.filter(scope_for(user).household_q())
+    return Household.objects.filter(read_scope(user, "view_households").household_q())
 
 
 def household_get(*, user: Actor, pk: Any) -> Household:
@@ -105,7 +105,7 @@ def household_count(area: Area) -> int:
 
 def zone_list(*, user: Actor) -> QuerySet[Zone]:
     """Return the zones that cover at least one area the user may see."""
-    scope = scope_for(user)
+    scope = read_scope(user, "view_zones")
     if scope.everything:
         return Zone.objects.all()
     visible = ZoneArea.objects.filter(zone=OuterRef("pk")).filter(scope.area_q("area__"))

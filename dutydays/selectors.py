@@ -8,7 +8,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from districts.access import Actor, scope_for
+from districts.access import Actor, read_scope, scope_for
 from districts.models import Area, Household
 from districts.selectors import household_list
 from liaison.core.models import Cadre
@@ -22,7 +22,7 @@ def dutyday_list(*, user: Actor) -> QuerySet[DutyDay]:
     A cadre account always sees its own days, wherever they were spent; a county cadre's days
     in another township stay hidden from a township user.
     """
-    scope = scope_for(user)
+    scope = read_scope(user, "view_duty_days")
     if scope.everything:
         return DutyDay.objects.all()
     own = Q(cadre__user=user) if user.is_authenticated else Q(pk__in=[])

@@ -17,7 +17,7 @@ from dutydays.models import DutyDay
 from liaison.core.models import Cadre, CoverageJob, DepartmentVillageLink, Pairing, ZoneLeadership
 
 from .conftest import api_client_for
-from .factories import CadreFactory, DepartmentFactory
+from .factories import CadreFactory, DepartmentFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -349,3 +349,53 @@ def test_viewer_gets_403_on_a_change_and_404_outside(tree, viewer_a, foreign):
     assert database_state() == before
     assert Household.objects.get(pk=own.pk).members == own.members
     assert Cadre.objects.count() == 1
+
+
+# The registries --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dossier_rules():
+    """A later app's role and read action (as promotions will register them), undone after."""
+    from districts import access
+    from districts.models import ROLES
+
+    access.register_role("appraisal_committee", "考核组")
+    access.register_action("view_dossiers", ("appraisal_committee",), read=True)
+    access.register_action("edit_dossiers", ("appraisal_committee",))
+    yield
+    ROLES.pop("appraisal_committee")
+    access._ACTIONS.pop("view_dossiers")
+    access._ACTIONS.pop("edit_dossiers")
+
+
+def test_a_registered_role_is_a_valid_jurisdiction_role(tree, dossier_rules):
+    from districts.models import Jurisdiction
+
+    from .factories import UserFactory
+
+    jurisdiction = Jurisdiction(user=UserFactory(), role="appraisal_committee")
+    jurisdiction.full_clean()
+    jurisdiction.save()
+    assert jurisdiction.get_role_display() == "考核组"
+
+
+def test_a_role_that_may_not_read_a_kind_gets_404_and_one_that_may_not_change_it_403(
+    tree, admin_a, dossier_rules
+):
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    from districts.access import require
+
+    committee = user_with_role("appraisal_committee", tree.town_a)
+    household = tree.households_a[0]
+    with pytest.raises(Http404, match=r"^该农户不存在。$"):
+        require(admin_a, "view_dossiers", household)
+    require(committee, "view_dossiers", household)
+    require(committee, "edit_dossiers", household)
+    viewer = user_with_role(Role.VIEWER, tree.town_a)
+    with pytest.raises(PermissionDenied, match=r"^您的角色无权执行此操作。$"):
+        require(viewer, "edit_dossiers", household)
+    with pytest.raises(Http404, match=r"^该农户不存在。$"):
+        require(committee, "view_dossiers", tree.households_b[0])

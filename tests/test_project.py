@@ -60,6 +60,7 @@ DEMO_TABLES = {
     "liaison.Department": 46,
     "liaison.Cadre": 2205,
     "liaison.HistoricalCadre": 1,  # the demo cadre account linked to its cadre
+    "liaison.AccountEvent": 0,
     "liaison.Pairing": 33219,
     "liaison.HistoricalPairing": 0,
     "liaison.ZoneLeadership": 345,
@@ -203,8 +204,14 @@ MENU_CADRE = [("登记下基层", "duty-log"), ("我的本月", "duty-month"), (
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("administrator", [*MENU_EVERYONE, ("导入", "import-list"), ("API", "api-docs")]),
-        ("area_admin", [*MENU_EVERYONE, ("导入", "import-list"), ("API", "api-docs")]),
+        (
+            "administrator",
+            [*MENU_EVERYONE, ("导入", "import-list"), ("用户", "user-list"), ("API", "api-docs")],
+        ),
+        (
+            "area_admin",
+            [*MENU_EVERYONE, ("导入", "import-list"), ("用户", "user-list"), ("API", "api-docs")],
+        ),
         ("org_department", [*MENU_EVERYONE, ("API", "api-docs")]),
         ("cadre", [*MENU_CADRE, *MENU_EVERYONE, ("API", "api-docs")]),
         ("inspector", [*MENU_EVERYONE, ("API", "api-docs")]),

@@ -21,8 +21,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from districts.access import can
-from districts.models import Area, Role
+from districts.access import can, role_label
+from districts.models import Area, role_choices
 from districts.selectors import area_list
 from liaison.common.forms import add_service_errors
 from liaison.common.pagination import SeekPaginator, query_without_page
@@ -62,7 +62,7 @@ def linked_cadre(user: Any) -> Cadre | None:
 
 
 def _role_choices(request: HttpRequest) -> list[tuple[str, str]]:
-    return [(r, str(Role(r).label)) for r in accounts.grantable_roles(user=request.user)]
+    return [(r, str(role_label(r))) for r in accounts.grantable_roles(user=request.user)]
 
 
 def _area_choices(request: HttpRequest, current: list[Area]) -> list[tuple[int, str]]:
@@ -148,7 +148,7 @@ def _sheet_row(user: Any, password: str, cadre: Cadre | None = None) -> dict[str
         "username": user.username,
         "cadre": cadre,
         "department": cadre.department.name if cadre else "",
-        "role": Role(jurisdiction.role).label,
+        "role": role_label(jurisdiction.role),
         "areas": [a.name for a in jurisdiction.areas.all()],
         "password": password,
         "password_groups": [password[i : i + 4] for i in range(0, len(password), 4)],
@@ -179,7 +179,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
             "filter": user_filter,
             "page": page,
             "rows": rows,
-            "roles": Role.choices,
+            "roles": role_choices(),
             "query_without_page": query_without_page(request),
         },
     )

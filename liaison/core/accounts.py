@@ -26,8 +26,8 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
-from districts.access import Actor, can, scope_for, user_of
-from districts.models import Area, AreaLevel, Jurisdiction, Role
+from districts.access import Actor, can, role_label, scope_for, user_of
+from districts.models import ROLES, Area, AreaLevel, Jurisdiction, Role
 
 from .models import AccountEvent, Cadre
 from .selectors import cadre_list
@@ -96,8 +96,8 @@ def grantable_roles(*, user: Actor) -> list[str]:
         return []
     scope = scope_for(user)
     if scope.everything or scope.role == Role.ADMINISTRATOR:
-        return list(Role.values)
-    return [r for r in Role.values if r in AREA_ADMIN_GRANTS]
+        return list(ROLES)
+    return [r for r in ROLES if r in AREA_ADMIN_GRANTS]
 
 
 def grantable_areas(*, user: Actor, limit: int = 1000) -> QuerySet[Area]:
@@ -160,7 +160,7 @@ def user_require_manageable(*, user: Any, by: Actor) -> None:
     if role is not None and role not in grantable_roles(user=by):
         raise PermissionDenied(
             _("Only an administrator can change an account with the role %(role)s.")
-            % {"role": Role(role).label}
+            % {"role": role_label(role)}
         )
 
 
@@ -170,14 +170,14 @@ def _role_of(user: Any) -> str | None:
 
 
 def _check_role(by: Actor, role: str, errors: dict[str, list[str]]) -> None:
-    if role not in Role.values:
+    if role not in list(ROLES):
         errors.setdefault("role", []).append(
             _("Unknown role %(role)s; roles: %(roles)s.")
-            % {"role": role, "roles": ", ".join(Role.values)}
+            % {"role": role, "roles": ", ".join(list(ROLES))}
         )
     elif role not in grantable_roles(user=by):
         errors.setdefault("role", []).append(
-            _("Only an administrator can give the role %(role)s.") % {"role": Role(role).label}
+            _("Only an administrator can give the role %(role)s.") % {"role": role_label(role)}
         )
 
 

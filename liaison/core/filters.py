@@ -1,12 +1,14 @@
 """FilterSets of the liaison core, shared by pages and API."""
 
+from typing import Any
+
 import django_filters
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from districts.models import Role
+from districts.models import role_choices
 
 from .models import Cadre, CadreQuerySet, Department, DepartmentKind, Pairing, Rank
 from .selectors import cadres_having_households
@@ -67,7 +69,7 @@ class UserFilter(django_filters.FilterSet):
     """Filters of the account list (page and API)."""
 
     role = django_filters.ChoiceFilter(
-        field_name="jurisdiction__role", choices=Role.choices, label=_("role")
+        field_name="jurisdiction__role", choices=role_choices, label=_("role")
     )
     is_active = django_filters.BooleanFilter(label=_("active"))
     search = django_filters.CharFilter(method="filter_search", label=_("username"))
@@ -76,6 +78,6 @@ class UserFilter(django_filters.FilterSet):
         model = get_user_model()
         fields = ["role", "is_active", "search"]
 
-    def filter_search(self, queryset, name, value):
+    def filter_search(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         value = value.strip()
         return queryset.filter(username__icontains=value) if value else queryset

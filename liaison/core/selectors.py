@@ -20,7 +20,7 @@ from django.db.models import (
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from districts.access import Actor, can, scope_for, user_of
+from districts.access import Actor, can, read_scope, scope_for, user_of
 from districts.models import Area, Household, HouseholdQuerySet, HouseholdStatus, Zone
 from districts.selectors import household_list, zone_list
 
@@ -63,7 +63,7 @@ if TYPE_CHECKING:  # django-stubs' helper is a development dependency only
 
 def department_list(*, user: Actor) -> QuerySet[Department]:
     """Return departments of the areas in the user's jurisdiction."""
-    return Department.objects.filter(scope_for(user).area_q("area__"))
+    return Department.objects.filter(read_scope(user, "view_departments").area_q("area__"))
 
 
 def department_get(*, user: Actor, pk: Any) -> Department:
@@ -79,7 +79,7 @@ def cadre_list(*, user: Actor) -> CadreQuerySet:
     A township's households are largely looked after by county cadres, so a township user
     sees (and may assign) the county's cadres too; editing them stays with the county.
     """
-    scope = scope_for(user)
+    scope = read_scope(user, "view_cadres")
     if scope.everything:
         return Cadre.objects.all()
     return Cadre.objects.filter(scope.reach_q("area__"))
@@ -168,6 +168,8 @@ def _households_in_scope(user: Actor, prefix: str) -> Q:
 
 def pairing_list(*, user: Actor) -> PairingQuerySet:
     """Return pairings whose household is in the user's jurisdiction."""
+    if read_scope(user, "view_pairings").is_empty:
+        return Pairing.objects.none()
     return Pairing.objects.filter(household__in=household_list(user=user).values("pk"))
 
 

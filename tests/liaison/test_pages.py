@@ -192,7 +192,9 @@ def test_cadres_of_another_township_are_404(login, tree, admin_a, cadre_a, cadre
     client = login(admin_a)
     assert client.get(reverse("cadre-detail", args=[cadre_b.pk])).status_code == 404
     page = parse(client.get(reverse("cadre-list")))
-    assert page.table_rows("#cadres") == [["岩温", "普通干部", "娜允镇党政办", "0", "在职"]]
+    assert page.table_rows("#cadres") == [
+        ["", "岩温", "普通干部", "娜允镇党政办", "0", "在职", "无"]
+    ]
 
 
 def test_contact_cards(login, tree, viewer_a, cadre_a):

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from districts.access import can
 from districts.api.serializers import ScopedAreaField
-from districts.models import Role
+from districts.models import role_choices
 from liaison.common.api import ScopedField, ServiceWriteMixin
 
 from .. import accounts
@@ -40,7 +40,7 @@ class ManageUsersPermission(permissions.BasePermission):
 class UserSerializer(serializers.ModelSerializer):
     """An account: its role, jurisdiction (area ids) and linked cadre (id or null)."""
 
-    role = serializers.ChoiceField(choices=Role.choices, source="jurisdiction.role")
+    role = serializers.ChoiceField(choices=role_choices(), source="jurisdiction.role")
     areas = ScopedAreaField(many=True, source="jurisdiction.areas")
     cadre = ScopedField(selector=cadre_list, allow_null=True, required=False)
     must_change_password = serializers.BooleanField(

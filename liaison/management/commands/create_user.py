@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import Http404
 
 from districts.access import SYSTEM
-from districts.models import Area, Role
+from districts.models import ROLES, Area
 from liaison.core import accounts
 from liaison.core.models import Cadre
 
@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("username")
-        parser.add_argument("--role", help=f"one of: {', '.join(Role.values)}")
+        parser.add_argument("--role", help=f"one of: {', '.join(list(ROLES))}")
         parser.add_argument(
             "--area",
             action="append",
@@ -46,8 +46,8 @@ class Command(BaseCommand):
         username: str = options["username"]
         role: str | None = options["role"]
         codes: list[str] = options["area"]
-        if role is not None and role not in Role.values:
-            raise CommandError(f"Unknown role {role!r}; roles: {', '.join(Role.values)}.")
+        if role is not None and role not in list(ROLES):
+            raise CommandError(f"Unknown role {role!r}; roles: {', '.join(list(ROLES))}.")
         areas = self._areas(codes)
         cadre = self._cadre(options["cadre"])
         by = SYSTEM

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from districts.access import role_label
 from districts.demo import COUNTY_CODE, demo_loaded, load_demo_county
 from districts.models import Area, Jurisdiction, Role
 from dutydays.demo import load_duty_demo
@@ -90,6 +91,6 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write("Demo accounts (development mode only), password: " + DEMO_PASSWORD)
         for username, role, area_code in DEMO_ACCOUNTS:
-            label = Role(role).label if role else "superuser"
+            label = role_label(role) if role else "superuser"
             where = Area.objects.filter(code=area_code).values_list("name", flat=True).first()
             self.stdout.write(f"  {username:<10} {label}" + (f" · {where}" if where else ""))
