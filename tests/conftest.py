@@ -6,12 +6,13 @@ Every fixture of the suite is defined once (tests/test_conventions.py checks it)
 """
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import translation
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -74,6 +75,14 @@ def tree(db) -> Tree:
 
 
 @pytest.fixture
+def english() -> Iterator[None]:
+    """Messages in English (`pytest.mark.usefixtures("english")` in modules whose messages
+    are pinned in English)."""
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
 def day() -> datetime.date:
     """The day pairings start on in most tests (in the past, so services accept it)."""
     return datetime.date(2026, 3, 1)
@@ -91,6 +100,12 @@ def county_admin(tree) -> User:
 def admin_a(tree) -> User:
     """An area administrator of township A."""
     return user_with_role(Role.AREA_ADMIN, tree.town_a, username="admin_a")
+
+
+@pytest.fixture
+def admin_b(tree) -> User:
+    """An area administrator of township B."""
+    return user_with_role(Role.AREA_ADMIN, tree.town_b, username="admin_b")
 
 
 @pytest.fixture

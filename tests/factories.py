@@ -37,6 +37,7 @@ from dutydays.models import (
     MonthlyCompliance,
 )
 from liaison.core.models import (
+    AccountEvent,
     Cadre,
     ContactInfo,
     CoverageJob,
@@ -194,6 +195,20 @@ def user_with_role(role: str, *areas: Area, **kwargs: Any) -> User:
     user = UserFactory(**kwargs)
     JurisdictionFactory(user=user, role=role, areas=areas)
     return user
+
+
+class AccountEventFactory(ModelFactory[AccountEvent]):
+    """The record of an account created by an administrator, as `user_create` writes it."""
+
+    class Meta:
+        model = AccountEvent
+
+    actor = factory.SubFactory(UserFactory)
+    user = factory.SubFactory(UserFactory)
+    action = AccountEvent.Action.CREATED
+    details = factory.LazyFunction(
+        lambda: {"role": Role.VIEWER, "areas": [], "cadre": None, "one_time_password": True}
+    )
 
 
 class PersonalDataAccessFactory(ModelFactory[PersonalDataAccess]):

@@ -7,6 +7,7 @@ Built on the standard library's `html.parser`::
     assert page.table_rows("#households") == [["H1", "岩温", "3", "芒街一组", "—", "在册"]]
     assert page.find("ul", class_="navbar-nav").links() == ["/", "/coverage/"]
     assert page.form_errors() == ["该字段是必填项。"]
+    assert "勐马镇" not in page.all_text  # nor in scripts or attributes
 
 `find_all(tag, **attrs)` / `find(tag, **attrs)` match attributes exactly, except `class_`
 (every given class must be among the element's classes) and `text` (the element's
@@ -64,6 +65,23 @@ class Element:
     def text_without(self, *tags: str) -> str:
         """Return `text`, leaving out what is inside the elements of `tags`."""
         return " ".join("".join(self._strings(HIDDEN | set(tags))).split())
+
+    @property
+    def all_text(self) -> str:
+        """Return everything the element holds as text: its text, what `text` leaves out
+        (scripts, styles, templates) and every attribute value, whitespace collapsed.
+
+        For asserting that something is not on a page at all: a leak may hide in markup.
+        """
+        return " ".join(" ".join(self._all_strings()).split())
+
+    def _all_strings(self) -> Iterator[str]:
+        yield from self.attrs.values()
+        for child in self.children:
+            if isinstance(child, str):
+                yield child
+            else:
+                yield from child._all_strings()
 
     def _strings(self, hidden: frozenset[str] = HIDDEN) -> Iterator[str]:
         for child in self.children:

@@ -6,21 +6,14 @@ import sys
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, ManagementUtility, call_command
-from django.utils import translation
 
 from districts.models import Jurisdiction, Role
 from liaison.core.models import AccountEvent, Cadre
 
 from .factories import CadreFactory, DepartmentFactory, UserFactory, user_with_role
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 User = get_user_model()
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

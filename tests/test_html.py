@@ -53,6 +53,14 @@ def test_text_is_whitespace_normalised_and_leaves_out_scripts(sample):
     assert sample.texts("p") == ["one", "two"]
 
 
+def test_all_text_holds_scripts_and_attribute_values_too(sample):
+    everything = sample.all_text
+    assert "<td>not text</td>" in everything and "not text" not in sample.text
+    assert "/cadres/" in everything and "navbar-nav" in everything
+    assert "暂无 数据" in everything
+    assert sample.find("a", text="干部").all_text == "nav-link active /cadres/ 干部"
+
+
 def test_find_matches_tag_id_classes_and_attributes(sample):
     assert sample.find("a", class_="nav-link active").text == "干部"
     assert sample.find(id="tree").tag == "table"

@@ -18,7 +18,7 @@ from dutydays.models import DutyDay
 from liaison.core.models import Cadre
 
 from ..factories import CadreFactory, HouseholdFactory, user_with_role
-from ..pageparse import parse
+from ..html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -143,18 +143,18 @@ def test_township_compliance_csv_holds_the_same_rows(march, admin_a, api_for):
 
 def test_township_compliance_page_holds_the_same_rows(march, client, admin_a, county_admin):
     client.force_login(admin_a)
-    page = parse(client.get(reverse("duty-compliance"), {"month": "2026-03"}).content)
-    body = page.element("compliance").find_all("tbody")[0]
-    assert [[td.text() for td in tr.find_all("td")][:7] for tr in body.find_all("tr")] == [
+    page = parse(client.get(reverse("duty-compliance"), {"month": "2026-03"}))
+    body = page.select("#compliance").find("tbody")
+    assert [[td.text for td in tr.find_all("td")][:7] for tr in body.find_all("tr")] == [
         ["岩甲", "娜允镇党政办", "2", "7", "1", "2", "1"],
         ["岩乙", "娜允镇党政办", "0", "0", "0", "0", "0"],
     ]
-    departments = page.element("compliance-departments").find_all("tbody")[0]
-    assert [td.text() for td in departments.find_all("td")] == ["娜允镇党政办", "1", "0"]
-    assert not [name for name in SECRET_NAMES if name in page.text()]
+    departments = page.select("#compliance-departments").find("tbody")
+    assert [td.text for td in departments.find_all("td")] == ["娜允镇党政办", "1", "0"]
+    assert not [name for name in SECRET_NAMES if name in page.all_text]
     client.force_login(county_admin)
-    page = parse(client.get(reverse("duty-compliance"), {"month": "2026-03"}).content)
-    names = [tr.find_all("a")[0].text() for tr in page.element("compliance").find_all("tr")[1:]]
+    page = parse(client.get(reverse("duty-compliance"), {"month": "2026-03"}))
+    names = [tr.find_all("a")[0].text for tr in page.select("#compliance").find_all("tr")[1:]]
     assert names == ["岩甲", "扎甲", "县甲", "岩乙"]
 
 
@@ -226,9 +226,9 @@ def test_edit_page_neither_names_nor_drops_households_outside(tree, moved_day, c
     a = tree.households_a
     client.force_login(admin_a)
     url = reverse("duty-edit", args=[moved_day.pk])
-    page = parse(client.get(url).content)
-    boxes = [e for e in page.find_all("input") if e.attrs.get("name") == "households"]
-    assert a[0].head_name not in page.text()
+    page = parse(client.get(url))
+    boxes = page.find_all("input", name="households")
+    assert a[0].head_name not in page.all_text
     assert {int(b.attrs["value"]) for b in boxes if "checked" in b.attrs} == {a[1].pk}
     response = client.post(url, {"households": [a[2].pk], "diary": "改"})
     assert response.status_code == 302
@@ -289,13 +289,13 @@ def test_diaries_show_only_days_in_the_jurisdiction(
     tree, county_days, client, admin_a, county_admin
 ):
     client.force_login(admin_a)
-    page = parse(client.get(reverse("area-diaries", args=[tree.town_a.pk])).content)
-    diaries = [p.text() for p in page.element("diaries").find_all("p")]
+    page = parse(client.get(reverse("area-diaries", args=[tree.town_a.pk])))
+    diaries = [p.text for p in page.select("#diaries").find_all("p")]
     assert diaries == ["在娜允镇走访"]
     assert client.get(reverse("area-diaries", args=[tree.town_b.pk])).status_code == 404
     client.force_login(county_admin)
-    page = parse(client.get(reverse("area-diaries", args=[tree.county.pk])).content)
-    assert [p.text() for p in page.element("diaries").find_all("p")] == [
+    page = parse(client.get(reverse("area-diaries", args=[tree.county.pk])))
+    assert [p.text for p in page.select("#diaries").find_all("p")] == [
         "在勐马镇走访",
         "在娜允镇走访",
     ]
@@ -307,12 +307,14 @@ def test_household_visits_show_only_days_in_the_jurisdiction(
     _county, _in_a, in_b, visitor = county_days
     url = reverse("household-detail", args=[visitor.pk])
     client.force_login(admin_a)
-    visits = parse(client.get(url).content).element("household-visits").find_all("li")
+    visits = parse(client.get(url)).select("#household-visits").find_all("li")
     # Only the empty state: the one visit was on a day in township B.
-    assert [(v.classes, "勐马镇" in v.text()) for v in visits] == [({"text-body-secondary"}, False)]
+    assert [(v.classes, "勐马镇" in v.all_text) for v in visits] == [
+        (["text-body-secondary"], False)
+    ]
     client.force_login(county_admin)
-    visits = parse(client.get(url).content).element("household-visits").find_all("li")
-    assert [v.text() for v in visits] == [f"{in_b.date:%Y-%m-%d} · 县甲 — 在勐马镇走访"]
+    visits = parse(client.get(url)).select("#household-visits").find_all("li")
+    assert [v.text for v in visits] == [f"{in_b.date:%Y-%m-%d} · 县甲 — 在勐马镇走访"]
 
 
 def test_someone_elses_month_shows_the_jurisdictions_part_marked(
@@ -323,21 +325,21 @@ def test_someone_elses_month_shows_the_jurisdictions_part_marked(
 
     def entries():
         url = reverse("duty-month")
-        page = parse(client.get(url, {"cadre": county.pk, "month": "2026-03"}).content)
-        return page, page.element("month-entries").find_all("li")
+        page = parse(client.get(url, {"cadre": county.pk, "month": "2026-03"}))
+        return page, page.select("#month-entries").find_all("li")
 
     page, items = entries()
-    assert page.by_id("partial-note") is not None
-    assert "在勐马镇走访" not in page.text()
-    visited = [i for i in items if "在娜允镇走访" in i.text()]
+    assert len(page.find_all(id="partial-note")) == 1
+    assert "在勐马镇走访" not in page.all_text
+    visited = [i for i in items if "在娜允镇走访" in i.text]
     assert len(visited) == 1
     # Two households were visited; one has moved to B, so only one is the township's.
-    assert re.findall(r"\d+", visited[0].find_all("div")[1].text()) == ["1"]
+    assert re.findall(r"\d+", visited[0].find_all("div")[1].text) == ["1"]
     client.force_login(county_admin)
     page, items = entries()
-    assert page.by_id("partial-note") is None
-    visited = [i for i in items if "在娜允镇走访" in i.text()]
-    assert re.findall(r"\d+", visited[0].find_all("div")[1].text()) == ["2"]
+    assert page.find_all(id="partial-note") == []
+    visited = [i for i in items if "在娜允镇走访" in i.text]
+    assert re.findall(r"\d+", visited[0].find_all("div")[1].text) == ["2"]
 
 
 def test_an_own_cadres_month_is_marked_only_when_days_lie_elsewhere(
@@ -347,8 +349,8 @@ def test_an_own_cadres_month_is_marked_only_when_days_lie_elsewhere(
     day(cadre, MARCH.replace(day=2), tree.group_a1, diary="在娜允镇")
     client.force_login(admin_a)
     query = {"cadre": cadre.pk, "month": "2026-03"}
-    assert parse(client.get(reverse("duty-month"), query).content).by_id("partial-note") is None
+    assert parse(client.get(reverse("duty-month"), query)).find_all(id="partial-note") == []
     day(cadre, MARCH.replace(day=3), tree.group_b1, diary="在勐马镇", in_zone=False)
-    page = parse(client.get(reverse("duty-month"), query).content)
-    assert page.by_id("partial-note") is not None
-    assert "在勐马镇" not in page.text()
+    page = parse(client.get(reverse("duty-month"), query))
+    assert len(page.find_all(id="partial-note")) == 1
+    assert "在勐马镇" not in page.all_text

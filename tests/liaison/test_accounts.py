@@ -6,7 +6,6 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
-from django.utils import translation
 from rest_framework.authtoken.models import Token
 
 from districts.models import Jurisdiction, Role
@@ -15,20 +14,9 @@ from liaison.core.models import AccountEvent, Cadre
 
 from ..factories import CadreFactory, UserFactory, user_with_role
 
-pytestmark = pytest.mark.django_db
+# New messages are English until the lead merges their translations; pin the language.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 User = get_user_model()
-
-
-@pytest.fixture(autouse=True)
-def english():
-    # New messages are English until the lead merges their translations; pin the language.
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def admin_b(tree):
-    return user_with_role(Role.AREA_ADMIN, tree.town_b, username="admin_b")
 
 
 @pytest.fixture
@@ -519,7 +507,7 @@ def test_cadre_accounts_are_all_or_nothing(
     Cadre.objects.filter(pk=cadre_a2.pk).update(user=owner)
     cadre_a2.refresh_from_db()
     before = snapshot()
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ValidationError, match="玉香 already has an account") as exc:
         accounts.cadre_accounts_create(cadres=[cadre_a, cadre_a2, left, county_cadre], by=admin_a)
     assert sorted(exc.value.message_dict["cadres"]) == sorted(
         [

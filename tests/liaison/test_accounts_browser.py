@@ -65,7 +65,7 @@ def test_cadre_account_from_the_cadre_list_to_the_first_login(
     shot(page, "first-login-dashboard")
 
     user = Cadre.objects.get(pk=cadre_a.pk).user
-    assert user.username == username
+    assert user is not None and user.username == username
     assert user.check_password("Nanka-river-88")
     assert Jurisdiction.objects.get(user=user).must_change_password is False
     page.goto(f"{live_server.url}/my/households/")

@@ -14,7 +14,7 @@ from districts.models import Household, ImportJob, Zone
 from liaison.core.models import Cadre, CoverageJob, Pairing, ZoneLeadership
 
 from ..factories import CadreFactory, HouseholdFactory, user_with_role
-from ..pageparse import parse
+from ..html import Element, parse
 
 pytestmark = pytest.mark.django_db
 
@@ -221,35 +221,35 @@ def test_gap_cadres_are_own_cadres_without_households_anywhere(
 
 def test_gap_page_counts_own_cadres_only(counts_world, client, admin_a, county_admin):
     client.force_login(admin_a)
-    page = parse(client.get(reverse("gaps", args=["cadres"])).content)
-    assert page.element("count-cadres").text() == "1"
-    names = [row.find_all("a")[0].text() for row in page.element("gap-list").find_all("tbody")[0]
-             .find_all("tr")]  # fmt: skip
+    page = parse(client.get(reverse("gaps", args=["cadres"])))
+    assert page.select("#count-cadres").text == "1"
+    body = page.select("#gap-list").find("tbody")
+    names = [row.find_all("a")[0].text for row in body.find_all("tr")]
     assert names == ["岩丙"]
     client.force_login(county_admin)
-    page = parse(client.get(reverse("gaps", args=["cadres"])).content)
-    assert page.element("count-cadres").text() == "2"
+    page = parse(client.get(reverse("gaps", args=["cadres"])))
+    assert page.select("#count-cadres").text == "2"
 
 
 # Pages: the cadre list and detail, the assign page, the transfer form
 
 
-def _cadre_table(content: bytes) -> dict[str, tuple[str, bool]]:
+def _cadre_table(response) -> dict[str, tuple[str, bool]]:
     """{name: (households cell without the marker, marked partial)} of the cadre list."""
-    table = parse(content).element("cadres")
+    table = parse(response).select("#cadres")
     out = {}
-    for row in table.find_all("tbody")[0].find_all("tr"):
-        cell = row.find_all("td", cls="households")[0]
-        marks = cell.find_all("span", cls="partial")
+    for row in table.find("tbody").find_all("tr"):
+        cell = row.find("td", class_="households")
+        marks = cell.find_all("span", class_="partial")
         number = "".join(c for c in cell.children if isinstance(c, str)).strip()
-        out[row.find_all("a")[0].text()] = (number, bool(marks))
+        out[row.find_all("a")[0].text] = (number, bool(marks))
     return out
 
 
 def test_cadre_list_page_marks_partial_counts(counts_world, client, admin_a, county_admin):
     client.force_login(admin_a)
     response = client.get(reverse("cadre-list"))
-    assert _cadre_table(response.content) == {
+    assert _cadre_table(response) == {
         "县甲": ("2", True),
         "县乙": ("0", True),
         "县丙": ("0", True),
@@ -257,12 +257,12 @@ def test_cadre_list_page_marks_partial_counts(counts_world, client, admin_a, cou
         "岩乙": ("0", True),
         "岩丙": ("0", False),
     }
-    assert parse(response.content).by_id("partial-note") is not None
+    assert len(parse(response).find_all(id="partial-note")) == 1
     filtered = client.get(reverse("cadre-list"), {"has_households": "true"})
-    assert _cadre_table(filtered.content) == {"县甲": ("2", True), "岩甲": ("2", False)}
+    assert _cadre_table(filtered) == {"县甲": ("2", True), "岩甲": ("2", False)}
     client.force_login(county_admin)
     response = client.get(reverse("cadre-list"))
-    assert _cadre_table(response.content) == {
+    assert _cadre_table(response) == {
         "县甲": ("3", False),
         "县乙": ("1", False),
         "县丙": ("0", False),
@@ -271,7 +271,7 @@ def test_cadre_list_page_marks_partial_counts(counts_world, client, admin_a, cou
         "岩丙": ("0", False),
         "扎甲": ("1", False),
     }
-    assert parse(response.content).by_id("partial-note") is None
+    assert parse(response).find_all(id="partial-note") == []
 
 
 def test_cadre_page_counts_and_marks_the_townships_part(
@@ -285,29 +285,28 @@ def test_cadre_page_counts_and_marks_the_townships_part(
         ZoneLeadership.objects.create(zone=zone, cadre=counts_world.county_cadre, start_date=day)
     url = reverse("cadre-detail", args=[counts_world.county_cadre.pk])
     client.force_login(admin_a)
-    page = parse(client.get(url).content)
-    heading = page.element("cadre-household-count")
-    assert heading.find_all("span", cls="partial") != []
-    assert heading.text().split()[0] == "2"
-    assert page.by_id("partial-note") is not None
+    page = parse(client.get(url))
+    heading = page.select("#cadre-household-count")
+    assert heading.find_all("span", class_="partial") != []
+    assert heading.text.split()[0] == "2"
+    assert len(page.find_all(id="partial-note")) == 1
     # Its active pairings in the township: two households, and one that moved out (marked).
-    households = page.element("cadre-households").find_all("tbody")[0].find_all("tr")
-    assert sorted(r.find_all("a")[0].text() for r in households) == sorted(
+    households = page.select("#cadre-households").find("tbody").find_all("tr")
+    assert sorted(r.find_all("a")[0].text for r in households) == sorted(
         h.head_name for h in (tree.households_a[0], tree.households_a[1], tree.households_a[4])
     )
-    assert "勐马镇责任区" not in page.text() and "娜允镇责任区" in page.text()
+    assert "勐马镇责任区" not in page.all_text and "娜允镇责任区" in page.text
     client.force_login(county_admin)
-    page = parse(client.get(url).content)
-    heading = page.element("cadre-household-count")
-    assert heading.find_all("span", cls="partial") == []
-    assert heading.text().split()[0] == "3"
-    assert page.by_id("partial-note") is None
-    assert "勐马镇责任区" in page.text()
+    page = parse(client.get(url))
+    heading = page.select("#cadre-household-count")
+    assert heading.find_all("span", class_="partial") == []
+    assert heading.text.split()[0] == "3"
+    assert page.find_all(id="partial-note") == []
+    assert "勐马镇责任区" in page.text
 
 
-def _options(page, name: str) -> dict[int, str]:
-    select = next(e for e in page.find_all("select") if e.attrs.get("name") == name)
-    return {int(o.attrs["value"]): o.text() for o in select.find_all("option") if o.attrs["value"]}
+def _options(page: Element, name: str) -> dict[int, str]:
+    return {int(value): label for value, label in page.options(name) if value}
 
 
 def _label(cadre: Cadre, n: int, partial: bool) -> str:
@@ -325,7 +324,7 @@ def test_assign_page_offers_cadres_with_scoped_counts(
     w = counts_world
     url = reverse("assign", args=[tree.group_a1.pk])
     client.force_login(admin_a)
-    assert _options(parse(client.get(url).content), "cadre") == {
+    assert _options(parse(client.get(url)), "cadre") == {
         w.county_cadre.pk: _label(w.county_cadre, 2, True),
         w.county_b_only.pk: _label(w.county_b_only, 0, True),
         w.county_idle.pk: _label(w.county_idle, 0, True),
@@ -334,7 +333,7 @@ def test_assign_page_offers_cadres_with_scoped_counts(
         w.cadre_a_idle.pk: _label(w.cadre_a_idle, 0, False),
     }
     client.force_login(county_admin)
-    options = _options(parse(client.get(url).content), "cadre")
+    options = _options(parse(client.get(url)), "cadre")
     assert options[w.county_cadre.pk] == _label(w.county_cadre, 3, False)
     assert options[w.county_b_only.pk] == _label(w.county_b_only, 1, False)
 
@@ -343,7 +342,7 @@ def test_transfer_choices_show_scoped_counts(counts_world, client, admin_a, coun
     w = counts_world
     url = reverse("cadre-detail", args=[w.county_cadre.pk])
     client.force_login(admin_a)
-    choices = _options(parse(client.get(url).content), "to")
+    choices = _options(parse(client.get(url)), "to")
 
     def label(c, n, partial):
         with translation.override("zh-hans"):
@@ -358,7 +357,7 @@ def test_transfer_choices_show_scoped_counts(counts_world, client, admin_a, coun
         w.county_idle.pk: label(w.county_idle, 0, True),
     }
     client.force_login(county_admin)
-    assert _options(parse(client.get(url).content), "to") == {
+    assert _options(parse(client.get(url)), "to") == {
         w.county_b_only.pk: label(w.county_b_only, 1, False),
         w.county_idle.pk: label(w.county_idle, 0, False),
     }
