@@ -24,6 +24,7 @@ from .factories import (
     CadreFactory,
     DepartmentFactory,
     HouseholdFactory,
+    UserFactory,
     user_with_role,
 )
 
@@ -185,3 +186,9 @@ def login(client) -> Callable[[User], Client]:
         return client
 
     return _login
+
+
+@pytest.fixture
+def superuser(db):
+    """A superuser "root" (the Django admin's user; acts everywhere)."""
+    return UserFactory(username="root", is_superuser=True, is_staff=True)

@@ -17,12 +17,12 @@ from rest_framework.test import APIClient
 
 from districts.models import Area, Household, ImportJob, Zone
 from dutydays.models import DutyDay
-from liaison.common.ids import MAX_ID, IdConverter, ids_in_range, is_id
+from liaison.common.ids import MAX_ID, NO_ROW, IdConverter, ids_in_range, is_id
 from liaison.common.parsers import MAX_DEPTH, DepthLimitedJSONParser, json_depth
 from liaison.core.models import Cadre, CoverageJob, Department, Pairing, ZoneLeadership
 
 from .conftest import api_client_for
-from .factories import CadreFactory, DepartmentFactory, UserFactory
+from .factories import CadreFactory, DepartmentFactory, UserFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +48,7 @@ class World:
     duty_day: DutyDay
     import_job: ImportJob
     coverage_job: CoverageJob
+    user: Any
 
     def real_id(self, path: str) -> int | None:
         """Return the id of a stored object for a path's `{id}` / `<…:pk>`, by its prefix."""
@@ -62,13 +63,14 @@ class World:
             "duty/days/": self.duty_day.pk,
             "imports/": self.import_job.pk,
             "stats/coverage/jobs/": self.coverage_job.pk,
+            "users/": self.user.pk,
         }
         path = path.removeprefix("/api/v1/").lstrip("/")
         return next((pk for prefix, pk in prefixes.items() if path.startswith(prefix)), None)
 
 
 @pytest.fixture
-def world(tree) -> World:
+def hostile_world(tree) -> World:
     department = DepartmentFactory(area=tree.town_a, level="township", kind="party_gov")
     cadre = CadreFactory(department=department)
     household = tree.households_a[0]
@@ -83,14 +85,15 @@ def world(tree) -> World:
         kind="households", file="imports/gone.csv", original_name="gone.csv", created_by=superuser
     )
     coverage_job = CoverageJob.objects.create(as_of=day, requested_by=superuser)
+    account = user_with_role("viewer", tree.town_a, username="viewer_in_a")
     return World(
         tree.group_a1, household, department, cadre, pairing, zone, duty_day, import_job,
-        coverage_job,
+        coverage_job, account,
     )  # fmt: skip
 
 
 @pytest.fixture(params=["superuser", "admin_a"])
-def hostile_user(request, world, admin_a):
+def hostile_user(request, hostile_world, admin_a):
     """A superuser (every check passes, so the values go deepest) and a township admin."""
     from django.contrib.auth import get_user_model
 
@@ -170,14 +173,14 @@ def _json_body(operation: dict[str, Any]) -> dict[str, Any] | None:
     return operation.get("requestBody", {}).get("content", {}).get("application/json")
 
 
-def test_every_api_operation_answers_big_ids_without_a_500(world, hostile_user):
+def test_every_api_operation_answers_big_ids_without_a_500(hostile_world, hostile_user):
     client = _api(hostile_user)
     schema = _schema(client)
     crashes, calls = [], 0
     for path, method, operation in _operations(schema):
         path_ids: list[Any] = [None]
         if "{id}" in path:
-            path_ids = [BEYOND_64_BITS, BEYOND_63_BITS, world.real_id(path)]
+            path_ids = [BEYOND_64_BITS, BEYOND_63_BITS, hostile_world.real_id(path)]
             assert path_ids[-1] is not None, f"no stored object for {path}: add it to World"
         body = _json_body(operation)
         for path_id in path_ids:
@@ -205,7 +208,7 @@ def _urlencode(query: dict[str, Any]) -> str:
     return urlencode(query)
 
 
-def test_big_ids_are_refused_with_clear_answers(world, county_admin):
+def test_big_ids_are_refused_with_clear_answers(hostile_world, county_admin):
     """Spot checks of what the walk only bounds: the exact answers."""
     client = _api(county_admin)
     big = BEYOND_64_BITS
@@ -221,7 +224,7 @@ def test_big_ids_are_refused_with_clear_answers(world, county_admin):
     households_before = Pairing.objects.count()
     bulk = client.post(
         "/api/v1/pairings/bulk-assign/",
-        {"cadre": world.cadre.pk, "households": [world.household.pk, big]},
+        {"cadre": hostile_world.cadre.pk, "households": [hostile_world.household.pk, big]},
         format="json",
     )
     assert bulk.status_code == 400
@@ -229,19 +232,19 @@ def test_big_ids_are_refused_with_clear_answers(world, county_admin):
     assert Pairing.objects.count() == households_before
     # Ids checked after the other fields passed: a transfer's assignments, a day's households.
     transfer = client.post(
-        f"/api/v1/cadres/{world.cadre.pk}/transfer/",
-        {"assignments": [{"household": world.household.pk, "cadre": big}]},
+        f"/api/v1/cadres/{hostile_world.cadre.pk}/transfer/",
+        {"assignments": [{"household": hostile_world.household.pk, "cadre": big}]},
         format="json",
     )
     assert transfer.status_code == 400
     assert set(transfer.json()) == {"assignments"}
-    assert Pairing.objects.get(pk=world.pairing.pk).cadre_id == world.cadre.pk
+    assert Pairing.objects.get(pk=hostile_world.pairing.pk).cadre_id == hostile_world.cadre.pk
     day = client.post(
         "/api/v1/duty-days/",
         {
-            "cadre": world.cadre.pk,
-            "date": world.duty_day.date.isoformat(),
-            "area": world.area.pk,
+            "cadre": hostile_world.cadre.pk,
+            "date": hostile_world.duty_day.date.isoformat(),
+            "area": hostile_world.area.pk,
             "households": [big],
         },
         format="json",
@@ -252,7 +255,7 @@ def test_big_ids_are_refused_with_clear_answers(world, county_admin):
     infinite = client.generic(
         "POST",
         "/api/v1/pairings/",
-        f'{{"cadre": 1e400, "household": {world.household.pk}}}',
+        f'{{"cadre": 1e400, "household": {hostile_world.household.pk}}}',
         content_type="application/json",
     )
     assert infinite.status_code == 400
@@ -279,27 +282,27 @@ def _fill(route: str, value: Any) -> str:
     return "/" + re.sub(r"<str:\w+>", "households", route).lstrip("^").rstrip("$")
 
 
-def test_every_page_answers_big_ids_without_a_500(client, world, hostile_user):
+def test_every_page_answers_big_ids_without_a_500(client, hostile_world, hostile_user):
     client.force_login(hostile_user)
     client.raise_request_exception = False
     routes = _page_routes()
     assert "areas/<id:pk>/" in routes and "imports/<id:pk>/retry/" in routes
-    hostile = dict.fromkeys((*ID_QUERY_NAMES, "page"), BEYOND_64_BITS)
+    hostile: dict[str, Any] = dict.fromkeys((*ID_QUERY_NAMES, "page"), BEYOND_64_BITS)
     hostile.update(
         month="2026-03",
         date="2026-03-01",
         households=BEYOND_64_BITS,
         # The assignment page's ticked suggestions: "household:cadre".
-        accept=[f"{BEYOND_64_BITS}:{world.cadre.pk}", f"{BEYOND_64_BITS}:{BEYOND_64_BITS}"],
+        accept=[f"{BEYOND_64_BITS}:{hostile_world.cadre.pk}", f"{BEYOND_64_BITS}:{BEYOND_64_BITS}"],
     )
     # Pages with several forms tell them apart by `action`.
     actions = [None, *PAGE_ACTIONS]
     crashes = []
     for route in routes:
-        ids = [None]
+        ids: list[int | None] = [None]
         if "<" in route:
             ids = [BEYOND_64_BITS, BEYOND_63_BITS]
-            real = world.real_id(route)
+            real = hostile_world.real_id(route)
             if real is not None:
                 ids.append(real)
         for value in ids:
@@ -313,7 +316,7 @@ def test_every_page_answers_big_ids_without_a_500(client, world, hostile_user):
 
 
 @pytest.mark.parametrize("value", [BEYOND_64_BITS, BEYOND_63_BITS])
-def test_page_urls_with_ids_beyond_64_bits_are_404(client, world, county_admin, value):
+def test_page_urls_with_ids_beyond_64_bits_are_404(client, hostile_world, county_admin, value):
     client.force_login(county_admin)
     for route in ("areas/<id:pk>/", "households/<id:pk>/", "duty/days/<id:pk>/edit/"):
         assert client.get(_fill(route, value)).status_code == 404
@@ -326,14 +329,14 @@ def _nested(depth: int) -> str:
     return "[" * depth + "]" * depth
 
 
-def test_every_json_operation_refuses_a_body_nested_too_deeply(world, county_admin):
+def test_every_json_operation_refuses_a_body_nested_too_deeply(hostile_world, county_admin):
     client = _api(county_admin)
     schema = _schema(client)
     answers, walked = {}, 0
     for path, method, operation in _operations(schema):
         if method == "get" or _json_body(operation) is None:
             continue
-        url = path.replace("{id}", str(world.real_id(path)))
+        url = path.replace("{id}", str(hostile_world.real_id(path)))
         for depth in (MAX_DEPTH + 1, 100_000):
             response = client.generic(
                 method.upper(), url, _nested(depth), content_type="application/json"
@@ -379,5 +382,5 @@ def test_id_helpers():
     assert ids_in_range([1, MAX_ID + 1, -1, "2"]) == {1, -1}
     converter = IdConverter()
     assert converter.to_python("42") == 42
-    with pytest.raises(ValueError, match="not an id"):
-        converter.to_python(str(MAX_ID + 1))
+    # A number too large for an id names no row: it is looked up as id 0.
+    assert converter.to_python(str(MAX_ID + 1)) == NO_ROW == 0

@@ -19,11 +19,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 User = get_user_model()
 
 
-@pytest.fixture
-def superuser(tree):
-    return UserFactory(username="root", is_superuser=True, is_staff=True)
-
-
 def snapshot():
     """Everything the account services write, to assert that a refusal wrote nothing."""
     return (
