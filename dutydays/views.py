@@ -330,6 +330,20 @@ def household_panel(request: "HttpRequest", household: Household) -> tuple[str, 
     return "dutydays/_household_visits.html", {"visits": visits}
 
 
+def cadre_panel(request: "HttpRequest", cadre: Cadre) -> tuple[str, dict[str, Any]]:
+    """The cadre page's duty-day summary for this month (the days the viewer may see)."""
+    start, end = month_bounds(timezone.localdate())
+    days = selectors.dutyday_list(user=request.user).filter(
+        cadre=cadre, date__gte=start, date__lt=end
+    )
+    return "dutydays/_cadre_panel.html", {
+        "cadre": cadre,
+        "month": start,
+        "days": days.count(),
+        "days_in_zone": days.filter(in_zone=True).count(),
+    }
+
+
 def area_panel(request: "HttpRequest", area: Area) -> tuple[str, dict[str, Any]] | None:
     if area.level not in (AreaLevel.VILLAGE, AreaLevel.GROUP, AreaLevel.TOWNSHIP):
         return None

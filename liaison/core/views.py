@@ -21,6 +21,7 @@ from districts.selectors import area_ancestors
 from liaison.common.forms import add_service_errors
 from liaison.common.ids import is_id
 from liaison.common.pagination import SeekPaginator, query_without_page
+from liaison.common.registry import panels_for
 
 from . import jobs, selectors, services
 from .filters import CadreFilter
@@ -326,6 +327,7 @@ def cadre_detail(request, pk):
             # The same count as the cadre list and the API: active households only.
             "households": load.households,
             "households_partial": load.households_partial,
+            "panels": panels_for("cadre", request, cadre),
             "ended": [p for p in pairings if p.end_date is not None][:100],
             # Only leaderships of zones the user may see: a county cadre's zones in other
             # townships are not a township user's to know.

@@ -7,6 +7,7 @@ from dutydays.compliance import compliance_recompute
 from dutydays.models import DutyDay
 
 from ..factories import CadreFactory
+from ..html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -149,3 +150,41 @@ def test_area_filter_is_the_subtree(tree, cadre_a, admin_a, api_for):
     client = api_for(admin_a)
     assert len(client.get(f"/api/v1/duty-days/?area={tree.village_a.pk}").json()["results"]) == 1
     assert client.get(f"/api/v1/duty-days/?area={tree.group_a2.pk}").json()["results"] == []
+
+
+def test_a_cadre_logs_a_day_in_an_own_zone_outside_the_jurisdiction_as_on_the_page(
+    tree, cadre_a, cadre_user_a, api_for, client
+):
+    """The page offers a cadre's own zones even outside the login's jurisdiction; the API
+    accepts the same place (it refused it once), and both reach the same record."""
+    from districts.models import Zone, ZoneArea
+    from liaison.core.models import ZoneLeadership
+
+    zone = Zone.objects.create(name="勐啊一组片", level="group")
+    ZoneArea.objects.create(zone=zone, area=tree.group_b1)
+    ZoneLeadership.objects.create(
+        zone=zone, cadre=cadre_a, start_date=timezone.localdate() - datetime.timedelta(days=30)
+    )
+    response = api_for(cadre_user_a).post(
+        "/api/v1/duty-days/",
+        {"date": timezone.localdate().isoformat(), "area": tree.group_b1.pk},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert (response.json()["area"], response.json()["in_zone"]) == (tree.group_b1.pk, True)
+    # Another township's group that is not the cadre's: exactly as if it did not exist.
+    other = api_for(cadre_user_a).post(
+        "/api/v1/duty-days/",
+        {"date": timezone.localdate().isoformat(), "area": tree.village_b.pk},
+        format="json",
+    )
+    missing = api_for(cadre_user_a).post(
+        "/api/v1/duty-days/",
+        {"date": timezone.localdate().isoformat(), "area": 987654321},
+        format="json",
+    )
+    assert other.status_code == missing.status_code == 400
+    assert set(other.json()) == set(missing.json()) == {"area"}
+    client.force_login(cadre_user_a)
+    page = client.get("/duty/log/")
+    assert tree.group_b1.name in [o[1] for o in parse(page).options("area")]

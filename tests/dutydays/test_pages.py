@@ -232,3 +232,20 @@ def test_compliance_report_query_count_is_constant(
             "/api/v1/stats/duty-compliance/", {"month": "2026-03", "area": "", "format": "csv"}
         )
     assert response.status_code == 200
+
+
+def test_the_cadre_page_shows_this_months_duty_days(login, tree, county_admin, cadre_a, cadre_b):
+    """Duty days add a panel to the liaison core's cadre page through the registry."""
+    start = timezone.localdate().replace(day=1)
+    DutyDay.objects.create(cadre=cadre_a, date=start, area=tree.group_a1, in_zone=True)
+    DutyDay.objects.create(
+        cadre=cadre_a, date=start + datetime.timedelta(days=1), area=tree.village_a
+    )
+    DutyDay.objects.create(cadre=cadre_b, date=start, area=tree.group_b1, in_zone=True)
+    last_month = start - datetime.timedelta(days=1)
+    DutyDay.objects.create(cadre=cadre_a, date=last_month, area=tree.group_a1, in_zone=True)
+    page = parse(login(county_admin).get(reverse("cadre-detail", args=[cadre_a.pk])))
+    panel = page.find("section", id="cadre-duty-days")
+    assert panel.find("h2").text == f"{start:%Y-%m} 下基层日"
+    assert panel.find("p").text == "已登记 2 天，其中 1 天在本人责任区。"
+    assert panel.links() == [f"/duty/month/?cadre={cadre_a.pk}"]
