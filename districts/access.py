@@ -347,6 +347,15 @@ def require(actor: Actor, action_name: str, target: Any = None) -> None:
         raise PermissionDenied(str(kind.read_only) or gettext("Your role does not allow this."))
 
 
+def allowed(actor: Actor, action_name: str, target: Any = None) -> bool:
+    """Return whether `require` would let `actor` take the action (buttons, forms)."""
+    try:
+        require(actor, action_name, target)
+    except (Http404, PermissionDenied):
+        return False
+    return True
+
+
 def require_all(actor: Actor, action_name: str, targets: Iterable[Any]) -> None:
     """`require` for each target, before any rule looks at them."""
     for target in targets:

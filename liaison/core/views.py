@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from districts import selectors as district_selectors
-from districts.access import can, scope_for
+from districts.access import allowed, can, scope_for
 from districts.models import Area, AreaLevel, Household, HouseholdCategory
 from districts.selectors import area_ancestors
 from liaison.common.forms import add_service_errors
@@ -285,7 +285,8 @@ def cadre_detail(request, pk):
         .select_related("household", "household__group", "household__village")
         .order_by("end_date", "household__code")
     )
-    can_manage = can(request.user, "manage_pairings")
+    # A township sees the county's cadres but does not transfer them: no form to refuse.
+    can_manage = allowed(request.user, "manage_pairings", cadre)
     form = None
     if can_manage and cadre.is_active:
         others = (

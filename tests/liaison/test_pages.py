@@ -290,3 +290,14 @@ def test_recompute_redirects_only_to_this_site(login, tree, county_admin):
         reverse("coverage-recompute"), {"next": "https://evil.example/"}
     )
     assert response["Location"] == reverse("coverage")
+
+
+def test_no_transfer_form_for_a_cadre_serving_above_the_jurisdiction(
+    login, tree, admin_a, county_admin, county_department, cadre_a
+):
+    """A township sees the county's cadres but does not transfer them (the service would
+    refuse with 403), so its page offers no form; the county's page does."""
+    county_cadre = CadreFactory(name="叶惹布", department=county_department, area=tree.county)
+    url = reverse("cadre-detail", args=[county_cadre.pk])
+    assert parse(login(admin_a).get(url)).find_all("form", id="transfer-form") == []
+    assert len(parse(login(county_admin).get(url)).find_all("form", id="transfer-form")) == 1
