@@ -13,11 +13,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from liaison.common.jobs import job_is_stale, job_record, job_start, minutes, stale_jobs
 from liaison.common.tasks import enqueue
 
 from .access import Actor, require, user_of
@@ -66,27 +66,11 @@ def _schedule(job: ImportJob) -> None:
     transaction.on_commit(lambda: enqueue(import_run_task, job.pk))
 
 
-def _record(job: ImportJob, attempt: int, **fields: Any) -> None:
-    """Store a run's outcome on `job`, unless a retry has started a newer run since.
-
-    A run the reaper gave up on may still come back and finish; its outcome is then the
-    truth and replaces the reaper's message, but it must not overwrite a newer run.
-    """
-    for name, value in fields.items():
-        setattr(job, name, value)
-    ImportJob.objects.filter(pk=job.pk, attempts=attempt).update(**fields)
-
-
 def import_job_run(*, job_id: int) -> ImportJob:
     """Run a pending import job; rerunning a finished job does nothing."""
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().select_related("created_by").get(pk=job_id)
-        if job.status != ImportJob.Status.PENDING:
-            return job
-        job.status = ImportJob.Status.RUNNING
-        job.started_at = job.heartbeat_at = timezone.now()
-        job.attempts += 1
-        job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
+    job, started = job_start(ImportJob, job_id, related=("created_by",))
+    if not started:
+        return job
     attempt = job.attempts
     this_run = ImportJob.objects.filter(
         pk=job.pk, attempts=attempt, status=ImportJob.Status.RUNNING
@@ -120,7 +104,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         with job.file.open("rb") as fh:
             result = importer(fh, job.original_name, by=job.created_by, progress=progress)
     except ImportFileError as exc:
-        _record(
+        job_record(
             job,
             attempt,
             errors=[{"row": 1, "column": "", "message": str(exc)}],
@@ -129,7 +113,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
             finished_at=timezone.now(),
         )
     except Exception:
-        _record(
+        job_record(
             job,
             attempt,
             status=ImportJob.Status.FAILED,
@@ -139,7 +123,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
         )
         raise
     else:
-        _record(
+        job_record(
             job,
             attempt,
             rows_total=result.rows_total,
@@ -155,19 +139,9 @@ def import_job_run(*, job_id: int) -> ImportJob:
     return job
 
 
-def _minutes(seconds: int) -> int:
-    return max(1, round(seconds / 60))
-
-
 def import_job_is_stale(job: ImportJob, *, now: datetime.datetime | None = None) -> bool:
     """Return whether the reaper would mark `job` as failed now (for pages that poll it)."""
-    now = now or timezone.now()
-    if job.status == ImportJob.Status.RUNNING:
-        last = job.heartbeat_at or job.started_at or job.created_at
-        return last < now - datetime.timedelta(seconds=settings.JOB_STALE_AFTER)
-    if job.status == ImportJob.Status.PENDING:
-        return job.created_at < now - datetime.timedelta(seconds=settings.JOB_PENDING_STALE_AFTER)
-    return False
+    return job_is_stale(job, now)
 
 
 def import_jobs_reap(*, now: datetime.datetime | None = None) -> int:
@@ -175,13 +149,8 @@ def import_jobs_reap(*, now: datetime.datetime | None = None) -> int:
     started; return how many. Idempotent: finished jobs are never touched.
     """
     now = now or timezone.now()
-    stale = now - datetime.timedelta(seconds=settings.JOB_STALE_AFTER)
-    never = now - datetime.timedelta(seconds=settings.JOB_PENDING_STALE_AFTER)
-    running = ImportJob.objects.filter(status=ImportJob.Status.RUNNING).filter(
-        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, created_at__lt=stale)
-    )
-    waiting = ImportJob.objects.filter(status=ImportJob.Status.PENDING, created_at__lt=never)
-    minutes = _minutes(settings.JOB_STALE_AFTER)
+    running, waiting = stale_jobs(ImportJob, now)
+    silence = minutes(settings.JOB_STALE_AFTER)
     died = ngettext(
         "The import stopped responding for more than %(minutes)d minute; the worker running "
         "it has probably stopped. Retry it: an import writes all its rows or none, so running "
@@ -189,15 +158,15 @@ def import_jobs_reap(*, now: datetime.datetime | None = None) -> int:
         "The import stopped responding for more than %(minutes)d minutes; the worker running "
         "it has probably stopped. Retry it: an import writes all its rows or none, so running "
         "it again is safe.",
-        minutes,
-    ) % {"minutes": minutes}
-    minutes = _minutes(settings.JOB_PENDING_STALE_AFTER)
+        silence,
+    ) % {"minutes": silence}
+    wait = minutes(settings.JOB_PENDING_STALE_AFTER)
     lost = ngettext(
         "The import did not start within %(minutes)d minute; the task queue may be down. Retry it.",
         "The import did not start within %(minutes)d minutes; the task queue may be down. "
         "Retry it.",
-        minutes,
-    ) % {"minutes": minutes}
+        wait,
+    ) % {"minutes": wait}
     reaped = 0
     for jobs, message in ((running, died), (waiting, lost)):
         reaped += jobs.update(

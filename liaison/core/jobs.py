@@ -8,18 +8,17 @@ failed; a failed job can be retried.
 
 import datetime
 from functools import partial
-from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from districts.access import Actor, require, user_of
+from liaison.common.jobs import job_record, job_start, minutes, stale_jobs
 from liaison.common.tasks import enqueue
 
 from .coverage import coverage_recompute
@@ -57,43 +56,31 @@ def coverage_recompute_later(as_of: datetime.date | None = None) -> None:
         transaction.on_commit(partial(enqueue, coverage_recompute_task, day.isoformat()))
 
 
-def _record(job: CoverageJob, attempt: int, **fields: Any) -> None:
-    """Store a run's outcome on `job`, unless a retry has started a newer run since."""
-    for name, value in fields.items():
-        setattr(job, name, value)
-    CoverageJob.objects.filter(pk=job.pk, attempts=attempt).update(**fields)
-
-
 def coverage_job_run(*, job_id: int) -> CoverageJob:
     """Run a waiting recompute; a job already started or finished is left alone."""
-    with transaction.atomic():
-        job = CoverageJob.objects.select_for_update().get(pk=job_id)
-        if job.status != CoverageJob.Status.PENDING:
-            return job
-        job.status = CoverageJob.Status.RUNNING
-        job.started_at = job.heartbeat_at = timezone.now()
-        job.attempts += 1
-        job.save(update_fields=["status", "started_at", "heartbeat_at", "attempts"])
+    job, started = job_start(CoverageJob, job_id)
+    if not started:
+        return job
     attempt = job.attempts
     try:
         rows = coverage_recompute(as_of=job.as_of)
     except SoftTimeLimitExceeded:
-        minutes = _minutes(settings.COVERAGE_JOB_TIME_LIMIT)
-        _record(
+        limit = minutes(settings.COVERAGE_JOB_TIME_LIMIT)
+        job_record(
             job,
             attempt,
             status=CoverageJob.Status.FAILED,
             error=ngettext(
                 "The recompute took longer than %(minutes)d minute and was stopped.",
                 "The recompute took longer than %(minutes)d minutes and was stopped.",
-                minutes,
+                limit,
             )
-            % {"minutes": minutes},
+            % {"minutes": limit},
             finished_at=timezone.now(),
         )
         raise
     except Exception as exc:
-        _record(
+        job_record(
             job,
             attempt,
             status=CoverageJob.Status.FAILED,
@@ -101,7 +88,7 @@ def coverage_job_run(*, job_id: int) -> CoverageJob:
             finished_at=timezone.now(),
         )
         raise
-    _record(
+    job_record(
         job,
         attempt,
         status=CoverageJob.Status.SUCCEEDED,
@@ -112,37 +99,28 @@ def coverage_job_run(*, job_id: int) -> CoverageJob:
     return job
 
 
-def _minutes(seconds: int) -> int:
-    return max(1, round(seconds / 60))
-
-
 def coverage_jobs_reap(*, now: datetime.datetime | None = None) -> int:
     """Mark as failed the running recomputes silent for too long and the waiting ones never
     started; return how many. Idempotent: finished jobs are never touched.
     """
     now = now or timezone.now()
-    stale = now - datetime.timedelta(seconds=settings.JOB_STALE_AFTER)
-    never = now - datetime.timedelta(seconds=settings.JOB_PENDING_STALE_AFTER)
-    running = CoverageJob.objects.filter(status=CoverageJob.Status.RUNNING).filter(
-        Q(heartbeat_at__lt=stale) | Q(heartbeat_at__isnull=True, created_at__lt=stale)
-    )
-    waiting = CoverageJob.objects.filter(status=CoverageJob.Status.PENDING, created_at__lt=never)
-    minutes = _minutes(settings.JOB_STALE_AFTER)
+    running, waiting = stale_jobs(CoverageJob, now)
+    silence = minutes(settings.JOB_STALE_AFTER)
     died = ngettext(
         "The recompute stopped responding for more than %(minutes)d minute; the worker "
         "running it has probably stopped. Retry it.",
         "The recompute stopped responding for more than %(minutes)d minutes; the worker "
         "running it has probably stopped. Retry it.",
-        minutes,
-    ) % {"minutes": minutes}
-    minutes = _minutes(settings.JOB_PENDING_STALE_AFTER)
+        silence,
+    ) % {"minutes": silence}
+    wait = minutes(settings.JOB_PENDING_STALE_AFTER)
     lost = ngettext(
         "The recompute did not start within %(minutes)d minute; the task queue may be down. "
         "Retry it.",
         "The recompute did not start within %(minutes)d minutes; the task queue may be down. "
         "Retry it.",
-        minutes,
-    ) % {"minutes": minutes}
+        wait,
+    ) % {"minutes": wait}
     reaped = 0
     for jobs, message in ((running, died), (waiting, lost)):
         reaped += jobs.update(status=CoverageJob.Status.FAILED, error=message, finished_at=now)
