@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -127,6 +128,9 @@ class ZoneSerializer(serializers.ModelSerializer):
 
 class ImportJobSerializer(serializers.ModelSerializer):
     progress = serializers.SerializerMethodField()
+    status_url = serializers.SerializerMethodField(
+        help_text=_("Where to poll this import (as every long job answers).")
+    )
 
     class Meta:
         model = ImportJob
@@ -147,8 +151,16 @@ class ImportJobSerializer(serializers.ModelSerializer):
             "started_at",
             "heartbeat_at",
             "finished_at",
+            "status_url",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_status_url(self, job: ImportJob) -> str | None:
+        request = self.context.get("request")
+        if request is None:
+            return None
+        return str(request.build_absolute_uri(reverse("import-job-detail", args=[job.pk])))
 
     @extend_schema_field(serializers.DictField(allow_null=True))
     def get_progress(self, job: ImportJob) -> dict[str, Any] | None:

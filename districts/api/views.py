@@ -1,14 +1,13 @@
 """API v1 of districts: areas, households, zones, imports."""
 
 from django.db.models import Prefetch
-from django.urls import reverse
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from liaison.common.api import ServiceWriteMixin
+from liaison.common.api import ServiceWriteMixin, job_started, job_started_schema
 
 from .. import jobs, selectors, services
 from ..access import RolePermission
@@ -180,24 +179,16 @@ class ImportJobViewSet(
             by=request.user,
         )
         job.refresh_from_db()
-        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        data = ImportJobSerializer(job, context={"request": request}).data
+        return Response(data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
         request=None,
-        responses={
-            202: inline_serializer(
-                "ImportJobRetried",
-                {"job": ImportJobSerializer(), "status_url": serializers.URLField()},
-            )
-        },
+        responses=job_started_schema("ImportJobRetried", ImportJobSerializer),
     )
     @action(detail=True, methods=["post"])
     def retry(self, request, pk=None):
         """Run a failed import again on the same file; returns the job and its status URL."""
         job = self.call_service(jobs.import_job_retry, job=self.get_object(), by=request.user)
         job.refresh_from_db()
-        url = request.build_absolute_uri(reverse("import-job-detail", args=[job.pk]))
-        return Response(
-            {"job": ImportJobSerializer(job).data, "status_url": url},
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return job_started(request, job, ImportJobSerializer, "import-job-detail")

@@ -7,10 +7,12 @@ from typing import Any
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
 
 from .ids import is_id
 
@@ -87,3 +89,18 @@ class CsvFormatMixin:
     def perform_content_negotiation(self, request: Any, force: bool = False) -> Any:
         force = force or request.query_params.get("format") == "csv"
         return super().perform_content_negotiation(request, force=force)  # type: ignore[misc]
+
+
+def job_started(request: Any, job: Any, serializer: Any, status_url_name: str) -> Response:
+    """Answer a long job's start (or retry) the one way every endpoint does:
+    202 with {"job": …, "status_url": the URL to poll}."""
+    url = request.build_absolute_uri(reverse(status_url_name, args=[job.pk]))
+    data = serializer(job, context={"request": request}).data
+    return Response({"job": data, "status_url": url}, status=202)
+
+
+def job_started_schema(name: str, serializer: Any) -> dict[int, Any]:
+    """The OpenAPI response of `job_started`, for extend_schema(responses=…)."""
+    return {
+        202: inline_serializer(name, {"job": serializer(), "status_url": serializers.URLField()})
+    }

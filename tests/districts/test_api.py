@@ -231,7 +231,10 @@ def test_import_api(tree, county_admin, viewer_a, api_for, django_capture_on_com
             "/api/v1/imports/", {"kind": "households", "file": upload}, format="multipart"
         )
     assert response.status_code == 202, response.content
-    job = api_for(county_admin).get(f"/api/v1/imports/{response.json()['id']}/").json()
+    # Like every long job, the answer says where to poll it.
+    status_url = response.json()["status_url"]
+    assert status_url == f"http://testserver/api/v1/imports/{response.json()['id']}/"
+    job = api_for(county_admin).get(status_url).json()
     assert (job["status"], job["created_count"], job["errors"]) == ("succeeded", 1, [])
     assert Household.objects.filter(code="API-H1").exists()
     denied = io.BytesIO(content)

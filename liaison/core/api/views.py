@@ -4,16 +4,16 @@ import csv
 import datetime
 
 from django.http import HttpResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
@@ -22,7 +22,7 @@ from districts import selectors as district_selectors
 from districts.access import RolePermission, can
 from districts.api.serializers import HouseholdSerializer, ZoneSerializer
 from districts.middleware import api_refusal, password_change_required
-from liaison.common.api import CsvFormatMixin, ServiceWriteMixin
+from liaison.common.api import CsvFormatMixin, ServiceWriteMixin, job_started, job_started_schema
 
 from .. import jobs, selectors, services
 from ..filters import CadreFilter, DepartmentFilter, PairingFilter
@@ -376,12 +376,7 @@ class CoverageRecomputeView(APIView):
 
     @extend_schema(
         request=CoverageRecomputeSerializer,
-        responses={
-            202: inline_serializer(
-                "CoverageRecomputeStarted",
-                {"job": CoverageJobSerializer(), "status_url": serializers.URLField()},
-            )
-        },
+        responses=job_started_schema("CoverageRecomputeStarted", CoverageJobSerializer),
     )
     def post(self, request):
         if not can(request.user, "recompute_statistics"):
@@ -402,13 +397,9 @@ class CoverageJobView(APIView):
         return Response(CoverageJobSerializer(job).data)
 
 
-def coverage_job_started(request, job: CoverageJob) -> Response:
+def coverage_job_started(request: Request, job: CoverageJob) -> Response:
     """Answer 202 with the job and the URL to poll for its status."""
-    url = request.build_absolute_uri(reverse("api-coverage-job", args=[job.pk]))
-    return Response(
-        {"job": CoverageJobSerializer(job).data, "status_url": url},
-        status=status.HTTP_202_ACCEPTED,
-    )
+    return job_started(request, job, CoverageJobSerializer, "api-coverage-job")
 
 
 class CoverageJobRetryView(ServiceWriteMixin, APIView):
@@ -416,12 +407,7 @@ class CoverageJobRetryView(ServiceWriteMixin, APIView):
 
     @extend_schema(
         request=None,
-        responses={
-            202: inline_serializer(
-                "CoverageRecomputeRetried",
-                {"job": CoverageJobSerializer(), "status_url": serializers.URLField()},
-            )
-        },
+        responses=job_started_schema("CoverageRecomputeRetried", CoverageJobSerializer),
     )
     def post(self, request, pk):
         job = selectors.coverage_job_get(user=request.user, pk=pk)
