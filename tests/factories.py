@@ -10,7 +10,7 @@ import datetime
 import itertools
 import random
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import factory
 from django.contrib.auth.models import User
@@ -54,15 +54,19 @@ from liaison.core.models import (
 M = TypeVar("M")
 
 
-class ModelFactory(factory.django.DjangoModelFactory[M]):
-    """A DjangoModelFactory whose call is typed: `CadreFactory()` is a `Cadre` to mypy."""
+if TYPE_CHECKING:
 
-    class Meta:
-        abstract = True
+    class ModelFactory(factory.django.DjangoModelFactory[M]):
+        """What `XFactory(...)` returns: factory-boy's metaclass makes the call create an `M`.
 
-    def __new__(cls, *args: Any, **kwargs: Any) -> M:  # type: ignore[misc]
-        # Never runs (factory_boy's metaclass answers the call); it tells mypy the type.
-        raise NotImplementedError
+        The ignore: a type checker only lets `__new__` return the class itself, and the
+        metaclass `__call__` that really answers is not annotated.
+        """
+
+        def __new__(cls, *args: Any, **kwargs: Any) -> M: ...  # type: ignore[misc]
+
+else:
+    ModelFactory = factory.django.DjangoModelFactory
 
 
 # A date in the past for rows that need one, so that "not in the future" rules hold.
