@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from districts.access import Actor, require
 from districts.models import Household
 from liaison.common.db import copy_rows
 from liaison.core.models import Cadre
@@ -55,8 +56,12 @@ class ComplianceResult:
 
 
 @transaction.atomic
-def compliance_recompute(*, month: datetime.date) -> ComplianceResult:
-    """Compute every active cadre's compliance for a month; idempotent."""
+def compliance_recompute(*, month: datetime.date, by: Actor) -> ComplianceResult:
+    """Compute every active cadre's compliance for a month; idempotent.
+
+    Raise PermissionDenied unless the actor may recompute statistics (tasks act as SYSTEM).
+    """
+    require(by, "recompute_statistics")
     start, end = month_bounds(month)
     month_days = (end - start).days
     qn = connection.ops.quote_name

@@ -6,6 +6,7 @@ import random
 
 from django.db import transaction
 
+from districts.access import SYSTEM
 from districts.models import Area, AreaLevel
 from liaison.core.models import Cadre, Pairing
 
@@ -140,5 +141,5 @@ def load_duty_demo(today: datetime.date) -> tuple[int, int]:
         ],
         batch_size=5000,
     )
-    rows = sum(compliance_recompute(month=m).rows for m in months)
+    rows = sum(compliance_recompute(month=m, by=SYSTEM).rows for m in months)
     return len(days), rows

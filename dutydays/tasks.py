@@ -5,6 +5,8 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
+from districts.access import SYSTEM
+
 from .compliance import compliance_recompute
 
 
@@ -15,4 +17,4 @@ def compliance_recompute_task(month: str | None = None) -> int:
         day = datetime.date.fromisoformat(f"{month}-01")
     else:
         day = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
-    return compliance_recompute(month=day).rows
+    return compliance_recompute(month=day, by=SYSTEM).rows

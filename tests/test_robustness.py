@@ -169,7 +169,7 @@ def test_a_recompute_has_a_time_limit_shorter_than_the_reapers_patience():
 
 
 def test_a_recompute_cut_off_by_its_time_limit_says_so(tree, county_admin, monkeypatch):
-    def too_slow(*, as_of):
+    def too_slow(*, as_of, by):
         # What Celery raises in the task when time is up.
         raise SoftTimeLimitExceeded("SoftTimeLimitExceeded(600,)")
 

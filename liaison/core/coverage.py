@@ -11,6 +11,7 @@ import datetime
 from django.db import connection, transaction
 from django.utils import timezone
 
+from districts.access import Actor, require
 from districts.models import Area, Household, Zone, ZoneArea
 
 from .models import Cadre, CoverageSnapshot, Pairing, ZoneLeadership
@@ -145,11 +146,13 @@ def coverage_sql(t: dict[str, str] | None = None) -> str:
 
 
 @transaction.atomic
-def coverage_recompute(*, as_of: datetime.date | None = None) -> int:
+def coverage_recompute(*, as_of: datetime.date | None = None, by: Actor) -> int:
     """Recompute the snapshot of every area as of a date; rerunning replaces, never duplicates.
 
-    Return the number of snapshot rows written.
+    Return the number of snapshot rows written. Raise PermissionDenied unless the actor
+    may recompute statistics (tasks act as SYSTEM).
     """
+    require(by, "recompute_statistics")
     as_of = as_of or timezone.localdate()
     t = _tables()
     if connection.vendor == "postgresql":

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from districts.access import SYSTEM
 from districts.demo import COUNTY_CODE, _person_name
 from districts.models import Area, AreaLevel, Household, HouseholdStatus, Zone
 
@@ -246,7 +247,7 @@ def load_liaison_demo(today: datetime.date) -> LiaisonDemoSummary:
     # Snapshots for a trend: the first of each of the last six months, and today.
     days = sorted({_month_start(today, back) for back in range(6, 0, -1)} | {today})
     for day in days:
-        summary.snapshots += coverage_recompute(as_of=day)
+        summary.snapshots += coverage_recompute(as_of=day, by=SYSTEM)
     return summary
 
 

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from districts.access import Actor, require, user_of
+from districts.access import SYSTEM, Actor, require, user_of
 from liaison.common.jobs import job_record, job_start, minutes, stale_jobs
 from liaison.common.tasks import enqueue
 
@@ -63,7 +63,7 @@ def coverage_job_run(*, job_id: int) -> CoverageJob:
         return job
     attempt = job.attempts
     try:
-        rows = coverage_recompute(as_of=job.as_of)
+        rows = coverage_recompute(as_of=job.as_of, by=SYSTEM)
     except SoftTimeLimitExceeded:
         limit = minutes(settings.COVERAGE_JOB_TIME_LIMIT)
         job_record(

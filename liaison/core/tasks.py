@@ -6,6 +6,8 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from districts.access import SYSTEM
+
 from .coverage import coverage_recompute
 from .jobs import coverage_job_run, coverage_jobs_reap
 
@@ -14,7 +16,7 @@ from .jobs import coverage_job_run, coverage_jobs_reap
 def coverage_recompute_task(as_of: str | None = None) -> int:
     """Recompute coverage snapshots as of `as_of` (ISO date; default today). Idempotent."""
     day = datetime.date.fromisoformat(as_of) if as_of else timezone.localdate()
-    return coverage_recompute(as_of=day)
+    return coverage_recompute(as_of=day, by=SYSTEM)
 
 
 # The soft limit lets the run record why it stopped; the hard limit (a little later) ends a

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from districts.access import SYSTEM
 from dutydays.compliance import compliance_recompute
 from dutydays.models import DutyDay
 
@@ -91,7 +92,7 @@ def test_compliance_endpoint_and_csv(
         DutyDay.objects.create(
             cadre=leader_a, date=march.replace(day=d), area=tree.group_a1, in_zone=True
         )
-    compliance_recompute(month=march)
+    compliance_recompute(month=march, by=SYSTEM)
     body = api_for(admin_a).get("/api/v1/stats/duty-compliance/?month=2026-03").json()
     assert body["month"] == "2026-03"
     row = next(r for r in body["rows"] if r["cadre"] == leader_a.pk)

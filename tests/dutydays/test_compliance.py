@@ -54,7 +54,7 @@ def test_a_hand_counted_month(tree, township_a_department):
         cadre=head, start_date=datetime.date(2026, 2, 20), end_date=MARCH.replace(day=15)
     )
 
-    result = compliance_recompute(month=MARCH)
+    result = compliance_recompute(month=MARCH, by=SYSTEM)
     assert result.rows >= 3
     rows = {r.cadre_id: r for r in MonthlyCompliance.objects.filter(month=MARCH)}
     r = rows[leader.pk]
@@ -66,7 +66,7 @@ def test_a_hand_counted_month(tree, township_a_department):
     assert (r.days_counted, r.days_required, r.met) == (0, 0, True)
     # The quota is policy: raise it and recompute.
     DutyQuota.objects.filter(rank="county_leader").update(days_per_month=6)
-    compliance_recompute(month=MARCH)
+    compliance_recompute(month=MARCH, by=SYSTEM)
     assert not MonthlyCompliance.objects.get(cadre=leader, month=MARCH).met
     assert MonthlyCompliance.objects.filter(month=MARCH, cadre=leader).count() == 1
 
@@ -80,3 +80,11 @@ def test_days_only_count_in_the_zone_at_logging_time(tree, township_a_department
     in_zone = dutyday_log(cadre=cadre, date=MARCH, area=tree.village_a, by=SYSTEM)
     elsewhere = dutyday_log(cadre=cadre, date=MARCH.replace(day=2), area=tree.village_b, by=SYSTEM)
     assert (in_zone.in_zone, elsewhere.in_zone) == (True, False)
+
+
+def test_only_a_role_that_may_recompute_statistics_recomputes_compliance(tree, viewer_a):
+    from django.core.exceptions import PermissionDenied
+
+    with pytest.raises(PermissionDenied, match=r"^您的角色无权执行此操作。$"):
+        compliance_recompute(month=MARCH, by=viewer_a)
+    assert not MonthlyCompliance.objects.exists()

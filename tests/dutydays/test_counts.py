@@ -12,6 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from districts.access import SYSTEM
 from districts.models import Household
 from dutydays.compliance import compliance_recompute
 from dutydays.models import DutyDay
@@ -68,7 +69,7 @@ def march(tree, county_department, township_a_department, township_b_department)
     day(head_a, MARCH.replace(day=11), tree.group_a2)
     day(head_a, MARCH.replace(day=12), tree.group_b1, in_zone=False)
     day(leader_b, MARCH.replace(day=15), tree.group_b1, b[1])
-    compliance_recompute(month=MARCH)
+    compliance_recompute(month=MARCH, by=SYSTEM)
     return March(county, head_a, plain_a, leader_b)
 
 

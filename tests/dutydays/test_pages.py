@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from districts.access import SYSTEM
 from dutydays.compliance import compliance_recompute
 from dutydays.models import DutyDay, DutyPhoto
 from liaison.core.models import Pairing
@@ -101,7 +102,7 @@ def test_compliance_page_and_diaries(client, tree, county_admin, cadre_a):
         cadre=cadre_a, date=march, area=tree.group_a1, in_zone=True, diary="茶叶丰收"
     )
     day.households.add(visited)
-    compliance_recompute(month=march)
+    compliance_recompute(month=march, by=SYSTEM)
     client.force_login(county_admin)
     page = parse(client.get(reverse("duty-compliance"), {"month": "2026-03"}))
     assert page.table_rows("#compliance") == [
@@ -225,7 +226,7 @@ def test_compliance_report_query_count_is_constant(
     from ..factories import CadreFactory
 
     CadreFactory.create_batch(30, department=township_a_department, rank="county_leader")
-    compliance_recompute(month=datetime.date(2026, 3, 1))
+    compliance_recompute(month=datetime.date(2026, 3, 1), by=SYSTEM)
     client.force_login(county_admin)
     with django_assert_max_num_queries(12):
         response = client.get(

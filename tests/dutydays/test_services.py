@@ -158,6 +158,6 @@ def test_leaving_mid_month_reduces_the_quota(tree, township_a_department):
     leaver = CadreFactory(
         department=township_a_department, rank="department_head", left_date=march.replace(day=16)
     )
-    compliance_recompute(month=march)
+    compliance_recompute(month=march, by=SYSTEM)
     # 7 days × 15/31 present → 3.4 → 3.
     assert MonthlyCompliance.objects.get(cadre=leaver).days_required == 3

@@ -6,6 +6,7 @@ import io
 
 import pytest
 
+from districts.access import SYSTEM
 from liaison.core.coverage import coverage_recompute
 from liaison.core.models import (
     Cadre,
@@ -641,7 +642,7 @@ def covered(tree, cadre_a, cadre_a2, cadre_b, day):
     pair(cadre_a, *tree.households_a[:3], start=day)
     pair(cadre_b, tree.households_b[0], start=day)
     township_zone(tree)
-    coverage_recompute(as_of=day)
+    coverage_recompute(as_of=day, by=SYSTEM)
 
 
 def area_ref(area):
@@ -722,7 +723,7 @@ def test_coverage_csv(tree, county_admin, covered, api_for):
 def test_coverage_errors(tree, admin_a, county_admin, day, api_for):
     client = api_for(admin_a)
     assert client.get("/api/v1/stats/coverage/").status_code == 404  # nothing computed yet
-    coverage_recompute(as_of=day)
+    coverage_recompute(as_of=day, by=SYSTEM)
     assert client.get("/api/v1/stats/coverage/").status_code == 200
     assert client.get(f"/api/v1/stats/coverage/?area={tree.town_b.pk}").status_code == 404
     assert client.get(f"/api/v1/stats/coverage/?area={tree.town_b.pk}").status_code == 404
@@ -881,7 +882,7 @@ def test_bulk_assign_reports_unknown_households(tree, admin_a, cadre_a, api_for)
 
 
 def test_coverage_as_of_a_day_without_snapshot_uses_the_latest_before(tree, county_admin, api_for):
-    coverage_recompute(as_of=datetime.date(2026, 3, 1))
+    coverage_recompute(as_of=datetime.date(2026, 3, 1), by=SYSTEM)
     body = api_for(county_admin).get("/api/v1/stats/coverage/?as_of=2026-03-15").json()
     assert body["as_of"] == "2026-03-01"
     missing = api_for(county_admin).get("/api/v1/stats/coverage/?as_of=2026-02-15")

@@ -2,6 +2,7 @@
 
 import datetime
 
+from districts.access import SYSTEM
 from districts.models import Role
 from liaison.core.coverage import coverage_recompute
 from liaison.core.models import Pairing
@@ -25,7 +26,7 @@ def test_assign_uncovered_households_and_the_gap_list_empties(
     Pairing.objects.create(
         cadre=other, household=tree.households_a[4], start_date=datetime.date(2026, 1, 1)
     )
-    coverage_recompute()
+    coverage_recompute(by=SYSTEM)
     group = tree.group_a1
 
     log_in(page, live_server, "wang")

@@ -55,7 +55,7 @@ def figures(area, day):
 
 def test_coverage_by_level_and_date(world):
     t = world
-    rows = coverage_recompute(as_of=JAN)
+    rows = coverage_recompute(as_of=JAN, by=SYSTEM)
     assert rows == 8  # every area gets a row
     # JAN: A has 5 households, 2 covered (a0, a1); B has 2 (b1 not yet moved), 1 covered.
     assert figures(t.town_a, JAN) == (5, 2, 2, 1, 1, 0)
@@ -64,28 +64,28 @@ def test_coverage_by_level_and_date(world):
     assert figures(t.group_a1, JAN) == (3, 2, 0, 0, 1, 0)
     assert figures(t.group_a2, JAN) == (2, 0, 0, 0, 1, 0)
 
-    coverage_recompute(as_of=FEB)
+    coverage_recompute(as_of=FEB, by=SYSTEM)
     # FEB: a1's pairing ended, a3 paired; b1 moved out; zone A got its leader.
     assert figures(t.town_a, FEB) == (5, 2, 2, 2, 1, 1)
     assert figures(t.town_b, FEB) == (1, 1, 2, 1, 1, 0)
     assert figures(t.county, FEB) == (6, 3, 4, 3, 2, 1)
     assert figures(t.village_a, FEB) == (5, 2, 0, 0, 1, 1)
 
-    coverage_recompute(as_of=MAR)
+    coverage_recompute(as_of=MAR, by=SYSTEM)
     # MAR: cadre_a2 has left; its pairing still stands (nobody ended it).
     assert figures(t.town_a, MAR) == (5, 2, 1, 1, 1, 1)
 
 
 def test_rates(world):
-    coverage_recompute(as_of=FEB)
+    coverage_recompute(as_of=FEB, by=SYSTEM)
     s = CoverageSnapshot.objects.get(area=world.county, as_of=FEB)
     assert (s.household_coverage, s.cadre_coverage) == (0.5, 0.75)
 
 
 def test_recompute_is_idempotent(world):
-    coverage_recompute(as_of=FEB)
+    coverage_recompute(as_of=FEB, by=SYSTEM)
     first = list(CoverageSnapshot.objects.order_by("area_id").values_list("area_id", "households"))
-    coverage_recompute(as_of=FEB)
+    coverage_recompute(as_of=FEB, by=SYSTEM)
     second = list(CoverageSnapshot.objects.order_by("area_id").values_list("area_id", "households"))
     assert first == second
     assert CoverageSnapshot.objects.filter(as_of=FEB).count() == 8
@@ -97,7 +97,7 @@ def test_province_and_prefecture_sum_their_counties(world):
     province = AreaFactory(code="530000", level="province", name="云南省")
     prefecture = AreaFactory(code="530800", level="prefecture", parent=province, name="普洱市")
     services.area_update(area=world.county, data={"parent": prefecture}, by=SYSTEM)
-    coverage_recompute(as_of=FEB)
+    coverage_recompute(as_of=FEB, by=SYSTEM)
     assert figures(prefecture, FEB) == figures(world.county, FEB)
     assert figures(province, FEB) == figures(world.county, FEB)
 
@@ -106,7 +106,7 @@ def test_coverage_matches_a_python_count(world):
     """The SQL agrees with counting the rows one by one in Python."""
     from districts.models import Household
 
-    coverage_recompute(as_of=FEB)
+    coverage_recompute(as_of=FEB, by=SYSTEM)
     for area in [world.county, world.town_a, world.town_b, world.village_a, world.group_a1]:
         households = [
             h for h in Household.objects.in_area(area)
@@ -141,3 +141,13 @@ def test_five_links_defaults_are_policy_rows():
         ("party_gov", "extreme_hardship"),
         ("political_legal", "problem"),
     ]
+
+
+def test_only_a_role_that_may_recompute_statistics_recomputes_coverage(tree, viewer_a):
+    from django.core.exceptions import PermissionDenied
+
+    from liaison.core.models import CoverageSnapshot
+
+    with pytest.raises(PermissionDenied, match=r"^您的角色无权执行此操作。$"):
+        coverage_recompute(by=viewer_a)
+    assert not CoverageSnapshot.objects.exists()

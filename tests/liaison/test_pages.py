@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.urls import reverse
 
+from districts.access import SYSTEM
 from liaison.core.coverage import coverage_recompute
 from liaison.core.models import Pairing, ZoneLeadership
 
@@ -105,7 +106,7 @@ def test_suggestions_follow_the_five_links_and_can_be_accepted(
 
 def test_coverage_dashboard_and_drill_down(login, tree, county_admin, cadre_a):
     Pairing.objects.create(cadre=cadre_a, household=tree.households_a[0], start_date="2026-01-01")
-    coverage_recompute()
+    coverage_recompute(by=SYSTEM)
     client = login(county_admin)
     page = parse(client.get(reverse("coverage")))
     assert page.find("h1").text == "覆盖率 · 孟连县"

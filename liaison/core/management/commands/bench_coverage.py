@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 
+from districts.access import SYSTEM
 from districts.models import Area, AreaLevel, Household, Zone, ZoneArea
 from liaison.core.coverage import coverage_recompute
 from liaison.core.models import Cadre, CoverageSnapshot, Department, Pairing, ZoneLeadership
@@ -213,7 +214,7 @@ class Command(BaseCommand):
         project, limit = [], []
         for _ in range(rounds):
             started = time.perf_counter()
-            coverage_recompute(as_of=AS_OF)
+            coverage_recompute(as_of=AS_OF, by=SYSTEM)
             project.append(time.perf_counter() - started)
             started = time.perf_counter()
             expected = hand_written(AS_OF)

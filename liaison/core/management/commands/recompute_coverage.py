@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from districts.access import SYSTEM
 from liaison.core.coverage import coverage_recompute
 
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError("Write --as-of as YYYY-MM-DD.") from None
         started = time.perf_counter()
-        rows = coverage_recompute(as_of=day)
+        rows = coverage_recompute(as_of=day, by=SYSTEM)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Coverage as of {day}: {rows} areas in {time.perf_counter() - started:.2f} s."
