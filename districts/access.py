@@ -366,6 +366,11 @@ def _zone_visible(scope: Scope, zone: Any, actor: Any) -> bool:
     return scope.everything or any(scope.contains(a) for a in zone.areas.all())
 
 
+def _zone_writable(scope: Scope, zone: Any, actor: Any) -> bool:
+    # A zone that reaches into another township (a county leader's) is the county's.
+    return scope.everything or all(scope.contains(a) for a in zone.areas.all())
+
+
 def _import_job_visible(scope: Scope, job: Any, actor: Any) -> bool:
     return scope.everything or job.created_by_id == getattr(actor, "pk", None)
 
@@ -379,7 +384,13 @@ def _register_district_targets() -> None:
         visible=lambda s, h, u: s.contains_household(h),
         not_found=_("No such household."),
     )
-    register_target(Zone, visible=_zone_visible, not_found=_("No such zone."))
+    register_target(
+        Zone,
+        visible=_zone_visible,
+        writable=_zone_writable,
+        not_found=_("No such zone."),
+        read_only=_("This zone reaches beyond your jurisdiction: it is managed from above."),
+    )
     register_target(ImportJob, visible=_import_job_visible, not_found=_("No such import."))
 
 

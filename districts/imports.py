@@ -25,6 +25,7 @@ from liaison.common.registry import publish
 
 from .access import Actor, Scope, require, scope_for, user_of
 from .bulk import households_insert, households_update
+from .events import HOUSEHOLDS_CHANGED
 from .fields import parse_codes
 from .models import (
     Area,
@@ -34,7 +35,13 @@ from .models import (
     HouseholdStatus,
     VillageCategory,
 )
-from .services import HOUSEHOLD_FIELDS, _reattach_households, _repath_subtree, area_path
+from .services import (
+    HOUSEHOLD_FIELDS,
+    _reattach_households,
+    _repath_subtree,
+    area_has_households,
+    area_path,
+)
 from .validators import (
     normalize_id_number,
     normalize_phone,
@@ -59,8 +66,7 @@ HOUSEHOLD_COLUMNS = (
 )
 HOUSEHOLD_REQUIRED = ("code", "group_code", "head_name")
 MAX_STORED_ERRORS = 10_000
-# Published after an import wrote areas or households: coverage figures are out of date.
-HOUSEHOLDS_CHANGED = "districts.households_changed"
+
 BATCH = 2_000
 
 Progress = Callable[[str, int, int], None]
@@ -387,10 +393,15 @@ def import_areas(
                 )
             )
         old = existing.get(code)
-        if old is not None and old.level != level and Area.objects.filter(parent=old).exists():
-            errors.append(
-                RowError(row, "level", _("An area with sub-areas cannot change its level."))
-            )
+        if old is not None and old.level != level:
+            if Area.objects.filter(parent=old).exists():
+                errors.append(
+                    RowError(row, "level", _("An area with sub-areas cannot change its level."))
+                )
+            elif area_has_households(old, level=old.level):
+                errors.append(
+                    RowError(row, "level", _("An area with households cannot change its level."))
+                )
         if not scope.everything:
             # The area must land inside the jurisdiction: its parent (new or existing) must be
             # in scope; an existing area must already be in scope.

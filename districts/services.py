@@ -3,13 +3,16 @@
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
 
+from liaison.common.registry import publish
+
 from .access import Actor, area_chain, require, require_all, scope_for, user_of
+from .events import HOUSEHOLDS_CHANGED
 from .models import (
     HOUSEHOLD_ANCESTOR_LEVELS,
     Area,
@@ -102,6 +105,13 @@ def area_update(*, area: Area, data: dict[str, Any], by: Actor) -> Area:
     ValidationError if a rule is broken (level change with children, parent loop).
     """
     require(by, "manage_areas", area)
+    scope = scope_for(by)
+    if not scope.everything and not (area.parent is not None and scope.contains(area.parent)):
+        # The top of a jurisdiction (a township for its administrator) is changed from
+        # above, as the areas import holds: an area must lie under one of the jurisdiction.
+        raise PermissionDenied(
+            _("This area is the top of your jurisdiction: it is changed from above.")
+        )
     area = Area.objects.select_for_update().get(pk=area.pk)
     old_path, old_parent_id, old_level = area.path, area.parent_id, area.level
     for name in AREA_FIELDS:
@@ -117,8 +127,11 @@ def area_update(*, area: Area, data: dict[str, Any], by: Actor) -> Area:
             require(by, "manage_areas", area.parent)
             if area.parent.path.startswith(old_path):
                 raise ValidationError({"parent": _("An area cannot move under itself.")})
-    if area.level != old_level and Area.objects.filter(parent=area).exists():
-        raise ValidationError({"level": _("An area with sub-areas cannot change its level.")})
+    if area.level != old_level:
+        if Area.objects.filter(parent=area).exists():
+            raise ValidationError({"level": _("An area with sub-areas cannot change its level.")})
+        if area_has_households(area, level=old_level):
+            raise ValidationError({"level": _("An area with households cannot change its level.")})
     area.path = area_path(area.code, area.parent)
     area.full_clean()
     area._history_user = user_of(by)
@@ -127,7 +140,15 @@ def area_update(*, area: Area, data: dict[str, Any], by: Actor) -> Area:
         _repath_subtree(old_path, area.path)
     if area.parent_id != old_parent_id:
         _reattach_households(area)
+        publish(HOUSEHOLDS_CHANGED)
     return area
+
+
+def area_has_households(area: Area, *, level: str) -> bool:
+    """Return whether any household names `area` as its ancestor of `level`."""
+    if level not in HOUSEHOLD_ANCESTOR_LEVELS:
+        return False
+    return Household.objects.filter(**{f"{level}_id": area.pk}).exists()
 
 
 def _repath_subtree(old: str, new: str) -> None:
@@ -181,6 +202,7 @@ def household_create(*, data: dict[str, Any], by: Actor) -> Household:
     household.full_clean()
     household._history_user = user_of(by)
     household.save()
+    publish(HOUSEHOLDS_CHANGED)
     return household
 
 
@@ -209,6 +231,8 @@ def household_update(*, household: Household, data: dict[str, Any], by: Actor) -
     household.full_clean()
     household._history_user = user_of(by)
     household.save(update_fields=[*dict.fromkeys(changed), "updated_at"])
+    if {"group", "status"} & set(changed):
+        publish(HOUSEHOLDS_CHANGED)  # coverage counts active households by area
     return household
 
 
@@ -268,7 +292,8 @@ def zone_create(*, name: str, level: str, areas: list[Area], by: Actor) -> Zone:
 def zone_update(*, zone: Zone, data: dict[str, Any], by: Actor) -> Zone:
     """Rename a zone or change the areas it covers.
 
-    Areas of the zone outside the actor's jurisdiction stay: they are not theirs to remove.
+    Raise PermissionDenied for a zone that reaches beyond the actor's jurisdiction (it is
+    managed from above), Http404 for areas outside it.
     """
     require(by, "manage_zones", zone)
     new_areas = list(data["areas"]) if "areas" in data else None
@@ -283,8 +308,6 @@ def zone_update(*, zone: Zone, data: dict[str, Any], by: Actor) -> Zone:
     zone.full_clean()
     zone.save()
     if new_areas is not None:
-        scope = scope_for(by)
-        new_areas += [a for a in zone.areas.all() if not scope.contains(a) and a not in new_areas]
         _check_zone_areas(zone.level, new_areas, zone)
         zone.zone_areas.all().delete()
         ZoneArea.objects.bulk_create(ZoneArea(zone=zone, area=a) for a in new_areas)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from districts import selectors as district_selectors
-from districts.access import can
+from districts.access import can, require, scope_for
 from districts.models import Area, AreaLevel, Household
 from liaison.common.forms import add_service_errors
 from liaison.common.pagination import SeekPaginator, query_without_page
@@ -64,6 +64,10 @@ def _places(request: "HttpRequest", cadre: Cadre, day: datetime.date) -> list[Ar
             Area.objects.filter(path__startswith=path, level=AreaLevel.VILLAGE).order_by("path")
         )
     own = list({a.pk: a for a in own}.values())
+    if cadre.user_id != getattr(request.user, "pk", None):
+        # Recording for someone else: only places of the recorder's own jurisdiction.
+        scope = scope_for(request.user)
+        own = [a for a in own if scope.contains(a)]
     others = (
         district_selectors.area_list(user=request.user)
         .filter(level=AreaLevel.VILLAGE)
@@ -341,6 +345,10 @@ def cadre_panel(request: "HttpRequest", cadre: Cadre) -> tuple[str, dict[str, An
         "month": start,
         "days": days.count(),
         "days_in_zone": days.filter(in_zone=True).count(),
+        # As on the month page: a cadre serving above the jurisdiction is seen in part.
+        "partial": selectors.cadre_days_partial(
+            user=request.user, cadre=cadre, start=start, end=end
+        ),
     }
 
 
@@ -372,8 +380,10 @@ def photo(request, pk):
 def edit_day(request, pk):
     """Correct a day's record: activities, households, diary, problems (within the window)."""
     day = selectors.dutyday_get(user=request.user, pk=pk)
-    if day.cadre.user_id != request.user.pk and not can(request.user, "manage_duty_days"):
-        raise PermissionDenied
+    if day.cadre.user_id != request.user.pk:
+        # Another's day: only for whoever manages that cadre (not a county cadre's day seen
+        # from a township), before any form is shown.
+        require(request.user, "manage_duty_days", day.cadre)
     # Households outside the user's jurisdiction are neither named here nor removed on save.
     visible = [h.pk for h in selectors.dutyday_households(day, user=request.user)]
     form = DutyDayForm(

@@ -188,7 +188,7 @@ def test_update_needs_an_account_and_something_to_change(tree, no_terminal):
 def test_update_refuses_superusers(tree, no_terminal):
     UserFactory(username="root", is_superuser=True)
     before = state()
-    with pytest.raises(CommandError, match="Superuser accounts are not managed here"):
+    with pytest.raises(CommandError, match="Superuser and staff accounts are not managed here"):
         run("root", "--update", "--role", "viewer", "--area", "530827")
     assert state() == before
 

@@ -61,5 +61,5 @@ register_target(
 register_target(
     CoverageJob,
     visible=lambda s, job, u: s.everything or job.requested_by_id == getattr(u, "pk", None),
-    not_found=_("No such job."),
+    not_found=_("No such recompute job."),
 )

@@ -76,7 +76,7 @@ def user_list(*, user: Actor) -> QuerySet[Any]:
         return User.objects.all()
     areas = Jurisdiction.areas.through.objects.filter(jurisdiction_id=OuterRef("jurisdiction"))
     return (
-        User.objects.filter(is_superuser=False, jurisdiction__isnull=False)
+        User.objects.filter(is_superuser=False, is_staff=False, jurisdiction__isnull=False)
         .filter(Exists(areas))
         .exclude(Exists(areas.exclude(scope.area_q("area__"))))
     )
@@ -112,13 +112,12 @@ def grantable_areas(*, user: Actor, limit: int = 1000) -> QuerySet[Area]:
     return areas.order_by("path")
 
 
-def linkable_cadres(*, user: Actor) -> QuerySet[Cadre]:
-    """Return cadres in service, serving inside `user`'s jurisdiction, without an account."""
-    return (
-        cadre_list(user=user)
-        .filter(left_date__isnull=True, user__isnull=True)
-        .filter(scope_for(user).area_q("area__"))
-    )
+def linkable_cadres(*, user: Actor, include_linked: bool = False) -> QuerySet[Cadre]:
+    """Return cadres `user` may link an account to: serving inside the jurisdiction (a
+    county cadre seen from a township is not the township's to link), without an account
+    unless `include_linked` (the service then explains who has it)."""
+    cadres = cadre_list(user=user).filter(scope_for(user).area_q("area__"))
+    return cadres if include_linked else cadres.filter(left_date__isnull=True, user__isnull=True)
 
 
 # Helpers -------------------------------------------------------------------------------
@@ -154,8 +153,9 @@ def user_require_manageable(*, user: Any, by: Actor) -> None:
     """
     if user.pk is None or not user_list(user=by).filter(pk=user.pk).exists():
         raise Http404(_("No such user."))
-    if user.is_superuser:
-        raise PermissionDenied(_("Superuser accounts are not managed here."))
+    if user.is_superuser or user.is_staff:
+        # Staff accounts reach the Django admin: not an area administrator's to reset.
+        raise PermissionDenied(_("Superuser and staff accounts are not managed here."))
     role = _role_of(user)
     if role is not None and role not in grantable_roles(user=by):
         raise PermissionDenied(
@@ -220,7 +220,13 @@ def _check_cadre(
 ) -> Cadre | None:
     """Return the cadre locked for update, or None after noting why it cannot be linked."""
     locked = Cadre.objects.select_for_update().filter(pk=cadre.pk).first()
-    if locked is None or not cadre_list(user=by).filter(pk=cadre.pk).exists():
+    # Linking an account is a change to the cadre's record: only for whoever manages the
+    # cadre (its own area in the jurisdiction), not for a township that merely sees a
+    # county cadre — the account would act as that cadre everywhere.
+    if (
+        locked is None
+        or not linkable_cadres(user=by, include_linked=True).filter(pk=cadre.pk).exists()
+    ):
         errors.setdefault("cadre", []).append(_("No such cadre."))
         return None
     if locked.left_date is not None:

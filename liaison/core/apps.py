@@ -11,7 +11,7 @@ class LiaisonCoreConfig(AppConfig):
 
     def ready(self) -> None:
         from districts.access import has_permission, is_role, signed_in
-        from districts.imports import HOUSEHOLDS_CHANGED
+        from districts.events import HOUSEHOLDS_CHANGED
         from districts.models import Role
         from liaison.common.registry import MenuEntry, register_menu, register_panel, subscribe
 

@@ -20,7 +20,7 @@ from django.db.models import (
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from districts.access import Actor, can, read_scope, scope_for, user_of
+from districts.access import Actor, read_scope, scope_for, user_of
 from districts.models import Area, Household, HouseholdQuerySet, HouseholdStatus, Zone
 from districts.selectors import household_list, zone_list
 
@@ -269,13 +269,13 @@ def coverage_trend(area: Area, limit: int = 60) -> list[CoverageSnapshot]:
 
 
 def coverage_job_get(*, user: Actor, pk: Any) -> CoverageJob:
-    """Return a coverage recompute job the user requested, or any job for a role that may
-    recompute statistics (a recompute covers every area, so no jurisdiction narrows it).
+    """Return a coverage recompute job the user requested (superusers: any job).
 
-    Raise Http404 with the same words for a missing job and for someone else's.
+    Raise Http404 with the same words for a missing job and for someone else's, as the
+    funnel's target rule for jobs does (liaison/core/access.py).
     """
     jobs = CoverageJob.objects.all()
-    if not can(user, "recompute_statistics"):
+    if not scope_for(user).everything:
         jobs = jobs.filter(requested_by=user_of(user)) if user.is_authenticated else jobs.none()
     try:
         return jobs.get(pk=pk)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from districts import selectors as district_selectors
-from districts.access import allowed, can, scope_for
+from districts.access import allowed, area_chain, can, require, scope_for
 from districts.models import Area, AreaLevel, Household, HouseholdCategory
 from districts.selectors import area_ancestors
 from liaison.common.forms import add_service_errors
@@ -388,12 +388,17 @@ def gaps(request, kind="households"):
 def zone_leader(request, pk):
     zone = district_selectors.zone_get(user=request.user, pk=pk)
     _require(request, "manage_pairings")
+    # The page offers no form the service would refuse: a zone reaching beyond the
+    # jurisdiction, or one whose current leader serves above it, is managed from above.
+    require(request.user, "manage_pairings", zone)
+    current = zone.leaderships.filter(end_date__isnull=True).select_related("cadre").first()
+    if current is not None:
+        require(request.user, "manage_pairings", current.cadre)
     from .models import ZONE_LEADER_RANKS
 
     areas = list(zone.areas.all())
     # Leaders serve at or above the zone's areas: their county, township or village.
-    codes = {code for a in areas for code in a.path.strip("/").split("/")}
-    ancestor_ids = set(Area.objects.filter(code__in=codes).values_list("pk", flat=True))
+    ancestor_ids = {a.pk for area in areas for a in area_chain(area)}
     cadres = (
         selectors.cadre_list(user=request.user)
         .active()

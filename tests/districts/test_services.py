@@ -185,9 +185,15 @@ def test_province_jurisdiction_sees_households_of_its_counties(tree):
     assert selectors.household_counts_by_child(province) == {prefecture.pk: 7}
 
 
-def test_zone_update_keeps_areas_outside_the_users_jurisdiction(tree, county_admin, admin_a):
+def test_a_zone_reaching_into_another_township_is_managed_from_above(tree, county_admin, admin_a):
     zone = services.zone_create(
         name="跨乡片区", level="group", areas=[tree.group_a1, tree.group_b1], by=county_admin
     )
-    services.zone_update(zone=zone, data={"areas": [tree.group_a2]}, by=admin_a)
+    with pytest.raises(PermissionDenied, match="该责任区超出您的管辖范围"):
+        services.zone_update(zone=zone, data={"areas": [tree.group_a2]}, by=admin_a)
+    with pytest.raises(PermissionDenied, match="该责任区超出您的管辖范围"):
+        services.zone_update(zone=zone, data={"name": "娜允镇的片区"}, by=admin_a)
+    zone.refresh_from_db()
+    assert (zone.name, set(zone.areas.all())) == ("跨乡片区", {tree.group_a1, tree.group_b1})
+    services.zone_update(zone=zone, data={"areas": [tree.group_a2, tree.group_b1]}, by=county_admin)
     assert set(zone.areas.all()) == {tree.group_a2, tree.group_b1}

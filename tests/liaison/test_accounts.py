@@ -340,9 +340,9 @@ def test_an_area_administrator_cannot_touch_accounts_an_administrator_gave(tree,
 def test_superusers_are_not_changed_here(tree, superuser):
     other = UserFactory(username="root2", is_superuser=True)
     before = snapshot()
-    with pytest.raises(PermissionDenied, match="Superuser accounts are not managed here"):
+    with pytest.raises(PermissionDenied, match="Superuser and staff accounts are not managed here"):
         accounts.user_update(user=other, is_active=False, by=superuser)
-    with pytest.raises(PermissionDenied, match="Superuser accounts are not managed here"):
+    with pytest.raises(PermissionDenied, match="Superuser and staff accounts are not managed here"):
         accounts.user_reset_password(user=other, by=superuser)
     assert snapshot() == before
 

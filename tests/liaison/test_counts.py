@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from districts.models import Household, ImportJob, Zone
 from liaison.core.models import Cadre, CoverageJob, Pairing, ZoneLeadership
 
-from ..factories import CadreFactory, HouseholdFactory, user_with_role
+from ..factories import CadreFactory, HouseholdFactory, UserFactory, user_with_role
 from ..html import Element, parse
 
 pytestmark = pytest.mark.django_db
@@ -415,9 +415,13 @@ def test_someone_elses_coverage_job_is_exactly_a_missing_one(
     assert (huge.status_code, huge.content) == (404, absent.content)
     mine = api_for(viewer_a).get(f"/api/v1/stats/coverage/jobs/{own.pk}/")
     assert (mine.status_code, mine.json()["id"]) == (200, own.pk)
-    # Administrators follow any recompute: it covers every area.
+    # Another administrator's job is not yours either: exactly a missing one.
     other_admin = user_with_role("administrator", tree.county, username="county_admin_2")
-    seen = api_for(other_admin).get(f"/api/v1/stats/coverage/jobs/{job.pk}/")
+    unseen = api_for(other_admin).get(f"/api/v1/stats/coverage/jobs/{job.pk}/")
+    assert (unseen.status_code, unseen.content) == (404, absent.content)
+    # A superuser (the system's operator) follows every job.
+    root = UserFactory(username="root2", is_superuser=True)
+    seen = api_for(root).get(f"/api/v1/stats/coverage/jobs/{job.pk}/")
     assert (seen.status_code, seen.json()["id"], seen.json()["status"]) == (200, job.pk, "pending")
 
 

@@ -21,9 +21,12 @@ from liaison.common.api import ScopedField, ServiceWriteMixin
 
 from .. import accounts
 from ..filters import UserFilter
-from ..selectors import cadre_list
 
 User = get_user_model()
+
+
+def _linkable(*, user: Any) -> Any:
+    return accounts.linkable_cadres(user=user, include_linked=True)
 
 
 class ManageUsersPermission(permissions.BasePermission):
@@ -42,7 +45,7 @@ class UserSerializer(serializers.ModelSerializer):
 
     role = serializers.ChoiceField(choices=role_choices(), source="jurisdiction.role")
     areas = ScopedAreaField(many=True, source="jurisdiction.areas")
-    cadre = ScopedField(selector=cadre_list, allow_null=True, required=False)
+    cadre = ScopedField(selector=_linkable, allow_null=True, required=False)
     must_change_password = serializers.BooleanField(
         source="jurisdiction.must_change_password", read_only=True
     )

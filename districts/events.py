@@ -1,0 +1,5 @@
+"""Events districts publishes through liaison.common.registry (higher apps subscribe)."""
+
+# Areas or households were added, moved, or changed status (by an import, a page or the
+# API): figures counted from households (coverage) are out of date.
+HOUSEHOLDS_CHANGED = "districts.households_changed"
