@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from liaison.common.natural import natural_key
+
 from .bulk import households_insert
 from .models import (
     Area,
@@ -136,7 +138,9 @@ def load_demo_county() -> DemoSummary:
         (Zone.Level.VILLAGE, village_zones),
         (Zone.Level.GROUP, group_zones),
     ):
-        created = Zone.objects.bulk_create(Zone(name=name, level=level) for name, _ in zones)
+        created = Zone.objects.bulk_create(
+            Zone(name=name, level=level, sort_key=natural_key(name)) for name, _ in zones
+        )
         ZoneArea.objects.bulk_create(
             ZoneArea(zone=zone, area=area)
             for zone, (_, areas) in zip(created, zones, strict=True)

@@ -277,6 +277,9 @@ class Zone(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     level = models.CharField(_("level"), max_length=12, choices=Level.choices)
+    # `name` in natural order (第二 before 第十, "3组" before "10组"): liaison.common.natural.
+    # Kept by the zone services, so that lists sort and paginate in the database.
+    sort_key = models.CharField(_("sort key"), max_length=255, editable=False, default="")
     areas = models.ManyToManyField(
         Area, verbose_name=_("areas"), through="ZoneArea", related_name="zones"
     )
@@ -286,7 +289,8 @@ class Zone(models.Model):
     class Meta:
         verbose_name = _("responsibility zone")
         verbose_name_plural = _("responsibility zones")
-        ordering = ["level", "name"]
+        ordering = ["level", "sort_key", "pk"]
+        indexes = [models.Index(fields=["level", "sort_key"], name="zone_level_sort_key")]
 
     def __str__(self) -> str:
         return self.name

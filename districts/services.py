@@ -9,6 +9,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Concat, Length, Substr
 from django.utils.translation import gettext as _
 
+from liaison.common.natural import natural_key
 from liaison.common.registry import publish
 
 from .access import Actor, area_chain, require, require_all, scope_for, user_of
@@ -281,6 +282,7 @@ def zone_create(*, name: str, level: str, areas: list[Area], by: Actor) -> Zone:
     require(by, "manage_zones")
     require_all(by, "manage_zones", areas)
     zone = Zone(name=name.strip(), level=level)
+    zone.sort_key = natural_key(zone.name)
     zone.full_clean()
     _check_zone_areas(level, areas, None)
     zone.save()
@@ -301,6 +303,7 @@ def zone_update(*, zone: Zone, data: dict[str, Any], by: Actor) -> Zone:
     zone = Zone.objects.select_for_update().get(pk=zone.pk)
     if "name" in data:
         zone.name = data["name"].strip()
+        zone.sort_key = natural_key(zone.name)
     if "level" in data and data["level"] != zone.level:
         zone.level = data["level"]
         if new_areas is None:

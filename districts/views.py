@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from liaison.common.forms import add_service_errors
 from liaison.common.pagination import SeekPaginator, query_without_page
-from liaison.common.registry import panels_for
+from liaison.common.registry import columns_for, panels_for, rows_with_cells
 
 from . import jobs, selectors, services
 from .access import can
@@ -75,6 +75,8 @@ def area_detail(request, pk):
     page = SeekPaginator(
         household_filter.qs.select_related("group").order_by("code"), HOUSEHOLDS_PER_PAGE
     ).page(request.GET.get("page"))
+    # Later apps add columns (the responsible cadre), each in one query for the page.
+    columns = columns_for("households", request, page.object_list)
     zone = (
         getattr(getattr(area, "zone_area", None), "zone", None)
         if area.level
@@ -97,6 +99,8 @@ def area_detail(request, pk):
             else selectors.household_count(area),
             "filter": household_filter,
             "page": page,
+            "columns": columns,
+            "rows": rows_with_cells(page.object_list, columns),
             "zone": zone,
             "query_without_page": query_without_page(request),
             "can_add": can(request.user, "manage_households") and area.level == AreaLevel.GROUP,
@@ -214,13 +218,21 @@ def zone_list(request):
         Prefetch("areas", queryset=Area.objects.order_by("code"))
     )
     zone_filter = ZoneFilter(request.GET or None, queryset=zones)
-    page = SeekPaginator(zone_filter.qs.order_by("level", "name", "pk"), 50).page(
+    # By the stored natural key: 第二 before 第十 on every page, not only within one.
+    page = SeekPaginator(zone_filter.qs.order_by("level", "sort_key", "pk"), 50).page(
         request.GET.get("page")
     )
+    columns = columns_for("zones", request, page.object_list)
     return render(
         request,
         "districts/zone_list.html",
-        {"filter": zone_filter, "page": page, "query_without_page": query_without_page(request)},
+        {
+            "filter": zone_filter,
+            "page": page,
+            "columns": columns,
+            "rows": rows_with_cells(page.object_list, columns),
+            "query_without_page": query_without_page(request),
+        },
     )
 
 

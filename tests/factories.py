@@ -36,6 +36,7 @@ from dutydays.models import (
     Leave,
     MonthlyCompliance,
 )
+from liaison.common.natural import natural_key
 from liaison.core.models import (
     AccountEvent,
     Cadre,
@@ -155,6 +156,7 @@ class ZoneFactory(ModelFactory[Zone]):
 
     name = factory.Sequence(lambda n: f"责任区{n}")
     level = Zone.Level.GROUP
+    sort_key = factory.LazyAttribute(lambda o: natural_key(o.name))  # as the services keep it
 
     areas = factory.PostGeneration(
         lambda zone, create, extracted, **_: _zone_areas(zone, extracted)

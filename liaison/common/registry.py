@@ -1,4 +1,4 @@
-"""Extension points: panels on another app's pages, and the main menu.
+"""Extension points: panels on another app's pages, columns in its tables, the main menu.
 
 Dependencies point one way (districts ← liaison.core ← dutydays ← …), so an earlier app
 cannot ask a later one for, say, a household's cadre. Instead the later app registers a
@@ -6,7 +6,7 @@ panel or a menu entry here when it starts (its AppConfig.ready), and the earlier
 asks the registry what to show.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,66 @@ def panels_for(page: str, request: HttpRequest, obj: Any) -> list[Panel]:
         if result is not None:
             out.append(Panel(*result))
     return out
+
+
+# Columns --------------------------------------------------------------------------------
+# A later app adds a column to an earlier app's table: the responsible cadre on the area
+# page's households, the leader on the zone list. The function gets the rows of the page and
+# answers for all of them at once (one query), never a query per row.
+
+
+@dataclass
+class Column:
+    """A column of a table: its header, the template of a cell and the value of each row.
+
+    The template renders one cell's content with `value` (None for a row without one) and
+    `row` (the row's object) in its context.
+    """
+
+    label: Any  # a lazy translation
+    template: str
+    values: dict[Any, Any]  # row pk → value
+
+
+@dataclass
+class Cell:
+    label: Any
+    template: str
+    value: Any
+
+
+# A column function takes (request, the page's rows) and returns a Column or None.
+ColumnFunction = Callable[[HttpRequest, Sequence[Any]], Column | None]
+TABLES = ("households", "zones")
+_COLUMNS: dict[str, list[ColumnFunction]] = {table: [] for table in TABLES}
+
+
+def register_column(table: str, function: ColumnFunction) -> None:
+    """Add `function`'s column to `table` ("households" or "zones")."""
+    if table not in _COLUMNS:
+        raise ValueError(f"Unknown table {table!r}; tables with columns: {', '.join(TABLES)}")
+    if function not in _COLUMNS[table]:
+        _COLUMNS[table].append(function)
+
+
+def columns_for(table: str, request: HttpRequest, rows: Sequence[Any]) -> list[Column]:
+    """Return the columns the registered apps add to `table` for these rows, in layer order."""
+    columns = []
+    for function in _COLUMNS[table]:
+        column = function(request, rows)
+        if column is not None:
+            columns.append(column)
+    return columns
+
+
+def rows_with_cells(rows: Sequence[Any], columns: list[Column]) -> list[tuple[Any, list[Cell]]]:
+    """Return (row, its cells in the added columns) pairs, for a template to loop over."""
+    return [
+        (row, [Cell(c.label, c.template, c.values.get(row.pk)) for c in columns]) for row in rows
+    ]
+
+
+# Menu -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

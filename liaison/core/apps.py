@@ -13,7 +13,13 @@ class LiaisonCoreConfig(AppConfig):
         from districts.access import has_permission, is_role, signed_in
         from districts.events import HOUSEHOLDS_CHANGED
         from districts.models import Role
-        from liaison.common.registry import MenuEntry, register_menu, register_panel, subscribe
+        from liaison.common.registry import (
+            MenuEntry,
+            register_column,
+            register_menu,
+            register_panel,
+            subscribe,
+        )
 
         from . import access, views
         from .jobs import coverage_recompute_later
@@ -23,6 +29,8 @@ class LiaisonCoreConfig(AppConfig):
         subscribe(HOUSEHOLDS_CHANGED, lambda **_: coverage_recompute_later())
         register_panel("household", views.household_panel)
         register_panel("area", views.area_panel)
+        register_column("households", views.household_cadre_column)
+        register_column("zones", views.zone_leader_column)
         register_menu(
             MenuEntry("my-households", _("My households"), "my-households", 3, is_role(Role.CADRE))
         )

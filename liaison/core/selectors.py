@@ -187,11 +187,26 @@ def with_current_cadre(households: HouseholdQuerySet) -> "HouseholdsWithCadre":
 
 
 def current_cadres(households: Iterable[Household]) -> dict[int, Cadre]:
-    """Return {household id: current cadre} for a page of households (one query)."""
+    """Return {household id: current cadre} for a page of households (one query), each
+    cadre with their department and area."""
     pairings = Pairing.objects.filter(
         household__in=[h.pk for h in households], end_date__isnull=True
-    ).select_related("cadre")
+    ).select_related("cadre", "cadre__department", "cadre__area")
     return {p.household_id: p.cadre for p in pairings}
+
+
+def last_pairings(households: Iterable[Household]) -> dict[int, Pairing]:
+    """Return {household id: its latest ended pairing} for a page of households (one query),
+    for households that had a cadre before; each with its cadre, department and area."""
+    pairings = (
+        Pairing.objects.filter(household__in=[h.pk for h in households], end_date__isnull=False)
+        .select_related("cadre", "cadre__department", "cadre__area")
+        .order_by("household_id", "-end_date", "-pk")
+    )
+    latest: dict[int, Pairing] = {}
+    for pairing in pairings:
+        latest.setdefault(pairing.household_id, pairing)
+    return latest
 
 
 def uncovered_households(*, user: Actor) -> "HouseholdsWithCadre":
@@ -230,14 +245,16 @@ def zones_with_leader(*, user: Actor) -> "QuerySet[ZoneWithLeader]":
 
 
 def leaderless_zones(*, user: Actor) -> "QuerySet[ZoneWithLeader]":
-    """Return zones without a current leader."""
-    return zones_with_leader(user=user).filter(has_leader=False).order_by("level", "name")
+    """Return zones without a current leader, in natural order of their names."""
+    return zones_with_leader(user=user).filter(has_leader=False).order_by("level", "sort_key", "pk")
 
 
 def zone_leaders(zones: Iterable[Zone]) -> dict[int, ZoneLeadership]:
+    """Return {zone id: current leadership} for a page of zones (one query), each with its
+    cadre and the cadre's department and area."""
     leaderships = ZoneLeadership.objects.filter(
         zone__in=[z.pk for z in zones], end_date__isnull=True
-    ).select_related("cadre")
+    ).select_related("cadre", "cadre__department", "cadre__area")
     return {z.zone_id: z for z in leaderships}
 
 

@@ -43,19 +43,31 @@ def village_of(area: Area) -> Area:
     return village
 
 
+def serving_areas_q(village: Area, prefix: str = "") -> Q:
+    """Return a filter on `<prefix>area` for the areas whose departments serve `village`:
+    its county and its own township, not the other townships of the county.
+
+    From the village's path, so without a query: "/…/<county>/<township>/<village>/".
+    """
+    codes = village.path.strip("/").split("/")
+    township_path = "/" + "/".join(codes[:-1]) + "/"
+    county_path = "/" + "/".join(codes[:-2]) + "/"
+    return Q(**{f"{prefix}area__path__in": [county_path, township_path]})
+
+
 def suggest_departments(
     *, user: "AbstractBaseUser | AnonymousUser", village: Area
 ) -> list[DepartmentSuggestion]:
-    """Return departments whose kind matches the village's categories, not yet linked."""
+    """Return the departments serving the village (the county's and its township's) whose
+    kind matches the village's categories, not yet linked to it."""
     rules = {r.department_kind: r.village_category for r in FiveLinksRule.objects.all()}
     wanted = {kind for kind, cat in rules.items() if cat and cat in (village.categories or [])}
     linked = DepartmentVillageLink.objects.filter(village=village, end_date__isnull=True).values(
         "department_id"
     )
-    county_path = "/".join(village.path.split("/")[:-3]) + "/"
     departments = (
         department_list(user=user)
-        .filter(kind__in=wanted, area__path__startswith=county_path)
+        .filter(serving_areas_q(village), kind__in=wanted)
         .exclude(pk__in=linked)
         .order_by("kind", "name")
     )
@@ -68,7 +80,9 @@ def suggest_assignments(
     """Propose a cadre for each uncovered household of a village or group.
 
     Households whose categories match a five-links rule get a cadre of that kind of
-    department; the rest get a cadre of a department linked to the village. Among the
+    department; the rest get a cadre of a department linked to the village. Only cadres of
+    departments that serve the village (the county's and its own township's) and serving
+    there (in the county, the township or the village itself) are proposed. Among the
     candidates, the cadre with the fewest households is chosen, counting earlier proposals.
     """
     village = village_of(area)
@@ -84,15 +98,13 @@ def suggest_assignments(
             "department_id", flat=True
         )
     )
-    county_path = "/".join(village.path.split("/")[:-3]) + "/"
     wanted_kinds = {k for kinds in kinds_by_category.values() for k in kinds}
     cadres = list(
         cadre_list(user=user)
         .active()
-        .filter(
-            Q(department__in=linked_departments)
-            | Q(department__kind__in=wanted_kinds, area__path__startswith=county_path)
-        )
+        .filter(serving_areas_q(village, "department__"))
+        .filter(serving_areas_q(village) | Q(area__path__startswith=village.path))
+        .filter(Q(department__in=linked_departments) | Q(department__kind__in=wanted_kinds))
         .select_related("department")
         .annotate(load=Count("pairings", filter=Q(pairings__end_date__isnull=True)))
         .order_by("pk")

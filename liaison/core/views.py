@@ -1,7 +1,7 @@
 """Pages of the liaison core: coverage, assignment, cadres, gaps, zone leaders, contact cards."""
 
 import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,20 +16,22 @@ from django.views.decorators.http import require_POST
 
 from districts import selectors as district_selectors
 from districts.access import allowed, area_chain, can, require, scope_for
-from districts.models import Area, AreaLevel, Household, HouseholdCategory
+from districts.models import Area, AreaLevel, Household, HouseholdCategory, Zone
 from districts.selectors import area_ancestors
 from liaison.common.forms import add_service_errors
 from liaison.common.ids import is_id
 from liaison.common.pagination import SeekPaginator, query_without_page
-from liaison.common.registry import panels_for
+from liaison.common.registry import Column, panels_for
 
 from . import jobs, selectors, services
 from .filters import CadreFilter
 from .forms import AssignForm, TransferForm, ZoneLeaderForm
-from .models import Cadre, ContactInfo, CoverageSnapshot, Pairing
+from .models import Cadre, ContactInfo, CoverageSnapshot, Pairing, ZoneLeadership
 from .suggestions import suggest_assignments, suggest_departments, village_of
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from django.db.models import QuerySet
     from django.http import HttpRequest
 
@@ -208,7 +210,7 @@ def assign(request, pk):
             # ValidationError.messages flattens per-field errors too.
             for error in exc.messages:
                 messages.error(request, error)
-    current = selectors.current_cadres(page.object_list)
+    cadre_cells = household_cadres(request, page.object_list)
     village = village_of(area)
     return render(
         request,
@@ -217,7 +219,7 @@ def assign(request, pk):
             "area": area,
             "breadcrumbs": district_selectors.area_breadcrumbs(user=request.user, area=area),
             "page": page,
-            "rows": [(h, current.get(h.pk)) for h in page.object_list],
+            "rows": [(h, cadre_cells.get(h.pk)) for h in page.object_list],
             "form": form,
             "only_uncovered": only_uncovered,
             "category": category,
@@ -247,11 +249,18 @@ def _ticked_suggestions(request) -> list[tuple[int, int]]:
 
 @login_required
 def cadre_list(request):
-    cadres = selectors.cadres_with_load(
-        selectors.cadre_list(user=request.user), user=request.user
-    ).select_related("department", "area", "user")
-    cadre_filter = CadreFilter(request.GET or None, queryset=cadres, request=request)
-    page = SeekPaginator(cadre_filter.qs.order_by("name", "pk"), 50).page(request.GET.get("page"))
+    cadre_filter = CadreFilter(
+        request.GET or None, queryset=selectors.cadre_list(user=request.user), request=request
+    )
+    cadres = cadre_filter.qs.order_by("name", "pk")
+    page = SeekPaginator(
+        selectors.cadres_with_load(cadres, user=request.user).select_related(
+            "department", "area", "user"
+        ),
+        50,
+        # The load of each cadre only decorates the rows: counting them needs no GROUP BY.
+        count_queryset=cadres,
+    ).page(request.GET.get("page"))
     # Account managers tick cadres without an account to create theirs (account_views).
     can_manage_users = can(request.user, "manage_users")
     scope = scope_for(request.user)
@@ -363,6 +372,15 @@ def gaps(request, kind="households"):
     else:
         rows = selectors.leaderless_zones(user=request.user).prefetch_related("areas")
     page = SeekPaginator(rows, 50).page(request.GET.get("page"))
+    # Households without a cadre: who had them last, for whoever assigns the next one.
+    previous = (
+        {
+            pk: _cadre_cell(request, p.cadre, since=p.start_date, until=p.end_date)
+            for pk, p in selectors.last_pairings(cast("list[Household]", page.object_list)).items()
+        }
+        if kind == "households"
+        else {}
+    )
     counts = {
         "households": selectors.uncovered_households(user=request.user).count(),
         "cadres": selectors.idle_cadres(user=request.user).count(),
@@ -374,6 +392,7 @@ def gaps(request, kind="households"):
         {
             "kind": kind,
             "page": page,
+            "rows": [(row, previous.get(row.pk)) for row in page.object_list],
             "counts": counts,
             "can_fix": can(request.user, "manage_pairings"),
             "query_without_page": query_without_page(request),
@@ -488,7 +507,65 @@ def contact_cards(request, pk):
     )
 
 
-# Panels on the districts pages ---------------------------------------------------------
+# Panels and columns on the districts pages ---------------------------------------------
+
+
+def _cadre_cell(
+    request: "HttpRequest",
+    cadre: Cadre,
+    *,
+    since: datetime.date | None = None,
+    until: datetime.date | None = None,
+) -> dict[str, Any]:
+    """What a table shows of a cadre: name, department, dates, and a link to the cadre's
+    page when the user may open it (a cadre serving in or above the jurisdiction)."""
+    return {
+        "cadre": cadre,
+        "link": scope_for(request.user).reaches(cadre.area),
+        "since": since,
+        "until": until,
+    }
+
+
+def household_cadres(
+    request: "HttpRequest", households: "Sequence[Household]"
+) -> dict[int, dict[str, Any]]:
+    """Return {household id: cadre cell} for the households that have a cadre (one query)."""
+    return {
+        pk: _cadre_cell(request, cadre)
+        for pk, cadre in selectors.current_cadres(households).items()
+    }
+
+
+def household_cadre_column(
+    request: "HttpRequest", households: "Sequence[Household]"
+) -> Column | None:
+    """The responsible cadre of each household, on the districts' household tables."""
+    if not can(request.user, "view_pairings"):
+        return None
+    return Column(
+        _("Responsible cadre"), "liaison/_cadre_cell.html", household_cadres(request, households)
+    )
+
+
+def zone_leader_column(request: "HttpRequest", zones: "Sequence[Zone]") -> Column:
+    """The current leader of each zone, on the zone list (one query); zones without one
+    offer setting one to those who may."""
+    leaderships: dict[int, ZoneLeadership] = selectors.zone_leaders(zones)
+    can_set = can(request.user, "manage_pairings")
+    return Column(
+        _("Leader"),
+        "liaison/_leader_cell.html",
+        {
+            zone.pk: {
+                "leader": _cadre_cell(request, leadership.cadre, since=leadership.start_date)
+                if (leadership := leaderships.get(zone.pk))
+                else None,
+                "can_set": can_set,
+            }
+            for zone in zones
+        },
+    )
 
 
 def household_panel(request: "HttpRequest", household: Household) -> tuple[str, dict[str, Any]]:

@@ -52,7 +52,7 @@ def test_assign_page_lists_households_and_assigns_ticked_ones(
         ["", f"{last.head_name} {last.code}", "芒街一组", "—", "无"]
     ]
     everyone = parse(client.get(url)).table_rows("#assign-households")
-    assert [row[-1] for row in everyone] == ["岩温", "岩温", "无"]
+    assert [row[-1] for row in everyone] == ["岩温 娜允镇党政办", "岩温 娜允镇党政办", "无"]
 
 
 def test_assign_page_shows_errors_and_writes_nothing(login, tree, admin_a, cadre_a, cadre_a2):
@@ -136,7 +136,7 @@ def test_gap_lists_link_to_fixes(login, tree, admin_a, cadre_a):
     households = parse(client.get(reverse("gaps", args=["households"])))
     assert households.find(id="count-households").text == "5"
     assert households.table_rows("#gap-list") == [
-        [f"{h.head_name} {h.code}", f"娜允镇 · 芒街村 · {h.group.name}", "—", "分配责任干部"]
+        [f"{h.head_name} {h.code}", f"娜允镇 · 芒街村 · {h.group.name}", "—", "无", "分配责任干部"]
         for h in tree.households_a
     ]
     assert households.find(id="gap-list").links() == [

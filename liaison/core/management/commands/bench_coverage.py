@@ -25,6 +25,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from districts.access import SYSTEM
 from districts.models import Area, AreaLevel, Household, Zone, ZoneArea
+from liaison.common.natural import natural_key
 from liaison.core.coverage import coverage_recompute
 from liaison.core.models import Cadre, CoverageSnapshot, Department, Pairing, ZoneLeadership
 
@@ -170,7 +171,11 @@ class Command(BaseCommand):
             )
         )
         zones = Zone.objects.bulk_create(
-            [Zone(name=f"片区{v}", level="group") for v, _ in villages], batch_size=5000
+            [
+                Zone(name=f"片区{v}", level="group", sort_key=natural_key(f"片区{v}"))
+                for v, _ in villages
+            ],
+            batch_size=5000,
         )
         groups_by_village: dict[int, list[int]] = {}
         for g, v in Area.objects.filter(level=AreaLevel.GROUP, path__startswith="/99/").values_list(
