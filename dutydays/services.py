@@ -161,6 +161,31 @@ def _visit_codes(activities: Iterable[str], households: list[Household]) -> list
     return codes
 
 
+def _checked_visit(
+    *,
+    cadre: Cadre,
+    date: datetime.date,
+    area: Area,
+    activities: Iterable[str],
+    households: list[Household],
+    diary: str,
+    by: Actor,
+) -> tuple[bool, list[str]]:
+    """Authorise and check a visit; return (on the cadre's behalf, the visit's activities).
+
+    Raise Http404 / PermissionDenied first, then one ValidationError naming every rule broken.
+    """
+    on_behalf = _authorise_log(by, cadre, area, date)
+    codes = _visit_codes(activities, households)
+    errors = _log_errors(
+        cadre=cadre, date=date, area=area, codes=codes, households=households, diary=diary,
+        on_behalf=on_behalf,
+    )  # fmt: skip
+    if errors:
+        raise ValidationError(errors)
+    return on_behalf, codes
+
+
 def dutyday_check(
     *,
     cadre: Cadre,
@@ -176,14 +201,10 @@ def dutyday_check(
 
     The log page calls it when a photo was refused, so that the other errors show at once.
     """
-    households = list(households)
-    on_behalf = _authorise_log(by, cadre, area, date)
-    errors = _log_errors(
-        cadre=cadre, date=date, area=area, codes=_visit_codes(activities, households),
-        households=households, diary=diary, on_behalf=on_behalf,
+    _checked_visit(
+        cadre=cadre, date=date, area=area, activities=activities, households=list(households),
+        diary=diary, by=by,
     )  # fmt: skip
-    if errors:
-        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -216,14 +237,10 @@ def dutyday_log(
     village or group, households outside the place, or a visit that records too little.
     """
     households = list(households)
-    on_behalf = _authorise_log(by, cadre, area, date)
-    codes = _visit_codes(activities, households)
-    errors = _log_errors(
-        cadre=cadre, date=date, area=area, codes=codes, households=households, diary=diary,
-        on_behalf=on_behalf,
+    on_behalf, codes = _checked_visit(
+        cadre=cadre, date=date, area=area, activities=activities, households=households,
+        diary=diary, by=by,
     )  # fmt: skip
-    if errors:
-        raise ValidationError(errors)
     in_zone = counts_towards_quota(cadre, area, date)
     # Two first posts of one day take turns on the cadre's row; the second then finds the
     # first's record and adds to it instead of inserting a duplicate.

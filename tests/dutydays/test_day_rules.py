@@ -239,8 +239,9 @@ def test_saving_an_empty_form_is_refused_under_each_field(tree, cadre_a, english
     assert response.status_code == 200
     page = parse(response)
     assert page.form_errors() == [NO_ACTIVITY, no_diary(0)]
-    activities = page.find("fieldset", id="log-fields").find("legend", text="What you did")
-    assert activities.parent.find(class_="invalid-feedback").text == NO_ACTIVITY
+    activities = page.find("legend", text="What you did").enclosing("fieldset")
+    assert activities is not None
+    assert activities.find(class_="invalid-feedback").text == NO_ACTIVITY
     assert "is-invalid" in page.find("textarea", name="diary").classes
     assert not DutyDay.objects.exists()
     month = parse(english_client.get(reverse("duty-month")))

@@ -1,4 +1,5 @@
 import datetime
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate()
 # What a visit without households must say (the default policy: 1 activity, 20 characters).
-SAID = {"activities": ["talked_with_cadres"], "diary": DUTY_DIARY}
+SAID: dict[str, Any] = {"activities": ["talked_with_cadres"], "diary": DUTY_DIARY}
 
 
 def test_a_cadre_logs_a_day_with_households(tree, cadre_a, cadre_user_a):
