@@ -19,7 +19,9 @@ class DutyQuotaAdmin(admin.ModelAdmin):
 
 @admin.register(DutySettings)
 class DutySettingsAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "edit_days"]
+    """Policy: the edit window, and what a day must record to be saved."""
+
+    list_display = ["__str__", "edit_days", "min_activities", "min_diary_length"]
 
     def has_add_permission(self, request):
         return not DutySettings.objects.exists()

@@ -71,6 +71,15 @@ class DutyDay(models.Model):
     def __str__(self) -> str:
         return f"{self.cadre} · {self.date}"
 
+    def activity_labels(self) -> list[str]:
+        """The day's activities, as the reader's language names them."""
+        return [str(Activity(code).label) for code in self.activities]
+
+
+# The folder (under liaison.common.uploads.KEPT_DIR) of photos kept from a log form that
+# failed, until the next submit stores them with the day.
+KEPT_PHOTOS = "duty-photos"
+
 
 class DutyPhoto(models.Model):
     duty_day = models.ForeignKey(DutyDay, on_delete=models.CASCADE, related_name="photos")
@@ -109,6 +118,23 @@ class DutySettings(models.Model):
         _("days a cadre may edit a record"),
         default=7,
         validators=[MinValueValidator(0), MaxValueValidator(90)],
+    )
+    # What a day must record to be saved (and counted): at least `min_activities` of the
+    # activities, and a household visited or a diary of at least `min_diary_length` characters.
+    min_activities = models.PositiveSmallIntegerField(
+        _("minimum activities a day"),
+        default=1,
+        validators=[MaxValueValidator(len(Activity.values))],
+        help_text=_("How many of the activities a day must tick (0: none required)."),
+    )
+    min_diary_length = models.PositiveSmallIntegerField(
+        _("minimum diary length"),
+        default=20,
+        validators=[MaxValueValidator(1000)],
+        help_text=_(
+            "Characters (not counting spaces) a diary needs when no household was visited "
+            "(0: a day without households needs no diary)."
+        ),
     )
 
     class Meta:

@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from districts.access import Actor, read_scope, scope_for
 from districts.models import Area, Household
 from districts.selectors import household_list
+from liaison.common.uploads import KeptUploadGone, kept_upload_name
 from liaison.core.models import Cadre
 
-from .models import DutyDay, MonthlyCompliance
+from .models import KEPT_PHOTOS, DutyDay, MonthlyCompliance
 
 
 def dutyday_list(*, user: Actor) -> QuerySet[DutyDay]:
@@ -122,3 +123,17 @@ def place_list(*, user: Any) -> QuerySet[Area]:
         for path in zone_paths(cadre, timezone.localdate()):
             q |= Q(path__startswith=path)
     return Area.objects.filter(q)
+
+
+def kept_photo_get(*, user: Actor, token: Any) -> str:
+    """Return the stored name of a photo kept for `user` from a log form that failed.
+
+    Raise Http404 for a token that is forged, someone else's, too old or whose file is gone.
+    """
+    user_id = getattr(user, "pk", None)
+    if not isinstance(token, str) or not isinstance(user_id, int):
+        raise Http404(_("This photo is no longer kept."))
+    try:
+        return kept_upload_name(token, folder=KEPT_PHOTOS, user_id=user_id)
+    except KeptUploadGone:
+        raise Http404(_("This photo is no longer kept.")) from None

@@ -5,17 +5,20 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from districts.access import Actor, SystemActor, can, require, scope_for, user_of
 from districts.models import Area, AreaLevel, Household
+from liaison.common.uploads import upload_keep
 from liaison.core.models import Cadre, Pairing, ZoneLeadership
 
 from . import access as _access  # noqa: F401  (registers duty days' actions and targets)
-from .models import Activity, DutyDay, DutyPhoto, DutySettings
+from .models import KEPT_PHOTOS, Activity, DutyDay, DutyPhoto, DutySettings
 
 PLACE_LEVELS = (AreaLevel.VILLAGE, AreaLevel.GROUP)
 
@@ -63,6 +66,147 @@ def counts_towards_quota(cadre: Cadre, area: Area, day: datetime.date) -> bool:
     return any(area.path.startswith(p) for p in zone_paths(cadre, day))
 
 
+def first_editable_date(*, cadre: Cadre, by: Actor) -> datetime.date | None:
+    """Return the first date `by` may still record or correct for `cadre`, or None when `by`
+    records on the cadre's behalf (administrators and the system are not held to the window).
+
+    Pages use it to say a day is locked before anyone types; the services check it again.
+    """
+    if isinstance(by, SystemActor) or (
+        not _acting_for_self(by, cadre) and can(by, "manage_duty_days")
+    ):
+        return None
+    return timezone.localdate() - datetime.timedelta(days=DutySettings.current().edit_days)
+
+
+def locked_message(window: int) -> str:
+    return _("Records older than %(n)d days are locked; ask an administrator.") % {"n": window}
+
+
+def diary_length(text: str) -> int:
+    """The characters of a diary that count towards the minimum: spaces and line breaks do not."""
+    return len("".join(text.split()))
+
+
+def _content_errors(
+    policy: DutySettings, codes: list[str], households: int, diary: str
+) -> dict[str, str]:
+    """What a day (or a visit) lacks by the policy: at least `min_activities` activities, and
+    a household visited or a diary of at least `min_diary_length` characters."""
+    errors = {}
+    if len(codes) < policy.min_activities:
+        errors["activities"] = ngettext(
+            "Tick at least %(n)d thing you did.",
+            "Tick at least %(n)d things you did.",
+            policy.min_activities,
+        ) % {"n": policy.min_activities}
+    if not households and diary_length(diary) < policy.min_diary_length:
+        errors["diary"] = _(
+            "Tick the households you visited, or write a diary of at least %(n)d characters "
+            "(%(count)d so far)."
+        ) % {"n": policy.min_diary_length, "count": diary_length(diary)}
+    return errors
+
+
+def _authorise_log(by: Actor, cadre: Cadre, area: Area, date: datetime.date) -> bool:
+    """Check who may log this day in this place; return True if `by` records on the cadre's
+    behalf. Raise Http404 / PermissionDenied."""
+    on_behalf = _check_author(by, cadre)
+    if not (_acting_for_self(by, cadre) and counts_towards_quota(cadre, area, date)):
+        require(by, "manage_duty_days" if on_behalf else "log_own_duty_days", area)
+    return on_behalf
+
+
+def _log_errors(
+    *,
+    cadre: Cadre,
+    date: datetime.date,
+    area: Area,
+    codes: list[str],
+    households: list[Household],
+    diary: str,
+    on_behalf: bool,
+) -> dict[str, str]:
+    """Every rule a visit with these values breaks, by field (all at once, not the first)."""
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    policy = DutySettings.current()
+    if date > today:
+        errors["date"] = _("A duty day cannot be in the future.")
+    elif not on_behalf and (today - date).days > policy.edit_days:
+        errors["date"] = locked_message(policy.edit_days)
+    if area.level not in PLACE_LEVELS:
+        errors["area"] = _("Choose the village or group you visited.")
+    if cadre.left_date is not None and cadre.left_date <= date:
+        errors["cadre"] = _("This cadre had left by that date.")
+    outside = [h for h in households if not _household_in(h, area)]
+    if outside:
+        errors["households"] = _("Not in %(place)s: %(names)s.") % {
+            "place": area.name,
+            "names": "、".join(h.head_name for h in outside),
+        }
+    unknown = [c for c in codes if c not in Activity.values]
+    if unknown:
+        errors["activities"] = _("Unknown activity: %(codes)s.") % {"codes": ", ".join(unknown)}
+    for field, message in _content_errors(policy, codes, len(households), diary).items():
+        errors.setdefault(field, message)
+    return errors
+
+
+def _visit_codes(activities: Iterable[str], households: list[Household]) -> list[str]:
+    """The visit's activities, once each; visiting households is one of them."""
+    codes = list(dict.fromkeys(activities))
+    if households and Activity.VISITED_HOUSEHOLDS not in codes:
+        codes.insert(0, Activity.VISITED_HOUSEHOLDS)
+    return codes
+
+
+def _checked_visit(
+    *,
+    cadre: Cadre,
+    date: datetime.date,
+    area: Area,
+    activities: Iterable[str],
+    households: list[Household],
+    diary: str,
+    by: Actor,
+) -> tuple[bool, list[str]]:
+    """Authorise and check a visit; return (on the cadre's behalf, the visit's activities).
+
+    Raise Http404 / PermissionDenied first, then one ValidationError naming every rule broken.
+    """
+    on_behalf = _authorise_log(by, cadre, area, date)
+    codes = _visit_codes(activities, households)
+    errors = _log_errors(
+        cadre=cadre, date=date, area=area, codes=codes, households=households, diary=diary,
+        on_behalf=on_behalf,
+    )  # fmt: skip
+    if errors:
+        raise ValidationError(errors)
+    return on_behalf, codes
+
+
+def dutyday_check(
+    *,
+    cadre: Cadre,
+    date: datetime.date,
+    area: Area,
+    activities: Iterable[str] = (),
+    households: Iterable[Household] = (),
+    diary: str = "",
+    problems: str = "",
+    by: Actor,
+) -> None:
+    """Raise what `dutyday_log` would raise for these values, without writing anything.
+
+    The log page calls it when a photo was refused, so that the other errors show at once.
+    """
+    _checked_visit(
+        cadre=cadre, date=date, area=area, activities=activities, households=list(households),
+        diary=diary, by=by,
+    )  # fmt: skip
+
+
 @transaction.atomic
 def dutyday_log(
     *,
@@ -83,42 +227,20 @@ def dutyday_log(
     of the jurisdiction, in places inside it. `photos` (uploaded images, already checked
     for size and type by the form) are stored with the day.
 
-    Raise Http404 for a cadre or place outside the jurisdiction; PermissionDenied if `by`
-    may not record for this cadre; ValidationError for a future date, a locked (too old)
-    record, a place that is not a village or group, or households outside the place.
-    """
-    on_behalf = _check_author(by, cadre)
-    if not (_acting_for_self(by, cadre) and counts_towards_quota(cadre, area, date)):
-        require(by, "manage_duty_days" if on_behalf else "log_own_duty_days", area)
-    today = timezone.localdate()
-    if date > today:
-        raise ValidationError({"date": _("A duty day cannot be in the future.")})
-    window = DutySettings.current().edit_days
-    if not on_behalf and (today - date).days > window:
-        raise ValidationError(
-            {"date": _("Records older than %(n)d days are locked; ask an administrator.")
-             % {"n": window}}
-        )  # fmt: skip
-    if area.level not in PLACE_LEVELS:
-        raise ValidationError({"area": _("Choose the village or group you visited.")})
-    if cadre.left_date is not None and cadre.left_date <= date:
-        raise ValidationError({"cadre": _("This cadre had left by that date.")})
-    households = list(households)
-    outside = [h for h in households if not _household_in(h, area)]
-    if outside:
-        raise ValidationError(
-            {"households": _("Not in %(place)s: %(names)s.")
-             % {"place": area.name, "names": "、".join(h.head_name for h in outside)}}
-        )  # fmt: skip
-    codes = list(dict.fromkeys(activities))
-    unknown = [c for c in codes if c not in Activity.values]
-    if unknown:
-        raise ValidationError(
-            {"activities": _("Unknown activity: %(codes)s.") % {"codes": ", ".join(unknown)}}
-        )
-    if households and Activity.VISITED_HOUSEHOLDS not in codes:
-        codes.insert(0, Activity.VISITED_HOUSEHOLDS)
+    Every visit must say what was done (DutySettings, policy): at least `min_activities`
+    activities (visiting households is one), and a household visited or a diary of at least
+    `min_diary_length` characters. A second visit is held to the same rule as the first.
 
+    Raise Http404 for a cadre or place outside the jurisdiction; PermissionDenied if `by`
+    may not record for this cadre; ValidationError, keyed by field and naming every rule
+    broken at once, for a future date, a locked (too old) record, a place that is not a
+    village or group, households outside the place, or a visit that records too little.
+    """
+    households = list(households)
+    on_behalf, codes = _checked_visit(
+        cadre=cadre, date=date, area=area, activities=activities, households=households,
+        diary=diary, by=by,
+    )  # fmt: skip
     in_zone = counts_towards_quota(cadre, area, date)
     # Two first posts of one day take turns on the cadre's row; the second then finds the
     # first's record and adds to it instead of inserting a duplicate.
@@ -150,6 +272,14 @@ def dutyday_log(
     for photo in photos:
         DutyPhoto.objects.create(duty_day=day, image=photo)
     return day
+
+
+def photo_keep(*, photo: File, by: Actor) -> str:
+    """Keep a checked photo of a log form that failed, for the user's next submit (so it
+    need not be picked again); return the token that names it (see `selectors.kept_photo_get`).
+    """
+    require(by, "log_own_duty_days")
+    return upload_keep(photo, folder=KEPT_PHOTOS, user_id=user_of(by).pk)
 
 
 def _day_locked(cadre: Cadre, date: datetime.date) -> DutyDay | None:
@@ -187,27 +317,28 @@ def dutyday_update(
     problems: str | None = None,
     by: Actor,
 ) -> DutyDay:
-    """Correct a record (replace its fields).
+    """Correct a record (replace the fields given; None keeps a field as it is).
+
+    The corrected record must still say what was done (see `dutyday_log`): its activities,
+    and its households (those the editor cannot see included) or its diary.
 
     Raise Http404 for a record outside the jurisdiction, PermissionDenied if `by` may not
-    correct it, ValidationError once it is locked.
+    correct it, ValidationError once it is locked, and (keyed by field, all at once) for
+    unknown activities, households outside the place, or a record that says too little.
     """
     day = DutyDay.objects.select_for_update().select_related("cadre", "area").get(pk=duty_day.pk)
     on_behalf = _check_author(by, day.cadre)
     require(by, "manage_duty_days" if on_behalf else "log_own_duty_days", day)
-    window = DutySettings.current().edit_days
-    if not on_behalf and (timezone.localdate() - day.date).days > window:
-        raise ValidationError(
-            {"date": _("Records older than %(n)d days are locked; ask an administrator.")
-             % {"n": window}}
-        )  # fmt: skip
+    policy = DutySettings.current()
+    if not on_behalf and (timezone.localdate() - day.date).days > policy.edit_days:
+        raise ValidationError({"date": locked_message(policy.edit_days)})
+    errors: dict[str, str] = {}
     if activities is not None:
+        activities = list(dict.fromkeys(activities))
         unknown = [c for c in activities if c not in Activity.values]
         if unknown:
-            raise ValidationError(
-                {"activities": _("Unknown activity: %(codes)s.") % {"codes": ", ".join(unknown)}}
-            )
-        day.activities = list(dict.fromkeys(activities))
+            errors["activities"] = _("Unknown activity: %(codes)s.") % {"codes": ", ".join(unknown)}
+        day.activities = activities
     if diary is not None:
         day.diary = diary.strip()
     if problems is not None:
@@ -217,15 +348,24 @@ def dutyday_update(
         recorded = set(day.households.values_list("pk", flat=True))
         outside = [h for h in households if not _household_in(h, day.area) and h.pk not in recorded]
         if outside:
-            raise ValidationError(
-                {"households": _("Not in %(place)s: %(names)s.")
-                 % {"place": day.area.name, "names": "、".join(h.head_name for h in outside)}}
-            )  # fmt: skip
+            errors["households"] = _("Not in %(place)s: %(names)s.") % {
+                "place": day.area.name,
+                "names": "、".join(h.head_name for h in outside),
+            }
         if not scope_for(by).everything:
             # The editor sees only the households in their jurisdiction (selectors), so those
             # outside it stay on the record: not seeing them is not removing them.
             hidden = day.households.exclude(scope_for(by).household_q())
             households += list(hidden.exclude(pk__in=[h.pk for h in households]))
+        household_count = len({h.pk for h in households})
+    else:
+        household_count = day.households.count()
+    content = _content_errors(policy, list(day.activities), household_count, day.diary)
+    for field, message in content.items():
+        errors.setdefault(field, message)
+    if errors:
+        raise ValidationError(errors)
+    if households is not None:
         day.households.set(households)
     if on_behalf:
         day.recorded_by = user_of(by)

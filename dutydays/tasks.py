@@ -6,8 +6,10 @@ from celery import shared_task
 from django.utils import timezone
 
 from districts.access import SYSTEM
+from liaison.common.uploads import kept_uploads_purge
 
 from .compliance import compliance_recompute
+from .models import KEPT_PHOTOS
 
 
 @shared_task(name="dutydays.compliance_recompute_task")
@@ -18,3 +20,9 @@ def compliance_recompute_task(month: str | None = None) -> int:
     else:
         day = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     return compliance_recompute(month=day, by=SYSTEM).rows
+
+
+@shared_task(name="dutydays.kept_photos_purge_task")
+def kept_photos_purge_task() -> int:
+    """Delete photos kept from log forms that were never sent again (older than a day)."""
+    return kept_uploads_purge(folder=KEPT_PHOTOS)

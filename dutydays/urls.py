@@ -19,4 +19,5 @@ urlpatterns = [
     ),
     path("areas/<id:pk>/diaries/", views.diaries, name="area-diaries"),
     path("duty/photos/<id:pk>/", views.photo, name="duty-photo"),
+    path("duty/photos/kept/<str:token>/", views.kept_photo, name="duty-kept-photo"),
 ]

@@ -3,11 +3,13 @@
 import calendar
 import datetime
 from collections.abc import Iterable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -21,13 +23,14 @@ from districts.access import can, require, scope_for
 from districts.models import Area, AreaLevel, Household
 from liaison.common.forms import add_service_errors
 from liaison.common.pagination import SeekPaginator, query_without_page
+from liaison.common.uploads import kept_upload_discard, kept_upload_open
 from liaison.core import selectors as liaison_selectors
 from liaison.core.models import Cadre, Pairing
 
 from . import selectors, services
 from .compliance import leave_days_by_cadre, month_bounds, required_days
-from .forms import DutyDayForm
-from .models import DutyPhoto, DutyQuota
+from .forms import MAX_PHOTOS, DutyDayForm
+from .models import DutyDay, DutyPhoto, DutyQuota, DutySettings
 from .reports import compliance_report
 
 if TYPE_CHECKING:
@@ -110,13 +113,44 @@ def _date_param(request: "HttpRequest", today: datetime.date) -> datetime.date:
     return day if day <= today else today
 
 
+def _log_with_photos(form: DutyDayForm, values: dict[str, Any]) -> DutyDay:
+    """Log the day with the new photos and those kept from the last attempt (which are
+    then no longer kept)."""
+    kept = [kept_upload_open(name) for _token, name in form.kept]
+    try:
+        day = services.dutyday_log(**values, photos=[*form.good_photos, *kept])
+    finally:
+        for f in kept:
+            f.close()
+    for _token, name in form.kept:
+        transaction.on_commit(partial(kept_upload_discard, name))
+    return day
+
+
+def _kept_for_page(form: DutyDayForm, by: Any) -> list[dict[str, str]]:
+    """After a failed submit: keep the photos that passed their checks, and list every kept
+    photo (token and address of its preview) for the page to send back."""
+    kept = [token for token, _name in form.kept]
+    room = max(MAX_PHOTOS - len(kept), 0)
+    kept += [services.photo_keep(photo=p, by=by) for p in form.good_photos[:room]]
+    return [{"token": t, "url": reverse("duty-kept-photo", args=[t])} for t in kept]
+
+
 @login_required
 def log_day(request):
-    """Log a day in the field: place, activities, households, diary, photos."""
+    """Log a day in the field: place, activities, households, diary, photos.
+
+    Every error shows at once: a refused photo does not hide the service's rules, and the
+    photos that passed are kept for the next submit. A date the cadre may no longer log
+    (before the edit window) shows as locked, with the reason, before anyone types.
+    """
     cadre = _cadre_for(request)
     if cadre is None:
         return render(request, "dutydays/no_cadre.html")
     today = timezone.localdate()
+    first_date = services.first_editable_date(cadre=cadre, by=request.user)
+    policy = DutySettings.current()
+    locked_reason = services.locked_message(policy.edit_days) if first_date else None
     places = _places(request, cadre, today)
     place_ids = {a.pk for a in places}
     try:
@@ -124,46 +158,70 @@ def log_day(request):
     except ValueError:
         chosen = 0
     area = next((a for a in places if a.pk == chosen), places[0] if places else None)
+    wanted_date = _date_param(request, today)
     form = DutyDayForm(
         request.POST or None,
         request.FILES or None,
-        place_choices=[(a.pk, a.name if a.level == "village" else f"{a.name}") for a in places],
+        place_choices=[(a.pk, a.name) for a in places],
         household_choices=_household_choices(cadre, area, request.user),
-        initial={"area": area.pk if area else None, "date": _date_param(request, today)},
+        initial={"area": area.pk if area else None, "date": wanted_date},
+        user=request.user,
+        first_date=first_date,
     )
-    if request.method == "POST" and form.is_valid():
-        if area is None or form.cleaned_data["area"] not in place_ids:
+    kept: list[dict[str, str]] = []
+    if request.method == "POST":
+        form.is_valid()
+        fields_valid = form.only_photos_failed()
+        if fields_valid and (area is None or form.cleaned_data["area"] not in place_ids):
             form.add_error("area", _("Choose a place from the list."))
-        else:
+        elif fields_valid:
+            values = {
+                "cadre": cadre,
+                "date": form.cleaned_data["date"],
+                "area": area,
+                "activities": form.cleaned_data["activities"],
+                "households": Household.objects.filter(pk__in=form.cleaned_data["households"]),
+                "diary": form.cleaned_data["diary"],
+                "problems": form.cleaned_data["problems"],
+                "by": request.user,
+            }
             try:
-                day = services.dutyday_log(
-                    cadre=cadre,
-                    date=form.cleaned_data["date"],
-                    area=area,
-                    activities=form.cleaned_data["activities"],
-                    households=Household.objects.filter(pk__in=form.cleaned_data["households"]),
-                    diary=form.cleaned_data["diary"],
-                    problems=form.cleaned_data["problems"],
-                    photos=form.cleaned_data["photos"],
-                    by=request.user,
-                )
+                if form.errors:
+                    # A photo was refused: say what else is wrong now, not after the next try.
+                    services.dutyday_check(**values)
+                    day = None
+                else:
+                    day = _log_with_photos(form, values)
             except ValidationError as exc:
                 add_service_errors(form, exc)
             except PermissionDenied as exc:
                 form.add_error(None, str(exc))
             else:
-                messages.success(
-                    request,
-                    _("Saved: %(date)s in %(place)s.") % {"date": day.date, "place": day.area.name},
-                )
-                target = "duty-month"
-                if request.GET.get("cadre"):
-                    return redirect(f"/duty/month/?cadre={cadre.pk}")
-                return redirect(target)
+                if day is not None:
+                    messages.success(
+                        request,
+                        _("Saved: %(date)s in %(place)s.")
+                        % {"date": day.date, "place": day.area.name},
+                    )
+                    if request.GET.get("cadre"):
+                        return redirect(f"{reverse('duty-month')}?cadre={cadre.pk}")
+                    return redirect("duty-month")
+        kept = _kept_for_page(form, request.user)
     return render(
         request,
         "dutydays/log.html",
-        {"form": form, "cadre": cadre, "area": area, "on_behalf": cadre.user_id != request.user.pk},
+        {
+            "form": form,
+            "cadre": cadre,
+            "area": area,
+            "on_behalf": cadre.user_id != request.user.pk,
+            "kept_photos": kept,
+            "policy": policy,
+            # The reason a date before the window is locked (the page shows it as soon as
+            # such a date is chosen); `locked`: the date asked for is one of them.
+            "locked_reason": locked_reason,
+            "locked": request.method == "GET" and bool(first_date and wanted_date < first_date),
+        },
     )
 
 
@@ -213,6 +271,8 @@ def my_month(request):
     required = required_days(quota.first() or 0, (end - start).days, leave)
     counted = sum(1 for d in days.values() if d.in_zone)
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(start.year, start.month)
+    first_date = services.first_editable_date(cadre=cadre, by=request.user)
+    earliest = first_date or datetime.date.min
     previous = (start - datetime.timedelta(days=1)).replace(day=1)
     return render(
         request,
@@ -220,9 +280,17 @@ def my_month(request):
         {
             "cadre": cadre,
             "month": start,
+            # A day is open to log when it is in the month, not to come and, for the cadre
+            # themselves, not before the edit window.
             "weeks": [
-                [(d, days.get(d), d.month == start.month, d > today) for d in w] for w in weeks
+                [
+                    (d, days.get(d), d.month == start.month and d <= today and d >= earliest)
+                    for d in w
+                ]
+                for w in weeks
             ],
+            "first_date": first_date,
+            "locked_reason": services.locked_message(DutySettings.current().edit_days),
             "required": required,
             "counted": counted,
             "other": len(days) - counted,
@@ -306,15 +374,16 @@ def compliance_recompute_view(request):
 
 @login_required
 def diaries(request, pk):
-    """The cadres' diaries for a village (or any area), newest first."""
+    """Every duty day spent in a village (or any area), newest first: what was done, the
+    households visited (those the user may see) and the diary, when there is one."""
     area = district_selectors.area_get(user=request.user, pk=pk)
-    days = (
+    days = selectors.with_visible_households(
         selectors.dutyday_list(user=request.user)
         .filter(area__path__startswith=area.path)
-        .exclude(diary="")
         .select_related("cadre", "cadre__department", "area")
         .prefetch_related("photos")
-        .order_by("-date", "-pk")
+        .order_by("-date", "-pk"),
+        user=request.user,
     )
     page = SeekPaginator(days, 20).page(request.GET.get("page"))
     return render(
@@ -378,12 +447,17 @@ def photo(request, pk):
 
 @login_required
 def edit_day(request, pk):
-    """Correct a day's record: activities, households, diary, problems (within the window)."""
+    """Correct a day's record: activities, households, diary, problems (within the window).
+
+    A record the cadre may no longer correct shows read-only, with the reason, from the start.
+    """
     day = selectors.dutyday_get(user=request.user, pk=pk)
     if day.cadre.user_id != request.user.pk:
         # Another's day: only for whoever manages that cadre (not a county cadre's day seen
         # from a township), before any form is shown.
         require(request.user, "manage_duty_days", day.cadre)
+    first_date = services.first_editable_date(cadre=day.cadre, by=request.user)
+    locked = first_date is not None and day.date < first_date
     # Households outside the user's jurisdiction are neither named here nor removed on save.
     visible = [h.pk for h in selectors.dutyday_households(day, user=request.user)]
     form = DutyDayForm(
@@ -398,6 +472,7 @@ def edit_day(request, pk):
             "diary": day.diary,
             "problems": day.problems,
         },
+        user=request.user,
     )
     # The date and the place of a record stay; log another day for another date.
     form.fields["date"].disabled = form.fields["area"].disabled = True
@@ -417,6 +492,7 @@ def edit_day(request, pk):
             messages.success(request, _("Changes saved."))
             suffix = f"?cadre={day.cadre_id}&month={day.date:%Y-%m}"
             return redirect(reverse("duty-month") + suffix)
+    policy = DutySettings.current()
     return render(
         request,
         "dutydays/log.html",
@@ -426,5 +502,20 @@ def edit_day(request, pk):
             "area": day.area,
             "editing": day,
             "on_behalf": day.cadre.user_id != request.user.pk,
+            "policy": policy,
+            "locked": locked,
+            "locked_reason": services.locked_message(policy.edit_days) if locked else None,
         },
     )
+
+
+@login_required
+def kept_photo(request, token):
+    """Show a photo kept from the user's own log form that failed (only to that user)."""
+    name = selectors.kept_photo_get(user=request.user, token=token)
+    content_type = PHOTO_TYPES.get(name.rsplit(".", 1)[-1].lower())
+    if content_type is None:
+        raise Http404
+    response = FileResponse(kept_upload_open(name), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -143,6 +143,8 @@ CELERY_BEAT_SCHEDULE = {
     # Every five minutes: imports and recomputes whose worker died are marked failed.
     "imports-reap": {"task": "districts.jobs_reap_task", "schedule": 5 * 60},
     "coverage-jobs-reap": {"task": "liaison.jobs_reap_task", "schedule": 5 * 60},
+    # Hourly: photos kept from duty-day forms that were never sent again (after a day).
+    "duty-kept-photos-purge": {"task": "dutydays.kept_photos_purge_task", "schedule": 60 * 60},
 }
 # Jobs whose worker died (seconds). A running import beats at least every JOB_HEARTBEAT_EVERY
 # seconds while it checks rows; its final write (one transaction) is silent but takes well

@@ -343,6 +343,10 @@ class ContactInfoFactory(ModelFactory[ContactInfo]):
     liaison_officer_phone = "13900009999"
 
 
+# A diary long enough for a day without households (DutySettings.min_diary_length, 20).
+DUTY_DIARY = "在组上开了院坝会，听取了群众对修路和饮水的意见。"
+
+
 class DutyDayFactory(ModelFactory[DutyDay]):
     """A duty day of a cadre in a group of the cadre's area."""
 
@@ -353,7 +357,7 @@ class DutyDayFactory(ModelFactory[DutyDay]):
     date = START
     area = factory.LazyAttribute(lambda o: area_below(o.cadre.area))
     activities = factory.LazyFunction(lambda: ["talked_with_cadres"])
-    diary = "院坝会"
+    diary = DUTY_DIARY
     in_zone = True
 
 

@@ -263,9 +263,15 @@ def test_policy_tables_still_save_in_the_admin(admin_client, tree, superuser):
     assert quota.days_per_month == 9
 
     settings_row = DutySettings.current()
-    response = admin_client.post(_url(DutySettings, "change", settings_row.pk), {"edit_days": 3})
+    response = admin_client.post(
+        _url(DutySettings, "change", settings_row.pk),
+        {"edit_days": 3, "min_activities": 2, "min_diary_length": 50},
+    )
     assert response.status_code == 302
-    assert DutySettings.current().edit_days == 3
+    settings_row.refresh_from_db()
+    assert (settings_row.edit_days, settings_row.min_activities, settings_row.min_diary_length) == (
+        3, 2, 50,
+    )  # fmt: skip
 
     response = admin_client.post(
         _url(ContactInfo, "add"),

@@ -151,6 +151,13 @@ def test_demo_seed_loads_exactly_the_demo_county(db, settings, monkeypatch):
     assert idle.count() == 24  # left without households, for the gap list
     assert DutyDay.objects.filter(in_zone=True).count() == 9510
     assert DutyDay.households.through.objects.count() == 11882
+    # Every demo day records what the policy asks of a day: an activity, and a household
+    # visited or a diary of at least 20 characters.
+    from dutydays.services import diary_length
+
+    assert not DutyDay.objects.filter(activities=0).exists()
+    without_households = DutyDay.objects.filter(households__isnull=True)
+    assert min(map(diary_length, without_households.values_list("diary", flat=True))) >= 20
     # The demo accounts (development mode only): one superuser, one of each role.
     users = get_user_model().objects.order_by("username")
     assert [(u.username, u.is_superuser) for u in users] == [

@@ -15,3 +15,25 @@ document.addEventListener("change", function (event) {
     box.checked = event.target.checked;
   });
 });
+
+// The duty-day date: a date before the picker's `min` (the edit window) or after its `max`
+// (today) shows why it cannot be logged at once, and the form waits for another date.
+function liaisonCheckDutyDate(input) {
+  var value = input.value;
+  var early = !!(value && input.min && value < input.min);
+  var late = !!(value && input.max && value > input.max);
+  var locked = document.getElementById("date-locked");
+  var future = document.getElementById("date-future");
+  if (locked) locked.hidden = !early;
+  if (future) future.hidden = !late;
+  input.classList.toggle("is-invalid", early || late);
+  var button = input.form && input.form.querySelector("button[type=submit]");
+  if (button) button.disabled = early || late;
+}
+["input", "change"].forEach(function (type) {
+  document.addEventListener(type, function (event) {
+    if (event.target.matches && event.target.matches("#log-form input[name=date]:not([disabled])")) {
+      liaisonCheckDutyDate(event.target);
+    }
+  });
+});

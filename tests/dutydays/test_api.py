@@ -7,7 +7,7 @@ from districts.access import SYSTEM
 from dutydays.compliance import compliance_recompute
 from dutydays.models import DutyDay
 
-from ..factories import CadreFactory
+from ..factories import CadreFactory, DutyDayFactory
 from ..html import parse
 
 pytestmark = pytest.mark.django_db
@@ -135,7 +135,8 @@ def test_compliance_recompute_endpoint(tree, county_admin, admin_a, cadre_a, api
 
 
 def test_patch_cannot_move_a_record(tree, cadre_a, cadre_user_a, api_for):
-    day = DutyDay.objects.create(cadre=cadre_a, date=TODAY, area=tree.group_a1)
+    day = DutyDayFactory(cadre=cadre_a, date=TODAY, area=tree.group_a1)
+    day.households.add(tree.households_a[0])  # a household visited: a short diary will do
     response = api_for(cadre_user_a).patch(
         f"/api/v1/duty-days/{day.pk}/", {"area": tree.group_a2.pk, "diary": "x"}, format="json"
     )
@@ -168,7 +169,12 @@ def test_a_cadre_logs_a_day_in_an_own_zone_outside_the_jurisdiction_as_on_the_pa
     )
     response = api_for(cadre_user_a).post(
         "/api/v1/duty-days/",
-        {"date": timezone.localdate().isoformat(), "area": tree.group_b1.pk},
+        {
+            "date": timezone.localdate().isoformat(),
+            "area": tree.group_b1.pk,
+            "activities": ["talked_with_cadres"],
+            "diary": "在勐啊一组和组长、党员座谈，了解今年的茶叶收成。",
+        },
         format="json",
     )
     assert response.status_code == 201, response.content

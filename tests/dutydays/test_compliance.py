@@ -1,6 +1,7 @@
 """Compliance against a hand-counted month."""
 
 import datetime
+from typing import Any
 
 import pytest
 
@@ -9,7 +10,7 @@ from dutydays.compliance import compliance_recompute, required_days
 from dutydays.models import DutyDay, DutyQuota, Leave, MonthlyCompliance
 from liaison.core.models import ZoneLeadership
 
-from ..factories import CadreFactory, ZoneFactory
+from ..factories import DUTY_DIARY, CadreFactory, ZoneFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -77,8 +78,11 @@ def test_days_only_count_in_the_zone_at_logging_time(tree, township_a_department
     cadre = CadreFactory(department=township_a_department, rank="county_leader")
     zone = ZoneFactory(name="娜允镇片", level="township", areas=[tree.town_a])
     ZoneLeadership.objects.create(zone=zone, cadre=cadre, start_date=datetime.date(2026, 1, 1))
-    in_zone = dutyday_log(cadre=cadre, date=MARCH, area=tree.village_a, by=SYSTEM)
-    elsewhere = dutyday_log(cadre=cadre, date=MARCH.replace(day=2), area=tree.village_b, by=SYSTEM)
+    said: dict[str, Any] = {"activities": ["talked_with_cadres"], "diary": DUTY_DIARY}
+    in_zone = dutyday_log(cadre=cadre, date=MARCH, area=tree.village_a, by=SYSTEM, **said)
+    elsewhere = dutyday_log(
+        cadre=cadre, date=MARCH.replace(day=2), area=tree.village_b, by=SYSTEM, **said
+    )
     assert (in_zone.in_zone, elsewhere.in_zone) == (True, False)
 
 

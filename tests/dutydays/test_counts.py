@@ -36,7 +36,10 @@ def move(household: Household, tree) -> None:
 
 
 def day(cadre, date, area, *households, in_zone=True, diary="") -> DutyDay:
-    record = DutyDay.objects.create(cadre=cadre, date=date, area=area, in_zone=in_zone, diary=diary)
+    record = DutyDay.objects.create(
+        cadre=cadre, date=date, area=area, in_zone=in_zone, diary=diary,
+        activities=["visited_households" if households else "talked_with_cadres"],
+    )  # fmt: skip
     record.households.add(*households)
     return record
 
@@ -231,7 +234,9 @@ def test_edit_page_neither_names_nor_drops_households_outside(tree, moved_day, c
     boxes = page.find_all("input", name="households")
     assert a[0].head_name not in page.all_text
     assert {int(b.attrs["value"]) for b in boxes if "checked" in b.attrs} == {a[1].pk}
-    response = client.post(url, {"households": [a[2].pk], "diary": "改"})
+    response = client.post(
+        url, {"activities": ["visited_households"], "households": [a[2].pk], "diary": "改"}
+    )
     assert response.status_code == 302
     assert set(moved_day.households.values_list("pk", flat=True)) == {a[0].pk, a[2].pk}
 

@@ -76,7 +76,10 @@ def test_an_integrity_error_that_is_not_the_lost_race_still_fails(
 
     monkeypatch.setattr(DutyDay, "save", _raise_integrity_error)
     with pytest.raises(IntegrityError, match="not the day"):
-        services.dutyday_log(cadre=cadre_a, date=TODAY, area=tree.group_a1, by=cadre_user)
+        services.dutyday_log(
+            cadre=cadre_a, date=TODAY, area=tree.group_a1, households=tree.households_a[:1],
+            by=cadre_user,
+        )  # fmt: skip
     assert not DutyDay.objects.exists()
 
 

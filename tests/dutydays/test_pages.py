@@ -34,6 +34,17 @@ def _png() -> SimpleUploadedFile:
     return SimpleUploadedFile("p.png", buffer.getvalue(), content_type="image/png")
 
 
+@pytest.fixture
+def visit(tree) -> dict:
+    """The fields of a log form that say enough: a household visited, today."""
+    return {
+        "date": TODAY.isoformat(),
+        "area": tree.group_a1.pk,
+        "activities": ["visited_households"],
+        "households": [tree.households_a[0].pk],
+    }
+
+
 def test_log_page_offers_own_places_and_households_first(cadre_client, tree):
     page = parse(cadre_client.get(reverse("duty-log")))
     # The places of the cadre's households: their village and group.
@@ -75,11 +86,17 @@ def test_errors_keep_what_was_typed(cadre_client, tree):
             "diary": "这段话不能丢",
             "photos": [SimpleUploadedFile("x.png", b"not an image")],
         },
+        HTTP_ACCEPT_LANGUAGE="en",  # new messages are English until their translations merge
     )
     assert response.status_code == 200
     page = parse(response)
-    # The form's own checks come first: the photo, before the service sees the date.
-    assert page.form_errors() == ["x.png 不是照片。"]
+    # A refused photo does not hide the service's rules: every error shows at once.
+    assert page.form_errors() == [
+        "A duty day cannot be in the future.",
+        "Tick at least 1 thing you did.",
+        "Tick the households you visited, or write a diary of at least 20 characters (6 so far).",
+        "x.png is not a photo.",
+    ]
     assert page.find("textarea", name="diary").text == "这段话不能丢"
     assert not DutyDay.objects.exists()
 
@@ -136,13 +153,13 @@ def test_account_without_cadre_sees_a_notice(client, tree, viewer_a):
 
 
 def test_photos_are_served_only_to_those_who_see_the_day(
-    cadre_client, client, tree, cadre_a, admin_a
+    cadre_client, client, tree, cadre_a, admin_a, visit
 ):
     from django.test import Client
 
     cadre_client.post(
         reverse("duty-log"),
-        {"date": TODAY.isoformat(), "area": tree.group_a1.pk, "diary": "照片", "photos": [_png()]},
+        {**visit, "diary": "照片", "photos": [_png()]},
     )
     photo = DutyPhoto.objects.get()
     assert cadre_client.get(reverse("duty-photo", args=[photo.pk])).status_code == 200
@@ -171,12 +188,12 @@ def test_a_cadre_corrects_a_recent_day_but_not_an_old_one(cadre_client, tree, ca
     assert old.diary == "旧"
 
 
-def test_photo_names_are_replaced_and_served_as_images(cadre_client, tree):
+def test_photo_names_are_replaced_and_served_as_images(cadre_client, tree, visit):
     upload = _png()
     upload.name = "note.html"
     cadre_client.post(
         reverse("duty-log"),
-        {"date": TODAY.isoformat(), "area": tree.group_a1.pk, "photos": [upload]},
+        {**visit, "photos": [upload]},
     )
     photo = DutyPhoto.objects.get()
     name = photo.image.name or ""
@@ -185,7 +202,7 @@ def test_photo_names_are_replaced_and_served_as_images(cadre_client, tree):
     assert response["Content-Type"] == "image/png"
 
 
-def test_a_huge_image_is_refused_not_a_500(cadre_client, tree):
+def test_a_huge_image_is_refused_not_a_500(cadre_client, tree, visit):
     import io
 
     from PIL import Image
@@ -193,9 +210,7 @@ def test_a_huge_image_is_refused_not_a_500(cadre_client, tree):
     buffer = io.BytesIO()
     Image.new("1", (8000, 8000)).save(buffer, "PNG")
     bomb = SimpleUploadedFile("big.png", buffer.getvalue(), content_type="image/png")
-    response = cadre_client.post(
-        reverse("duty-log"), {"date": TODAY.isoformat(), "area": tree.group_a1.pk, "photos": [bomb]}
-    )
+    response = cadre_client.post(reverse("duty-log"), {**visit, "photos": [bomb]})
     assert response.status_code == 200
     assert parse(response).form_errors() == ["big.png 像素过多。"]
     assert not DutyDay.objects.exists()
