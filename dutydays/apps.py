@@ -18,6 +18,7 @@ class DutydaysConfig(AppConfig):
         register_panel("household", views.household_panel)
         register_panel("area", views.area_panel)
         register_panel("cadre", views.cadre_panel)
+        register_panel("coverage", views.coverage_panel)
         register_menu(MenuEntry("duty-log", _("Log a day"), "duty-log", 1, is_role(Role.CADRE)))
         register_menu(MenuEntry("duty-month", _("My month"), "duty-month", 2, is_role(Role.CADRE)))
         register_menu(

@@ -1,9 +1,9 @@
 """Reads of duty days and compliance, through the user's jurisdiction."""
 
 import datetime
-from typing import Any
+from typing import Any, TypedDict
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -76,20 +76,61 @@ def cadre_days_partial(
     return days.exclude(pk__in=dutyday_list(user=user).values("pk")).exists()
 
 
-def compliance_list(*, user: Actor, month: datetime.date) -> QuerySet[MonthlyCompliance]:
-    """Return the month's compliance rows of the cadres serving in the user's jurisdiction,
-    and the user's own row.
+def compliance_rows(*, user: Actor) -> QuerySet[MonthlyCompliance]:
+    """Return the compliance rows, of every month, of the cadres serving in the user's
+    jurisdiction, and the user's own rows.
 
     A county cadre seen from a township has no row there: the row counts the cadre's days
     everywhere, and cutting it to the township's days would not match the quota it is
     measured against. The county's users see it whole.
     """
     scope = scope_for(user)
-    rows = MonthlyCompliance.objects.filter(month=month)
     if scope.everything:
-        return rows
+        return MonthlyCompliance.objects.all()
     own = Q(cadre__user=user) if user.is_authenticated else Q(pk__in=[])
-    return rows.filter(scope.area_q("cadre__area__") | own)
+    return MonthlyCompliance.objects.filter(scope.area_q("cadre__area__") | own)
+
+
+def compliance_list(*, user: Actor, month: datetime.date) -> QuerySet[MonthlyCompliance]:
+    """Return the month's compliance rows the user may see (see `compliance_rows`)."""
+    return compliance_rows(user=user).filter(month=month)
+
+
+class MonthTotals(TypedDict):
+    """The duty days of an area's cadres in one month, summed from their compliance rows."""
+
+    month: datetime.date
+    cadres: int
+    days_counted: int
+    days_required: int
+
+
+def compliance_trend(*, user: Actor, area: Area, months: int = 12) -> list[MonthTotals]:
+    """Return, oldest first, the computed months among the last `months` (this one
+    included) with the days that the cadres serving in `area` spent in their own zones and
+    the days their quotas required, over the rows the user may see (one query).
+    """
+    first = timezone.localdate().replace(day=1)
+    for _month in range(months - 1):
+        first = (first - datetime.timedelta(days=1)).replace(day=1)
+    rows = (
+        compliance_rows(user=user)
+        .filter(cadre__area__path__startswith=area.path, month__gte=first)
+        .values("month")
+        .annotate(
+            cadres=Count("id"), days_counted=Sum("days_counted"), days_required=Sum("days_required")
+        )
+        .order_by("month")
+    )
+    return [
+        {
+            "month": r["month"],
+            "cadres": r["cadres"],
+            "days_counted": r["days_counted"],
+            "days_required": r["days_required"],
+        }
+        for r in rows
+    ]
 
 
 def compliance_computed(*, month: datetime.date) -> bool:

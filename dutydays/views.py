@@ -21,6 +21,7 @@ from django.utils.translation import pgettext
 from districts import selectors as district_selectors
 from districts.access import can, require, scope_for
 from districts.models import Area, AreaLevel, Household
+from liaison.common.charts import Series, chart_spec
 from liaison.common.forms import add_service_errors
 from liaison.common.pagination import SeekPaginator, query_without_page
 from liaison.common.uploads import kept_upload_discard, kept_upload_open
@@ -418,6 +419,43 @@ def cadre_panel(request: "HttpRequest", cadre: Cadre) -> tuple[str, dict[str, An
         "partial": selectors.cadre_days_partial(
             user=request.user, cadre=cadre, start=start, end=end
         ),
+    }
+
+
+# Chart colours, at least 3:1 against white (WCAG 1.4.11 for graphics).
+DAYS_COLOR = "#6f42c1"
+REQUIRED_COLOR = "#6c757d"
+
+
+def coverage_panel(request: "HttpRequest", area: Area) -> tuple[str, dict[str, Any]]:
+    """The coverage page's duty-day trend: days in own zones per month, against the quotas,
+    of the cadres serving in the area (as the compliance page counts them)."""
+    months = selectors.compliance_trend(user=request.user, area=area)
+    this_month = timezone.localdate().replace(day=1)
+    chart = chart_spec(
+        kind="bar",
+        value_labels=True,
+        labels=[
+            _("%(month)s (in progress)") % {"month": f"{m['month']:%Y-%m}"}
+            if m["month"] == this_month
+            else f"{m['month']:%Y-%m}"
+            for m in months
+        ],
+        series=[
+            Series(_("Days in own zones"), [m["days_counted"] for m in months], DAYS_COLOR),
+            Series(
+                _("Days required"),
+                [m["days_required"] for m in months],
+                REQUIRED_COLOR,
+                dashed=True,
+            ),
+        ],
+    )
+    return "dutydays/_coverage_trend.html", {
+        "area": area,
+        "months": months[::-1],
+        "chart": chart,
+        "this_month": this_month,
     }
 
 

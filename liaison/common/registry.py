@@ -15,7 +15,7 @@ from django.urls import reverse
 
 # A panel function takes (request, obj) and returns (template name, context) or None.
 PanelFunction = Callable[[HttpRequest, Any], tuple[str, dict[str, Any]] | None]
-PAGES = ("area", "household", "cadre")
+PAGES = ("area", "household", "cadre", "coverage")
 _PANELS: dict[str, list[PanelFunction]] = {page: [] for page in PAGES}
 
 
@@ -26,7 +26,7 @@ class Panel:
 
 
 def register_panel(page: str, function: PanelFunction) -> None:
-    """Show `function`'s panel on `page` ("area", "household" or "cadre")."""
+    """Show `function`'s panel on `page` ("area", "household", "cadre" or "coverage")."""
     if page not in _PANELS:
         raise ValueError(f"Unknown page {page!r}; pages with panels: {', '.join(PAGES)}")
     if function not in _PANELS[page]:

@@ -342,6 +342,12 @@ class CoverageSnapshot(models.Model):
         return self.households - self.covered_households
 
     @staticmethod
+    def percent_value(part: int, whole: int) -> float | None:
+        """Return part/whole in percent to one decimal, rounded down as `percent` is (the
+        figure a chart draws: 99.96% is 99.9, never 100)."""
+        return part * 1000 // whole / 10 if whole else None
+
+    @staticmethod
     def percent(part: int, whole: int) -> str:
         """Return "99.8%" (one decimal, never rounded up to 100% while any part is missing)."""
         if not whole:

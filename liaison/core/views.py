@@ -18,6 +18,7 @@ from districts import selectors as district_selectors
 from districts.access import allowed, area_chain, can, require, scope_for
 from districts.models import Area, AreaLevel, Household, HouseholdCategory, Zone
 from districts.selectors import area_ancestors
+from liaison.common.charts import Series, chart_spec
 from liaison.common.forms import add_service_errors
 from liaison.common.ids import is_id
 from liaison.common.pagination import SeekPaginator, query_without_page
@@ -45,6 +46,65 @@ def _require(request: "HttpRequest", action: str) -> None:
 
 # Coverage ------------------------------------------------------------------------------
 
+# Chart colours, each at least 3:1 against white (WCAG 1.4.11 for graphics).
+HOUSEHOLDS_COLOR = "#198754"
+CADRES_COLOR = "#0a58ca"
+ZONES_COLOR = "#087990"
+
+
+def _coverage_charts(
+    children: list[CoverageSnapshot], trend: list[CoverageSnapshot]
+) -> dict[str, dict[str, Any]]:
+    """Return the specs of the by-area bars and the trend lines (rates, axes zoomed)."""
+    pct = CoverageSnapshot.percent_value
+    return {
+        "children": chart_spec(
+            kind="bar",
+            horizontal=True,
+            value_labels=True,
+            zoom=True,
+            unit="%",
+            ceiling=100,
+            labels=[c.area.name for c in children],
+            series=[
+                Series(
+                    _("Households with a cadre"),
+                    [pct(c.covered_households, c.households) for c in children],
+                    HOUSEHOLDS_COLOR,
+                ),
+                Series(
+                    _("Cadres with households"),
+                    [pct(c.cadres_with_households, c.cadres) for c in children],
+                    CADRES_COLOR,
+                ),
+            ],
+        ),
+        "trend": chart_spec(
+            kind="line",
+            zoom=True,
+            unit="%",
+            ceiling=100,
+            labels=[s.as_of.isoformat() for s in trend],
+            series=[
+                Series(
+                    _("Households with a cadre"),
+                    [pct(s.covered_households, s.households) for s in trend],
+                    HOUSEHOLDS_COLOR,
+                ),
+                Series(
+                    _("Cadres with households"),
+                    [pct(s.cadres_with_households, s.cadres) for s in trend],
+                    CADRES_COLOR,
+                ),
+                Series(
+                    _("Zones with a leader"),
+                    [pct(s.zones_with_leader, s.zones) for s in trend],
+                    ZONES_COLOR,
+                ),
+            ],
+        ),
+    }
+
 
 @login_required
 def coverage_dashboard(request):
@@ -70,17 +130,6 @@ def coverage_dashboard(request):
             "as_of", flat=True
         )[:60]
     ) if area else []  # fmt: skip
-    chart = {
-        "children": {
-            "labels": [c.area.name for c in children],
-            "households": [round((c.household_coverage or 0) * 100, 1) for c in children],
-            "cadres": [round((c.cadre_coverage or 0) * 100, 1) for c in children],
-        },
-        "trend": {
-            "labels": [s.as_of.isoformat() for s in trend],
-            "households": [round((s.household_coverage or 0) * 100, 2) for s in trend],
-        },
-    }
     return render(
         request,
         "liaison/coverage.html",
@@ -89,11 +138,13 @@ def coverage_dashboard(request):
             "snapshot": snapshot,
             "children": children,
             "dates": dates,
-            "chart": chart,
+            "charts": _coverage_charts(children, trend),
+            "trend": trend[::-1],
             "breadcrumbs": district_selectors.area_breadcrumbs(user=request.user, area=area)
             if area
             else [],
             "can_recompute": can(request.user, "recompute_statistics"),
+            "panels": panels_for("coverage", request, area) if area else [],
         },
     )
 
