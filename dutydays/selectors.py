@@ -29,6 +29,18 @@ def dutyday_list(*, user: Actor) -> QuerySet[DutyDay]:
     return DutyDay.objects.filter(scope.area_q("area__") | own)
 
 
+def diary_list(*, user: Actor, area: Area) -> QuerySet[DutyDay]:
+    """Return the diaries of the days spent in `area` (and below) that the user may see,
+    newest first: the village diary feed and its download."""
+    return (
+        dutyday_list(user=user)
+        .filter(area__path__startswith=area.path)
+        .exclude(diary="")
+        .select_related("cadre", "cadre__department", "area")
+        .order_by("-date", "-pk")
+    )
+
+
 def dutyday_get(*, user: Actor, pk: Any) -> DutyDay:
     try:
         return dutyday_list(user=user).select_related("cadre", "area").get(pk=pk)

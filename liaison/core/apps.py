@@ -13,9 +13,15 @@ class LiaisonCoreConfig(AppConfig):
         from districts.access import has_permission, is_role, signed_in
         from districts.imports import HOUSEHOLDS_CHANGED
         from districts.models import Role
-        from liaison.common.registry import MenuEntry, register_menu, register_panel, subscribe
+        from liaison.common.registry import (
+            MenuEntry,
+            register_export_columns,
+            register_menu,
+            register_panel,
+            subscribe,
+        )
 
-        from . import access, views
+        from . import access, exports, views
         from .jobs import coverage_recompute_later
 
         del access  # imported for its registrations
@@ -23,6 +29,8 @@ class LiaisonCoreConfig(AppConfig):
         subscribe(HOUSEHOLDS_CHANGED, lambda **_: coverage_recompute_later())
         register_panel("household", views.household_panel)
         register_panel("area", views.area_panel)
+        register_panel("import", views.import_panel)
+        register_export_columns("households", exports.RESPONSIBLE_CADRE)
         register_menu(
             MenuEntry("my-households", _("My households"), "my-households", 3, is_role(Role.CADRE))
         )
