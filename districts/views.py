@@ -114,7 +114,6 @@ def area_detail(request, pk):
             "zone": zone,
             "query_without_page": query_without_page(request),
             "can_add": can(request.user, "manage_households") and area.level == AreaLevel.GROUP,
-            "export_query": query_without_page(request),
             "history": _history(area),
             "panels": panels_for("area", request, area),
         },

@@ -16,7 +16,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -69,7 +69,6 @@ class Sheet:
     title: "StrOrPromise"
     headers: Sequence[Any]
     rows: Iterable[Sequence[Any]]
-    widths: Sequence[int] = field(default_factory=list)
 
 
 def table[T](
@@ -208,9 +207,8 @@ def _xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
     for number, sheet in enumerate(sheets, start=1):
         ws = book.create_sheet(_sheet_title(str(sheet.title), number, used))
         ws.freeze_panes = "A2"
-        widths = list(sheet.widths) or [_width(str(h)) for h in sheet.headers]
-        for index, width in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(index)].width = width
+        for index, title in enumerate(sheet.headers, start=1):
+            ws.column_dimensions[get_column_letter(index)].width = _width(str(title))
         header = []
         for title in sheet.headers:
             cell = WriteOnlyCell(ws, value=_xlsx_value(str(title)))
@@ -245,7 +243,7 @@ def _width(text: str) -> int:
 class ExportFormatConverter:
     """`<export:fmt>` in a URL: csv or xlsx."""
 
-    regex = "csv|xlsx"
+    regex = "|".join(FORMATS)
 
     def to_python(self, value: str) -> str:
         return value

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from districts.access import SYSTEM
 from districts.models import Household, ImportJob
@@ -274,9 +274,11 @@ def test_the_import_result_says_when_the_new_households_have_cadres(
         Pairing.objects.create(cadre=cadre_a, household=household, start_date=day)
     panel = parse(client.get(reverse("import-detail", args=[job.pk]))).find(id="import-assign")
     assert panel.links() == []
-    assert panel.find("p", class_="text-success").text == gettext(
-        "The new household already has a cadre."
-    )
+    assert panel.find("p", class_="text-success").text == ngettext(
+        "The new household already has a cadre.",
+        "Every one of the %(counter)s new households already has a cadre.",
+        1,
+    ) % {"counter": 1}
 
 
 def test_no_panel_for_a_rejected_import_or_villages_outside_the_jurisdiction(
