@@ -2,21 +2,37 @@
 
 Every row is checked first; a file with any bad row writes nothing. A re-import updates
 rows by code, so importing the same file twice changes nothing the second time.
+
+Files are written by people in Chinese spreadsheets, so the importer reads them as written:
+
+- Headers: a column is named by its code (`head_name`), its Chinese name (户主姓名) or a
+  common other name (户主, 姓名); case, spaces, full-width forms, a trailing `*` and a note
+  in brackets (家庭人口（人）) do not matter. Errors name the column as the file does.
+- A second header row is skipped: when each cell of row 2 names the same column as the cell
+  above it (the templates carry the Chinese header in row 1 and the code header in row 2),
+  it is a header, not a household. Data rows keep their spreadsheet numbers (from 3 then).
+- Values of choices: a level, category or status is given by its code (`poor`), its label
+  in any language of the site (贫困户, Poor) or a common other name (贫困). Several
+  categories are separated by ; , 、 or their full-width forms.
 """
 
 import csv
+import functools
 import io
 import re
+import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import TextChoices
+from django.utils import translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
@@ -26,7 +42,6 @@ from liaison.common.registry import publish
 from .access import Actor, Scope, require, scope_for, user_of
 from .bulk import households_insert, households_update
 from .events import HOUSEHOLDS_CHANGED
-from .fields import parse_codes
 from .models import (
     Area,
     AreaLevel,
@@ -50,21 +65,48 @@ from .validators import (
     validate_phone,
 )
 
-AREA_COLUMNS = ("code", "name", "level", "parent_code", "categories")
-AREA_REQUIRED = ("code", "name", "level")
-HOUSEHOLD_COLUMNS = (
-    "code",
-    "group_code",
-    "head_name",
-    "members",
-    "id_number",
-    "phone",
-    "address",
-    "categories",
-    "status",
-    "status_date",
+
+@dataclass(frozen=True)
+class ImportColumn:
+    """A column of an import file: its `code` (the API's name and the templates' second
+    header row), its Chinese `title` (the templates' first header row) and other names
+    people give it. The names are the file format, the same whatever language the page is
+    read in, so they are not translated."""
+
+    code: str
+    title: str
+    aliases: tuple[str, ...] = ()
+    required: bool = False
+
+
+AREA_SPEC = (
+    ImportColumn("code", "区划代码", ("代码", "编码", "区划编码", "行政区划代码"), required=True),
+    ImportColumn("name", "名称", ("区划名称", "区域名称", "地名"), required=True),
+    ImportColumn("level", "级别", ("层级", "区划级别"), required=True),
+    ImportColumn("parent_code", "上级代码", ("上级编码", "上级区划代码", "父级代码")),
+    ImportColumn("categories", "类别", ("五挂五联类别", "村类别", "类型")),
 )
-HOUSEHOLD_REQUIRED = ("code", "group_code", "head_name")
+HOUSEHOLD_SPEC = (
+    ImportColumn("code", "户编码", ("户编号", "户号", "农户编码", "农户编号"), required=True),
+    ImportColumn(
+        "group_code",
+        "村民小组编码",
+        ("村民小组代码", "小组编码", "组编码", "村小组编码"),
+        required=True,
+    ),
+    ImportColumn("head_name", "户主姓名", ("户主", "姓名"), required=True),
+    ImportColumn("members", "家庭人口", ("人口", "家庭人口数", "人口数", "家庭人数")),
+    ImportColumn("id_number", "身份证号", ("身份证号码", "身份证", "公民身份号码")),
+    ImportColumn("phone", "联系电话", ("电话", "手机", "手机号", "手机号码", "联系方式")),
+    ImportColumn("address", "住址", ("地址", "家庭住址", "详细地址")),
+    ImportColumn("categories", "类别", ("户类别", "农户类别", "类型")),
+    ImportColumn("status", "状态", ("户状态", "在册状态")),
+    ImportColumn("status_date", "状态日期", ("状态变更日期", "变更日期")),
+)
+AREA_COLUMNS = tuple(c.code for c in AREA_SPEC)
+AREA_REQUIRED = tuple(c.code for c in AREA_SPEC if c.required)
+HOUSEHOLD_COLUMNS = tuple(c.code for c in HOUSEHOLD_SPEC)
+HOUSEHOLD_REQUIRED = tuple(c.code for c in HOUSEHOLD_SPEC if c.required)
 MAX_STORED_ERRORS = 10_000
 
 BATCH = 2_000
@@ -89,6 +131,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # Households this import created, by village id: where they wait for a cadre.
+    new_households: dict[int, int] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -151,7 +195,7 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
     rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
     if not rows:
         raise ImportFileError(_("The file is empty."))
-    return [c.lower() for c in rows[0]], rows[1:]
+    return rows[0], rows[1:]
 
 
 def _read_xlsx(fileobj: IO[bytes]) -> tuple[list[str], list[list[str]]]:
@@ -183,7 +227,7 @@ def _xlsx_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
         ) from exc
     if not rows:
         raise ImportFileError(_("The file is empty."))
-    return [c.lower() for c in rows[0]], rows[1:]
+    return rows[0], rows[1:]
 
 
 _XML_NUL = re.compile(rb"\x00|&#0+;|&#[xX]0+;")
@@ -207,30 +251,224 @@ def _nul_escaped(data: bytes) -> bytes | None:
     return out.getvalue() if changed else None
 
 
-def _records(
-    header: list[str], rows: list[list[str]], allowed: tuple[str, ...], required: tuple[str, ...]
-) -> Iterator[tuple[int, dict[str, str]]]:
+# Headers ---------------------------------------------------------------------------------
+
+
+def name_key(text: str) -> str:
+    """Return a header or a choice name as the importer compares it: full-width forms as
+    half-width (NFKC), no whitespace, lower case, without a trailing `*` (a "required"
+    mark)."""
+    text = "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    return text.rstrip("*")
+
+
+_NOTE = re.compile(r"(.+?)\(.*\)")  # 家庭人口(人), 户主姓名(必填): a note after the name
+
+
+def _lookup(text: str, names: Mapping[str, str]) -> str | None:
+    key = name_key(text)
+    if key in names:
+        return names[key]
+    note = _NOTE.fullmatch(key)
+    return names.get(note.group(1)) if note else None
+
+
+@functools.cache
+def _column_names(spec: tuple[ImportColumn, ...]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for column in spec:
+        for name in (*column.aliases, column.title, column.code):
+            names[name_key(name)] = column.code
+    return names
+
+
+def column_label(column: ImportColumn) -> str:
+    """Return how a column is named to people: "户主姓名 (head_name)"."""
+    return f"{column.title} ({column.code})"
+
+
+@dataclass
+class Layout:
+    """Where a file keeps each column, and what it calls it."""
+
+    spec: tuple[ImportColumn, ...]
+    positions: list[str | None]  # the column code of each cell of the header, or None
+    names: dict[str, str]  # code -> the header as the file writes it
+    skip_second_row: bool = False
+
+    def index(self, code: str) -> int | None:
+        return self.positions.index(code) if code in self.positions else None
+
+    def name(self, code: str) -> str:
+        """Return the column as the file names it (its Chinese name if the file has none)."""
+        if code in self.names:
+            return self.names[code]
+        return next((c.title for c in self.spec if c.code == code), code)
+
+    def order(self, code: str) -> int:
+        """Return the column's place, for sorting errors as they read in the file."""
+        found = self.index(code)
+        if found is not None:
+            return found
+        codes = [c.code for c in self.spec]
+        return len(self.positions) + (codes.index(code) if code in codes else len(codes))
+
+
+def read_layout(header: list[str], rows: list[list[str]], spec: tuple[ImportColumn, ...]) -> Layout:
+    """Return where the columns of `spec` are in a file. Raise ImportFileError for a header
+    with unknown, repeated or missing columns."""
     if any(NUL in c for c in header):
         raise ImportFileError(
             _("The header row contains a NUL character (byte 0); correct the column names.")
         )
-    unknown = [c for c in header if c and c not in allowed]
-    missing = [c for c in required if c not in header]
-    if unknown or missing:
+    names = _column_names(spec)
+    positions: list[str | None] = []
+    found: dict[str, str] = {}
+    unknown, repeated = [], []
+    for cell in header:
+        code = _lookup(cell, names) if cell else None
+        if cell and code is None:
+            unknown.append(cell)
+        elif code is not None and code in found:
+            repeated.append(f"{found[code]} / {cell}")
+            code = None
+        elif code is not None:
+            found[code] = cell
+        positions.append(code)
+    missing = [column_label(c) for c in spec if c.required and c.code not in found]
+    if unknown or missing or repeated:
         parts = []
         if missing:
             parts.append(_("missing column(s): %(cols)s") % {"cols": ", ".join(missing)})
         if unknown:
             parts.append(_("unknown column(s): %(cols)s") % {"cols": ", ".join(unknown)})
+        if repeated:
+            parts.append(_("column(s) given twice: %(cols)s") % {"cols": ", ".join(repeated)})
         raise ImportFileError(
             _("The header row is not right (%(problems)s). Expected columns: %(expected)s.")
-            % {"problems": "; ".join(parts), "expected": ",".join(allowed)}
+            % {"problems": "; ".join(parts), "expected": ", ".join(column_label(c) for c in spec)}
         )
-    for index, row in enumerate(rows, start=2):  # row 1 is the header, as in a spreadsheet
+    layout = Layout(spec, positions, found)
+    layout.skip_second_row = bool(rows) and _names_same_columns(rows[0], layout, names)
+    return layout
+
+
+def _names_same_columns(row: list[str], layout: Layout, names: Mapping[str, str]) -> bool:
+    """Return whether `row` is a second header: each cell names the column above it."""
+    if not any(row) or any(row[len(layout.positions) :]):
+        return False
+    for i, code in enumerate(layout.positions):
+        cell = row[i] if i < len(row) else ""
+        if (code is None and cell) or (code is not None and _lookup(cell, names) != code):
+            return False
+    return True
+
+
+def _records(layout: Layout, rows: list[list[str]]) -> Iterator[tuple[int, dict[str, str]]]:
+    """Yield (spreadsheet row number, {column code: cell}) for each row with any content."""
+    width = len(layout.positions)
+    start = 1 if layout.skip_second_row else 0
+    for index, row in enumerate(rows[start:], start=2 + start):  # row 1 is the header
         if not any(row):
             continue
-        padded = row + [""] * (len(header) - len(row))
-        yield index, {name: padded[i] for i, name in enumerate(header) if name}
+        padded = row + [""] * (width - len(row))
+        yield index, {code: padded[i] for i, code in enumerate(layout.positions) if code}
+
+
+def _named(errors: list[RowError], layout: Layout) -> None:
+    """Sort `errors` as they read in the file and name their columns as the file does."""
+    errors.sort(key=lambda e: (e.row, layout.order(e.column)))
+    for error in errors:
+        if error.column:
+            error.column = layout.name(error.column)
+
+
+# Values of choices -------------------------------------------------------------------------
+
+# Other names people write for a code, besides its labels in the languages of the site.
+SYNONYMS: dict[type[TextChoices], dict[str, str]] = {
+    AreaLevel: {
+        "省级": AreaLevel.PROVINCE,
+        "州": AreaLevel.PREFECTURE,
+        "州市": AreaLevel.PREFECTURE,
+        "地区": AreaLevel.PREFECTURE,
+        "县级": AreaLevel.COUNTY,
+        "区": AreaLevel.COUNTY,
+        "县区": AreaLevel.COUNTY,
+        "县级市": AreaLevel.COUNTY,
+        "乡": AreaLevel.TOWNSHIP,
+        "镇": AreaLevel.TOWNSHIP,
+        "街道": AreaLevel.TOWNSHIP,
+        "乡镇街道": AreaLevel.TOWNSHIP,
+        "行政村": AreaLevel.VILLAGE,
+        "村委会": AreaLevel.VILLAGE,
+        "村民委员会": AreaLevel.VILLAGE,
+        "社区": AreaLevel.VILLAGE,
+        "组": AreaLevel.GROUP,
+        "小组": AreaLevel.GROUP,
+        "村小组": AreaLevel.GROUP,
+        "村民组": AreaLevel.GROUP,
+    },
+    HouseholdCategory: {
+        "特困": HouseholdCategory.EXTREME_HARDSHIP,
+        "特困供养户": HouseholdCategory.EXTREME_HARDSHIP,
+        "贫困": HouseholdCategory.POOR,
+        "建档立卡户": HouseholdCategory.POOR,
+        "问题": HouseholdCategory.PROBLEM,
+        "困难": HouseholdCategory.IN_DIFFICULTY,
+        "上访": HouseholdCategory.PETITIONER,
+        "信访户": HouseholdCategory.PETITIONER,
+    },
+    HouseholdStatus: {
+        "正常": HouseholdStatus.ACTIVE,
+        "在册户": HouseholdStatus.ACTIVE,
+        "已迁出": HouseholdStatus.MOVED_OUT,
+        "迁移": HouseholdStatus.MOVED_OUT,
+        "已注销": HouseholdStatus.DEREGISTERED,
+    },
+    VillageCategory: {
+        "基础薄弱村": VillageCategory.WEAK_INFRASTRUCTURE,
+        "治安后进村": VillageCategory.PUBLIC_ORDER_LAGGING,
+        "经济后进村": VillageCategory.ECONOMY_LAGGING,
+        "文化后进村": VillageCategory.CULTURE_LAGGING,
+    },
+}
+
+
+@functools.cache
+def choice_names(choices: type[TextChoices]) -> dict[str, str]:
+    """Return {name as compared (name_key): code} for the codes of `choices`, their labels
+    in every language of the site and their SYNONYMS. Later entries win: a code always
+    means itself, a label its own code."""
+    names = {name_key(name): code for name, code in SYNONYMS.get(choices, {}).items()}
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            names.update({name_key(str(label)): code for code, label in choices.choices})
+    names.update({name_key(code): code for code in choices.values})
+    return names
+
+
+def choice_code(choices: type[TextChoices], text: str) -> str | None:
+    """Return the code `text` names in `choices` (code, label or synonym), or None."""
+    return choice_names(choices).get(name_key(text))
+
+
+def allowed_names(choices: type[TextChoices]) -> str:
+    """Return the values a column accepts, for an error message: "贫困户 (poor), …"."""
+    return ", ".join(f"{label} ({code})" for code, label in choices.choices)
+
+
+_LIST_SEPARATORS = re.compile(r"[;,、]")  # after NFKC: ；，are ; ,
+
+
+def split_list(text: str) -> list[str]:
+    """Split a cell of several names (`poor;petitioner`, 贫困户、上访户) into its parts."""
+    parts: list[str] = []
+    for part in _LIST_SEPARATORS.split(unicodedata.normalize("NFKC", text)):
+        part = part.strip()
+        if part and part not in parts:
+            parts.append(part)
+    return parts
 
 
 def _unstorable(row: int, rec: dict[str, str]) -> list[RowError]:
@@ -255,18 +493,24 @@ def _messages(exc: ValidationError) -> str:
 def _parse_categories(
     text: str, flags: type[TextChoices], errors: list[RowError], row: int
 ) -> list[str]:
-    codes = parse_codes(text)
-    unknown = [c for c in codes if c not in flags.values]
+    codes: list[str] = []
+    unknown = []
+    for name in split_list(text):
+        code = choice_code(flags, name)
+        if code is None:
+            unknown.append(name)
+        elif code not in codes:
+            codes.append(code)
     if unknown:
         errors.append(
             RowError(
                 row,
                 "categories",
                 _("Unknown category: %(codes)s. Allowed: %(allowed)s.")
-                % {"codes": ", ".join(unknown), "allowed": ", ".join(flags.values)},
+                % {"codes": ", ".join(unknown), "allowed": allowed_names(flags)},
             )
         )
-    return [c for c in codes if c in flags.values]
+    return codes
 
 
 # Areas -----------------------------------------------------------------------------------
@@ -283,17 +527,19 @@ def import_areas(
     """
     require(by, "import")
     header, rows = read_rows(fileobj, name)
+    layout = read_layout(header, rows, AREA_SPEC)
     result = ImportResult()
     errors = result.errors
     parsed: dict[str, dict[str, Any]] = {}
     progress("validating", 0, len(rows))
-    for row, rec in _records(header, rows, AREA_COLUMNS, AREA_REQUIRED):
+    for row, rec in _records(layout, rows):
         result.rows_total += 1
         unstorable = _unstorable(row, rec)
         if unstorable:
             errors.extend(unstorable)
             continue
-        code, level = rec["code"], rec["level"].lower()
+        code = rec["code"]
+        level = choice_code(AreaLevel, rec["level"]) or ""
         for col in AREA_REQUIRED:
             if not rec.get(col):
                 errors.append(RowError(row, col, _("This column is required.")))
@@ -314,13 +560,13 @@ def import_areas(
                 errors.append(RowError(row, "code", _messages(exc)))
         if len(rec["name"]) > 100:
             errors.append(RowError(row, "name", _("A name has at most 100 characters.")))
-        if level and level not in AreaLevel.values:
+        if rec["level"] and not level:
             errors.append(
                 RowError(
                     row,
                     "level",
                     _("Unknown level %(level)s. Allowed: %(allowed)s.")
-                    % {"level": level, "allowed": ", ".join(AreaLevel.values)},
+                    % {"level": rec["level"], "allowed": allowed_names(AreaLevel)},
                 )
             )
         categories = _parse_categories(rec.get("categories", ""), VillageCategory, errors, row)
@@ -421,7 +667,7 @@ def import_areas(
                     )
                 )
     if errors:
-        errors.sort(key=lambda e: (e.row, e.column))
+        _named(errors, layout)
         return result
 
     progress("writing", 0, len(parsed))
@@ -540,13 +786,14 @@ def import_households(
     """
     require(by, "import")
     header, rows = read_rows(fileobj, name)
+    layout = read_layout(header, rows, HOUSEHOLD_SPEC)
     total = len(rows)
     result = ImportResult()
     errors = result.errors
     progress("validating", 0, total)
 
     group_codes = set()
-    header_index = header.index("group_code") if "group_code" in header else None
+    header_index = layout.index("group_code")
     if header_index is not None:
         group_codes = {
             r[header_index]
@@ -561,7 +808,7 @@ def import_households(
     scope = scope_for(by)
 
     parsed: dict[str, dict[str, Any]] = {}
-    for row, rec in _records(header, rows, HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED):
+    for row, rec in _records(layout, rows):
         result.rows_total += 1
         unstorable = _unstorable(row, rec)
         if unstorable:
@@ -585,7 +832,7 @@ def import_households(
         if row % 2000 == 0:
             progress("validating", row, total)
     if errors:
-        errors.sort(key=lambda e: (e.row, e.column))
+        _named(errors, layout)
         return result
 
     existing: dict[str, Household] = {}
@@ -607,7 +854,7 @@ def import_households(
                         _("Household %(code)s is outside your jurisdiction.") % {"code": h.code},
                     )
                 )
-            errors.sort(key=lambda e: (e.row, e.column))
+            _named(errors, layout)
             return result
 
     fields = [f for f in HOUSEHOLD_FIELDS if f != "code"] + ["county", "township", "village"]
@@ -628,6 +875,8 @@ def import_households(
         household = existing.get(code)
         if household is None:
             new.append(Household(code=code, **values))
+            village = anc["village"]
+            result.new_households[village] = result.new_households.get(village, 0) + 1
             continue
         dirty = False
         for key, value in values.items():
@@ -717,21 +966,22 @@ def _parse_household(
     if len(address) > 200:
         errors.append(RowError(row, "address", _("An address has at most 200 characters.")))
     categories = _parse_categories(rec.get("categories", ""), HouseholdCategory, errors, row)
-    status = (rec.get("status") or HouseholdStatus.ACTIVE).lower()
-    if status not in HouseholdStatus.values:
+    status_text = rec.get("status", "")
+    status = choice_code(HouseholdStatus, status_text) if status_text else HouseholdStatus.ACTIVE
+    if status is None:
         errors.append(
             RowError(
                 row,
                 "status",
                 _("Unknown status %(status)s. Allowed: %(allowed)s.")
-                % {"status": status, "allowed": ", ".join(HouseholdStatus.values)},
+                % {"status": status_text, "allowed": allowed_names(HouseholdStatus)},
             )
         )
+        status = HouseholdStatus.ACTIVE  # only its own error: no date asked for it
     status_date = None
     if rec.get("status_date"):
-        try:
-            status_date = date.fromisoformat(rec["status_date"])
-        except ValueError:
+        status_date = parse_date(rec["status_date"])
+        if status_date is None:
             errors.append(RowError(row, "status_date", _("Write dates as YYYY-MM-DD.")))
     elif status != HouseholdStatus.ACTIVE:
         errors.append(
@@ -750,6 +1000,20 @@ def _parse_household(
         "status": status,
         "status_date": status_date,
     }
+
+
+_DATE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+
+
+def parse_date(text: str) -> date | None:
+    """Return the date of 2026-03-01, 2026/3/1, 2026.3.1 or 2026年3月1日, or None."""
+    match = _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip())
+    if match is None:
+        return None
+    try:
+        return date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
 
 
 def _ancestor_ids(groups: Iterable[Area]) -> dict[int, dict[str, int] | None]:

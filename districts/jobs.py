@@ -132,6 +132,7 @@ def import_job_run(*, job_id: int) -> ImportJob:
             unchanged_count=result.unchanged,
             error_count=len(result.errors),
             errors=[e.as_dict() for e in result.errors[:10_000]],
+            new_households={str(k): v for k, v in result.new_households.items()},
             status=ImportJob.Status.SUCCEEDED if result.ok else ImportJob.Status.FAILED,
             finished_at=timezone.now(),
         )
@@ -201,6 +202,7 @@ def import_job_retry(*, job: ImportJob, by: Actor) -> ImportJob:
         job.rows_total = job.created_count = job.updated_count = job.unchanged_count = 0
         job.error_count = 0
         job.errors = []
+        job.new_households = {}
         job.started_at = job.heartbeat_at = job.finished_at = None
         job.save()
         cache.delete(_progress_key(job.pk))

@@ -411,6 +411,9 @@ class ImportJob(models.Model):
     error_count = models.PositiveIntegerField(_("errors"), default=0)
     # The first errors, as [{"row": int, "column": str, "message": str}, ...].
     errors = models.JSONField(_("error report"), default=list, blank=True)
+    # Households the import created, by village: {"<village id>": count}. The result page
+    # links from it to assigning them a cadre.
+    new_households = models.JSONField(_("new households by village"), default=dict, blank=True)
     created_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     # Set when a run starts and as it reports progress; a running job whose heartbeat is

@@ -1,15 +1,22 @@
 from django.urls import path
 
+from liaison.common.exports import register_export_converter
 from liaison.common.ids import register_id_converter
 
 from . import views
 
 register_id_converter()  # <id:pk>: a number too large for an id is a 404
+register_export_converter()  # <export:fmt>: csv or xlsx
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("areas/<id:pk>/", views.area_detail, name="area-detail"),
     path("areas/<id:pk>/children/", views.area_children, name="area-children"),
+    path(
+        "areas/<id:pk>/households.<export:fmt>",
+        views.area_households_export,
+        name="area-households-export",
+    ),
     path("areas/<id:area_pk>/households/new/", views.household_create, name="household-create"),
     path("households/<id:pk>/", views.household_detail, name="household-detail"),
     path("households/<id:pk>/edit/", views.household_update, name="household-update"),
@@ -19,5 +26,9 @@ urlpatterns = [
     path("imports/<id:pk>/", views.import_detail, name="import-detail"),
     path("imports/<id:pk>/retry/", views.import_retry, name="import-retry"),
     path("imports/<id:pk>/errors.csv", views.import_errors_csv, name="import-errors-csv"),
-    path("imports/templates/<str:kind>.csv", views.import_template_csv, name="import-template"),
+    path(
+        "imports/templates/<str:kind>.<export:fmt>",
+        views.import_template_file,
+        name="import-template",
+    ),
 ]

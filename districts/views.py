@@ -1,28 +1,37 @@
 """Pages: dashboard, areas, households, zones, imports."""
 
-import csv
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from liaison.common.exports import export_response
 from liaison.common.forms import add_service_errors
 from liaison.common.pagination import SeekPaginator, query_without_page
 from liaison.common.registry import columns_for, panels_for, rows_with_cells
 
 from . import jobs, selectors, services
 from .access import can
+from .exports import household_sheet, import_errors_sheet, import_template
 from .filters import HouseholdFilter, ZoneFilter
 from .forms import HouseholdForm, ImportForm
 from .history import history_with_changes
-from .imports import AREA_COLUMNS, HOUSEHOLD_COLUMNS
-from .models import Area, AreaLevel, Household, ImportJob
+from .imports import AREA_SPEC, HOUSEHOLD_SPEC, column_label
+from .models import (
+    Area,
+    AreaLevel,
+    Household,
+    HouseholdCategory,
+    HouseholdStatus,
+    ImportJob,
+    VillageCategory,
+)
 from .validators import mask_id_number, mask_phone
 
 HOUSEHOLDS_PER_PAGE = 25
@@ -66,12 +75,17 @@ def area_children(request, pk):
     )
 
 
+def _area_households(request: HttpRequest, area: Area) -> HouseholdFilter:
+    """The households of an area the page lists (and downloads): the user's, filtered."""
+    households = selectors.household_list(user=request.user).in_area(area)
+    return HouseholdFilter(request.GET or None, queryset=households)
+
+
 @login_required
 def area_detail(request, pk):
     area = selectors.area_get(user=request.user, pk=pk)
     children = _children_with_counts(area) if area.child_level else []
-    households = selectors.household_list(user=request.user).in_area(area)
-    household_filter = HouseholdFilter(request.GET or None, queryset=households)
+    household_filter = _area_households(request, area)
     page = SeekPaginator(
         household_filter.qs.select_related("group").order_by("code"), HOUSEHOLDS_PER_PAGE
     ).page(request.GET.get("page"))
@@ -108,6 +122,16 @@ def area_detail(request, pk):
             "panels": panels_for("area", request, area),
         },
     )
+
+
+@login_required
+def area_households_export(request, pk, fmt):
+    """Download the households the area page lists (same filters), as people read them."""
+    area = selectors.area_get(user=request.user, pk=pk)
+    households = _area_households(request, area).qs.order_by("code")
+    title = _("Households")
+    sheet = household_sheet(request, households, title=title)
+    return export_response(fmt, f"{area.name}-{title}", [sheet])
 
 
 def _history(obj: Area | Household) -> list[tuple[Any, list[dict[str, str]]]]:
@@ -259,10 +283,21 @@ def import_list(request):
         {
             "form": form,
             "jobs": recent,
-            "area_columns": ",".join(AREA_COLUMNS[:5]),
-            "household_columns": ",".join(HOUSEHOLD_COLUMNS[:8]),
+            "kinds": [
+                (ImportJob.Kind.AREAS, [column_label(c) for c in AREA_SPEC]),
+                (ImportJob.Kind.HOUSEHOLDS, [column_label(c) for c in HOUSEHOLD_SPEC]),
+            ],
+            "levels": _names(AreaLevel),
+            "village_categories": _names(VillageCategory),
+            "categories": _names(HouseholdCategory),
+            "statuses": _names(HouseholdStatus),
         },
     )
+
+
+def _names(choices: Any) -> str:
+    """Return "县 (county)、…": how a file may write each value (synonyms are not listed)."""
+    return "、".join(f"{label} ({code})" for code, label in choices.choices)
 
 
 MAX_ERRORS_ON_PAGE = 500
@@ -280,6 +315,7 @@ def import_detail(request, pk):
         "progress": jobs.import_job_progress(job),
         "errors": job.errors[:MAX_ERRORS_ON_PAGE],
         "errors_hidden": max(job.error_count - MAX_ERRORS_ON_PAGE, 0),
+        "panels": panels_for("import", request, job) if job.is_finished else [],
     }
     template = (
         "districts/_import_status.html"
@@ -310,40 +346,15 @@ def import_retry(request, pk):
 @login_required
 def import_errors_csv(request, pk):
     job = selectors.import_job_get(user=request.user, pk=pk)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-errors.csv"'
-    response.write("\ufeff")  # Excel needs the BOM to read UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["row", "column", "message"])
-    for error in job.errors:
-        writer.writerow([error["row"], error["column"], error["message"]])
-    return response
+    return export_response("csv", f"import-{job.pk}-errors", [import_errors_sheet(job)])
 
 
 @login_required
-def import_template_csv(request, kind):
-    if kind not in ImportJob.Kind.values:
+def import_template_file(request, kind, fmt):
+    """An import file to fill in: the Chinese header, the code header, a sample row."""
+    if not can(request.user, "import"):
         raise PermissionDenied
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{kind}-template.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    if kind == ImportJob.Kind.AREAS:
-        writer.writerow(AREA_COLUMNS)
-        writer.writerow(["530827100", "娜允镇", "township", "530827", ""])
-        writer.writerow(["530827100201", "芒街村", "village", "530827100", "weak_infrastructure"])
-    else:
-        writer.writerow(HOUSEHOLD_COLUMNS[:8])
-        writer.writerow(
-            [
-                "H530827100201001001",
-                "530827100201001",
-                "岩罕",
-                "4",
-                "530827198001019998",
-                "13900001234",
-                "芒街村一组",
-                "poor;petitioner",
-            ]
-        )
-    return response
+    if kind not in ImportJob.Kind.values:
+        raise Http404(_("Choose areas or households."))
+    label = ImportJob.Kind(kind).label
+    return export_response(fmt, f"{label}-{_('example file')}", [import_template(kind)])

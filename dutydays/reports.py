@@ -1,14 +1,19 @@
-"""The compliance report shared by the page, the CSV and the API."""
+"""The compliance report shared by the page, its downloads and the API."""
 
 import datetime
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from districts.models import AreaLevel
 from districts.selectors import area_get
+from liaison.common.exports import Column, Sheet, choice_label, choice_labels, table, yes_no
+from liaison.core.models import Rank
 
+from .models import Activity, DutyDay
 from .selectors import compliance_computed, compliance_list
 
 if TYPE_CHECKING:
@@ -150,3 +155,101 @@ def compliance_report(
         # Cadres are counted where they serve (their county, township or village).
         "by_area": sorted(by_area.values(), key=lambda d: d["name"]),
     }
+
+
+# Downloads -----------------------------------------------------------------------------------
+
+
+def _met(row: ComplianceRow) -> str:
+    """是 / 否; a dash for a cadre without a quota, as on the page."""
+    return yes_no(row["met"]) if row["days_required"] else "—"
+
+
+def _field(name: str, label: Any) -> Column[Any]:
+    return Column(name, label, lambda row: row[name])
+
+
+# The API's CSV has had these columns, in this order, since it was published: keep them.
+COMPLIANCE_COLUMNS: list[Column[ComplianceRow]] = [
+    _field("cadre", gettext_lazy("cadre")),
+    _field("name", gettext_lazy("Name")),
+    Column(
+        "rank", gettext_lazy("Rank"), lambda r: r["rank"], lambda r: choice_label(Rank, r["rank"])
+    ),
+    _field("department", gettext_lazy("Department")),
+    _field("days_counted", gettext_lazy("Days in zone")),
+    _field("days_other", gettext_lazy("Other days")),
+    _field("days_required", gettext_lazy("Required")),
+    Column("met", gettext_lazy("Met"), lambda r: r["met"], _met),
+    _field("households_visited", gettext_lazy("Households visited")),
+    _field("special_households_visited", gettext_lazy("Special households")),
+]
+# People read cadres by name; the internal id is for systems.
+COMPLIANCE_LABEL_COLUMNS = COMPLIANCE_COLUMNS[1:]
+DEPARTMENT_COLUMNS: list[Column[DepartmentTally]] = [
+    _field("name", gettext_lazy("Department")),
+    _field("cadres", gettext_lazy("Cadres")),
+    _field("with_quota", gettext_lazy("With a quota")),
+    _field("met", gettext_lazy("Met")),
+]
+AREA_COLUMNS: list[Column[AreaTally]] = [
+    _field("name", gettext_lazy("Area")),
+    Column("level", gettext_lazy("Level"), lambda a: choice_label(AreaLevel, a["level"])),
+    _field("cadres", gettext_lazy("Cadres")),
+    _field("with_quota", gettext_lazy("With a quota")),
+    _field("met", gettext_lazy("Met")),
+]
+
+
+def compliance_sheets(report: ComplianceReport, *, labels: bool) -> list[Sheet]:
+    """Return the report as tables: the cadres' rows, then (for people) the tallies by
+    department and by area, as the page shows them."""
+    if not labels:
+        return [table("compliance", COMPLIANCE_COLUMNS, report["rows"], labels=False)]
+    return [
+        table(gettext_lazy("Cadres"), COMPLIANCE_LABEL_COLUMNS, report["rows"], labels=True),
+        table(
+            gettext_lazy("By department"), DEPARTMENT_COLUMNS, report["by_department"], labels=True
+        ),
+        table(gettext_lazy("By area"), AREA_COLUMNS, report["by_area"], labels=True),
+    ]
+
+
+def compliance_filename(report: ComplianceReport, *, labels: bool) -> str:
+    if labels:
+        return f"{_('Duty-day compliance')}-{report['month']}"
+    return f"duty-compliance-{report['month']}"
+
+
+def _visible_households(day: DutyDay) -> int:
+    """Return how many of the day's households lie in the reader's jurisdiction: prefetched
+    by the view (selectors.with_visible_households); without it none are counted, rather
+    than households the reader may not see."""
+    return len(getattr(day, "visible_households", []))
+
+
+# The diary feed of a place: each day with its activities, as the page shows it. Households
+# are counted inside the reader's jurisdiction only (selectors.with_visible_households).
+DIARY_COLUMNS: list[Column[DutyDay]] = [
+    Column("date", gettext_lazy("Date"), lambda d: d.date),
+    Column("cadre", gettext_lazy("Cadre"), lambda d: d.cadre.name),
+    Column("department", gettext_lazy("Department"), lambda d: d.cadre.department.name),
+    Column("place", gettext_lazy("Place"), lambda d: d.area.name),
+    Column(
+        "activities",
+        gettext_lazy("activities"),
+        lambda d: ";".join(d.activities),
+        lambda d: choice_labels(Activity, d.activities),
+    ),
+    Column(
+        "households_visited",
+        gettext_lazy("Households visited"),
+        _visible_households,
+    ),
+    Column(
+        "in_zone", gettext_lazy("in own zone"), lambda d: d.in_zone, lambda d: yes_no(d.in_zone)
+    ),
+    Column("diary", gettext_lazy("Diary"), lambda d: d.diary),
+    Column("problems", gettext_lazy("Problems found"), lambda d: d.problems),
+    Column("photos", gettext_lazy("Photos"), lambda d: len(d.photos.all())),
+]

@@ -30,6 +30,19 @@ def dutyday_list(*, user: Actor) -> QuerySet[DutyDay]:
     return DutyDay.objects.filter(scope.area_q("area__") | own)
 
 
+def diary_list(*, user: Actor, area: Area) -> QuerySet[DutyDay]:
+    """Return the days spent in `area` (and below) that the user may see, newest first,
+    with or without a diary (a day without one is shown as such, never hidden), each with
+    the households the user may see: the village feed and its download."""
+    return with_visible_households(
+        dutyday_list(user=user)
+        .filter(area__path__startswith=area.path)
+        .select_related("cadre", "cadre__department", "area")
+        .order_by("-date", "-pk"),
+        user=user,
+    )
+
+
 def dutyday_get(*, user: Actor, pk: Any) -> DutyDay:
     try:
         return dutyday_list(user=user).select_related("cadre", "area").get(pk=pk)

@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -22,6 +23,7 @@ from districts import selectors as district_selectors
 from districts.access import can, require, scope_for
 from districts.models import Area, AreaLevel, Household
 from liaison.common.charts import Series, chart_spec
+from liaison.common.exports import export_response, table
 from liaison.common.forms import add_service_errors
 from liaison.common.pagination import SeekPaginator, query_without_page
 from liaison.common.uploads import kept_upload_discard, kept_upload_open
@@ -32,7 +34,7 @@ from . import selectors, services
 from .compliance import leave_days_by_cadre, month_bounds, required_days
 from .forms import MAX_PHOTOS, DutyDayForm
 from .models import DutyDay, DutyPhoto, DutyQuota, DutySettings
-from .reports import compliance_report
+from .reports import DIARY_COLUMNS, compliance_filename, compliance_report, compliance_sheets
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -319,9 +321,9 @@ def my_month(request):
     )
 
 
-@login_required
-def compliance(request):
-    """Who met the quota: month, area and department filters, sorted by shortfall."""
+def _compliance_filters(request: "HttpRequest") -> tuple[datetime.date, str | None, str | None]:
+    """The month (default: last month), area id and department id the page shows. Raise
+    Http404 for an id that is not a number."""
     today = timezone.localdate()
     default = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     month = _parse_month(request.GET.get("month"), default)
@@ -330,6 +332,13 @@ def compliance(request):
     for value in (area_id, department_id):
         if value and not (value.isascii() and value.isdigit()):
             raise Http404
+    return month, area_id, department_id
+
+
+@login_required
+def compliance(request):
+    """Who met the quota: month, area and department filters, sorted by shortfall."""
+    month, area_id, department_id = _compliance_filters(request)
     try:
         report = compliance_report(
             user=request.user, month=month, area_id=area_id, department_id=department_id
@@ -353,6 +362,14 @@ def compliance(request):
             "area_id": int(area_id) if area_id else None,
             "department_id": int(department_id) if department_id else None,
             "can_recompute": can(request.user, "recompute_statistics"),
+            # The download shows the month on the page even when the address names none.
+            "export_query": urlencode(
+                {
+                    "month": f"{month:%Y-%m}",
+                    "area": area_id or "",
+                    "department": department_id or "",
+                }
+            ),
         },
     )
 
@@ -378,14 +395,7 @@ def diaries(request, pk):
     """Every duty day spent in a village (or any area), newest first: what was done, the
     households visited (those the user may see) and the diary, when there is one."""
     area = district_selectors.area_get(user=request.user, pk=pk)
-    days = selectors.with_visible_households(
-        selectors.dutyday_list(user=request.user)
-        .filter(area__path__startswith=area.path)
-        .select_related("cadre", "cadre__department", "area")
-        .prefetch_related("photos")
-        .order_by("-date", "-pk"),
-        user=request.user,
-    )
+    days = selectors.diary_list(user=request.user, area=area).prefetch_related("photos")
     page = SeekPaginator(days, 20).page(request.GET.get("page"))
     return render(
         request,
@@ -397,6 +407,28 @@ def diaries(request, pk):
             "query_without_page": "",
         },
     )
+
+
+@login_required
+def diaries_export(request, pk, fmt):
+    """Download an area's diary feed: the same days as the page, with their activities."""
+    area = district_selectors.area_get(user=request.user, pk=pk)
+    days = selectors.diary_list(user=request.user, area=area).prefetch_related("photos")
+    title = _("Diaries")
+    sheet = table(title, DIARY_COLUMNS, days.iterator(chunk_size=2000), labels=True)
+    return export_response(fmt, f"{area.name}-{title}", [sheet])
+
+
+@login_required
+def compliance_export(request, fmt):
+    """Download the compliance report the page shows (same month, area and department):
+    the cadres' rows and, in the XLSX, the tallies by department and by area."""
+    month, area_id, department_id = _compliance_filters(request)
+    report = compliance_report(
+        user=request.user, month=month, area_id=area_id, department_id=department_id
+    )
+    sheets = compliance_sheets(report, labels=True)
+    return export_response(fmt, compliance_filename(report, labels=True), sheets)
 
 
 def household_panel(request: "HttpRequest", household: Household) -> tuple[str, dict[str, Any]]:

@@ -1,6 +1,5 @@
 """API v1 of duty days: records and monthly compliance."""
 
-import csv
 import datetime
 
 import django_filters
@@ -16,12 +15,18 @@ from rest_framework.views import APIView
 
 from districts.access import can
 from districts.models import Area
-from liaison.common.api import CsvFormatMixin, ServiceWriteMixin
+from liaison.common.api import LABELS_PARAMETER, CsvFormatMixin, ServiceWriteMixin, wants_labels
+from liaison.common.exports import export_response
 from liaison.common.filters import IdFilter
 from liaison.common.tasks import enqueue
 
 from .. import selectors, services
-from ..reports import ComplianceReport, compliance_report
+from ..reports import (
+    ComplianceReport,
+    compliance_filename,
+    compliance_report,
+    compliance_sheets,
+)
 from .serializers import ComplianceRecomputeSerializer, DutyDaySerializer
 
 
@@ -99,6 +104,7 @@ class DutyComplianceView(CsvFormatMixin, APIView):
             OpenApiParameter("area", OpenApiTypes.INT),
             OpenApiParameter("department", OpenApiTypes.INT),
             OpenApiParameter("format", str, enum=["json", "csv"]),
+            LABELS_PARAMETER,
         ],
         responses=OpenApiTypes.OBJECT,
     )
@@ -114,35 +120,14 @@ class DutyComplianceView(CsvFormatMixin, APIView):
             user=request.user, month=month, area_id=ids["area"], department_id=ids["department"]
         )
         if request.query_params.get("format") == "csv":
-            return compliance_csv(report)
+            return compliance_csv(report, labels=wants_labels(request))
         return Response(report)
 
 
-ROW_FIELDS = [
-    "cadre",
-    "name",
-    "rank",
-    "department",
-    "days_counted",
-    "days_other",
-    "days_required",
-    "met",
-    "households_visited",
-    "special_households_visited",
-]
-
-
-def compliance_csv(report: ComplianceReport) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="duty-compliance-{report["month"]}.csv"'
-    )
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(ROW_FIELDS)
-    for row in report["rows"]:
-        writer.writerow([row.get(f) for f in ROW_FIELDS])
-    return response
+def compliance_csv(report: ComplianceReport, *, labels: bool = False) -> HttpResponse:
+    """The report's rows as CSV: the codes other systems read, or (`labels`) the page's."""
+    sheets = compliance_sheets(report, labels=labels)
+    return export_response("csv", compliance_filename(report, labels=labels), sheets)
 
 
 class DutyComplianceRecomputeView(APIView):

@@ -8,8 +8,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
@@ -89,6 +90,21 @@ class CsvFormatMixin:
     def perform_content_negotiation(self, request: Any, force: bool = False) -> Any:
         force = force or request.query_params.get("format") == "csv"
         return super().perform_content_negotiation(request, force=force)  # type: ignore[misc]
+
+
+LABELS_PARAMETER = OpenApiParameter(
+    "labels",
+    OpenApiTypes.BOOL,
+    description=_(
+        "With format=csv: 1 for the headers and values people read (in the request's "
+        "language, as the pages' downloads), instead of the codes other systems read."
+    ),
+)
+
+
+def wants_labels(request: Any) -> bool:
+    """Return whether a CSV request asked for the translated form (`labels=1`)."""
+    return request.query_params.get("labels", "").lower() in ("1", "true", "yes")
 
 
 def job_started(request: Any, job: Any, serializer: Any, status_url_name: str) -> Response:

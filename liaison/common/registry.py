@@ -15,7 +15,7 @@ from django.urls import reverse
 
 # A panel function takes (request, obj) and returns (template name, context) or None.
 PanelFunction = Callable[[HttpRequest, Any], tuple[str, dict[str, Any]] | None]
-PAGES = ("area", "household", "cadre", "coverage")
+PAGES = ("area", "household", "cadre", "coverage", "import")
 _PANELS: dict[str, list[PanelFunction]] = {page: [] for page in PAGES}
 
 
@@ -26,7 +26,7 @@ class Panel:
 
 
 def register_panel(page: str, function: PanelFunction) -> None:
-    """Show `function`'s panel on `page` ("area", "household", "cadre" or "coverage")."""
+    """Show `function`'s panel on `page` (one of PAGES)."""
     if page not in _PANELS:
         raise ValueError(f"Unknown page {page!r}; pages with panels: {', '.join(PAGES)}")
     if function not in _PANELS[page]:
@@ -130,6 +130,47 @@ def register_menu(entry: MenuEntry) -> None:
 def menu_for(request: HttpRequest) -> list[MenuEntry]:
     """Return the menu entries `request.user` may see, in order."""
     return [e for e in sorted(_MENU.values(), key=lambda e: e.order) if e.visible(request)]
+
+
+# Export columns ----------------------------------------------------------------------------
+# A higher app adds columns to a lower app's downloads (the responsible cadre of each
+# household), as panels add to its pages.
+
+
+@dataclass(frozen=True)
+class ExportColumns:
+    """Columns added to the exports of `table`: `headers()` (translated) and, for a chunk of
+    the table's objects, `values(request, objects)`, one list per object (one query a chunk).
+    """
+
+    headers: Callable[[], list[Any]]
+    values: Callable[[HttpRequest, Sequence[Any]], list[list[Any]]]
+
+
+EXPORT_TABLES = ("households",)
+_EXPORT_COLUMNS: dict[str, list[ExportColumns]] = {table: [] for table in EXPORT_TABLES}
+
+
+def register_export_columns(table: str, columns: ExportColumns) -> None:
+    """Add `columns` to the exports of `table` ("households")."""
+    if table not in _EXPORT_COLUMNS:
+        raise ValueError(f"Unknown table {table!r}; tables: {', '.join(EXPORT_TABLES)}")
+    if columns not in _EXPORT_COLUMNS[table]:
+        _EXPORT_COLUMNS[table].append(columns)
+
+
+def export_headers(table: str) -> list[Any]:
+    """Return the headers the registered apps add to `table`, in layer order."""
+    return [h for columns in _EXPORT_COLUMNS[table] for h in columns.headers()]
+
+
+def export_values(table: str, request: HttpRequest, objects: Sequence[Any]) -> list[list[Any]]:
+    """Return, for each of `objects`, the values of the columns the apps add to `table`."""
+    rows: list[list[Any]] = [[] for _ in objects]
+    for columns in _EXPORT_COLUMNS[table]:
+        for row, values in zip(rows, columns.values(request, objects), strict=True):
+            row.extend(values)
+    return rows
 
 
 # Events ----------------------------------------------------------------------------------

@@ -16,12 +16,13 @@ class LiaisonCoreConfig(AppConfig):
         from liaison.common.registry import (
             MenuEntry,
             register_column,
+            register_export_columns,
             register_menu,
             register_panel,
             subscribe,
         )
 
-        from . import access, views
+        from . import access, exports, views
         from .jobs import coverage_recompute_later
 
         del access  # imported for its registrations
@@ -31,6 +32,8 @@ class LiaisonCoreConfig(AppConfig):
         register_panel("area", views.area_panel)
         register_column("households", views.household_cadre_column)
         register_column("zones", views.zone_leader_column)
+        register_panel("import", views.import_panel)
+        register_export_columns("households", exports.RESPONSIBLE_CADRE)
         register_menu(
             MenuEntry("my-households", _("My households"), "my-households", 3, is_role(Role.CADRE))
         )

@@ -6,25 +6,28 @@ from typing import TYPE_CHECKING, Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from districts import selectors as district_selectors
 from districts.access import allowed, area_chain, can, require, scope_for
-from districts.models import Area, AreaLevel, Household, HouseholdCategory, Zone
+from districts.exports import HOUSEHOLD_GAP_COLUMNS, household_sheet
+from districts.models import Area, AreaLevel, Household, HouseholdCategory, ImportJob, Zone
 from districts.selectors import area_ancestors
 from liaison.common.charts import Series, chart_spec
+from liaison.common.exports import Sheet, export_response, table
 from liaison.common.forms import add_service_errors
 from liaison.common.ids import is_id
 from liaison.common.pagination import SeekPaginator, query_without_page
 from liaison.common.registry import Column, panels_for
 
-from . import jobs, selectors, services
+from . import exports, jobs, selectors, services
 from .filters import CadreFilter
 from .forms import AssignForm, TransferForm, ZoneLeaderForm
 from .models import Cadre, ContactInfo, CoverageSnapshot, Pairing, ZoneLeadership
@@ -106,9 +109,11 @@ def _coverage_charts(
     }
 
 
-@login_required
-def coverage_dashboard(request):
-    """Coverage of an area and its children, with the trend over time."""
+def _coverage_of(
+    request: "HttpRequest",
+) -> tuple[Area | None, CoverageSnapshot | None, list[CoverageSnapshot]]:
+    """The area (?area=, else the user's top area), its snapshot (as of ?as_of=) and its
+    children's: what the coverage page shows and downloads."""
     area_id = request.GET.get("area")
     area: Area | None
     if area_id:
@@ -124,6 +129,13 @@ def coverage_dashboard(request):
             messages.error(request, _("Write dates as YYYY-MM-DD."))
     snapshot = selectors.coverage_snapshot(area, as_of) if area else None
     children = selectors.coverage_children(area, snapshot.as_of) if area and snapshot else []
+    return area, snapshot, children
+
+
+@login_required
+def coverage_dashboard(request):
+    """Coverage of an area and its children, with the trend over time."""
+    area, snapshot, children = _coverage_of(request)
     trend = selectors.coverage_trend(area) if area else []
     dates = list(
         CoverageSnapshot.objects.filter(area=area).order_by("-as_of").values_list(
@@ -145,8 +157,29 @@ def coverage_dashboard(request):
             else [],
             "can_recompute": can(request.user, "recompute_statistics"),
             "panels": panels_for("coverage", request, area) if area else [],
+            "export_query": _export_query(area, snapshot),
         },
     )
+
+
+def _export_query(area: Area | None, snapshot: CoverageSnapshot | None) -> str:
+    if area is None or snapshot is None:
+        return ""
+    return urlencode({"area": str(area.pk), "as_of": snapshot.as_of.isoformat()})
+
+
+@login_required
+def coverage_export(request, fmt):
+    """Download the coverage the page shows, with headers and values people read."""
+    area, snapshot, children = _coverage_of(request)
+    if area is None or snapshot is None:
+        raise Http404(
+            _("No coverage has been computed for this area and date yet; ask for a recompute.")
+        )
+    snapshot.area = area
+    payload = exports.coverage_payload(snapshot, children)
+    sheet = exports.coverage_sheet(payload, labels=True)
+    return export_response(fmt, exports.coverage_filename(payload, labels=True), [sheet])
 
 
 @login_required
@@ -408,20 +441,34 @@ def cadre_detail(request, pk):
 GAP_KINDS = ("households", "cadres", "zones")
 
 
+def _gap_area(request: "HttpRequest", kind: str) -> Area | None:
+    """The area (?within=, as in the API) the households gap list is narrowed to; 404
+    outside the user's jurisdiction."""
+    area_id = request.GET.get("within")
+    if kind != "households" or not area_id:
+        return None
+    return district_selectors.area_get(user=request.user, pk=area_id)
+
+
+def _gap_rows(request: "HttpRequest", kind: str, area: Area | None) -> "QuerySet[Any]":
+    """The rows of a gap list, as the page lists them and downloads them."""
+    if kind not in GAP_KINDS:
+        raise Http404
+    if kind == "households":
+        households = selectors.uncovered_households(user=request.user)
+        if area is not None:
+            households = households.in_area(area)
+        return households.select_related("group", "village", "township")
+    if kind == "cadres":
+        return selectors.idle_cadres(user=request.user).select_related("department", "area")
+    return selectors.leaderless_zones(user=request.user).prefetch_related("areas")
+
+
 @login_required
 def gaps(request, kind="households"):
     """Households without a cadre, cadres without households, zones without a leader."""
-    if kind not in GAP_KINDS:
-        raise Http404
-    rows: QuerySet[Any]
-    if kind == "households":
-        rows = selectors.uncovered_households(user=request.user).select_related(
-            "group", "village", "township"
-        )
-    elif kind == "cadres":
-        rows = selectors.idle_cadres(user=request.user).select_related("department", "area")
-    else:
-        rows = selectors.leaderless_zones(user=request.user).prefetch_related("areas")
+    area = _gap_area(request, kind)
+    rows = _gap_rows(request, kind, area)
     page = SeekPaginator(rows, 50).page(request.GET.get("page"))
     # Households without a cadre: who had them last, for whoever assigns the next one.
     previous = (
@@ -445,10 +492,37 @@ def gaps(request, kind="households"):
             "page": page,
             "rows": [(row, previous.get(row.pk)) for row in page.object_list],
             "counts": counts,
+            "area": area,
             "can_fix": can(request.user, "manage_pairings"),
             "query_without_page": query_without_page(request),
         },
     )
+
+
+GAP_TITLES = {
+    "households": gettext_lazy("Households without a cadre"),
+    "cadres": gettext_lazy("Cadres without households"),
+    "zones": gettext_lazy("Zones without a leader"),
+}
+
+
+@login_required
+def gaps_export(request, kind, fmt):
+    """Download a gap list as the page lists it (the same rows, in the same order)."""
+    area = _gap_area(request, kind)
+    rows = _gap_rows(request, kind, area)
+    title = GAP_TITLES[kind]
+    sheet: Sheet
+    if kind == "households":
+        sheet = household_sheet(
+            request, rows, title=title, columns=HOUSEHOLD_GAP_COLUMNS, extra=False
+        )
+    elif kind == "cadres":
+        sheet = table(title, exports.IDLE_CADRE_COLUMNS, rows.iterator(2000), labels=True)
+    else:
+        sheet = table(title, exports.LEADERLESS_ZONE_COLUMNS, rows.iterator(2000), labels=True)
+    where = f"-{area.name}" if area else ""
+    return export_response(fmt, f"{title}{where}-{timezone.localdate():%Y-%m-%d}", [sheet])
 
 
 # Zone leaders --------------------------------------------------------------------------
@@ -631,6 +705,57 @@ def household_panel(request: "HttpRequest", household: Household) -> tuple[str, 
         "can_assign": can(request.user, "manage_pairings"),
         "household": household,
     }
+
+
+IMPORT_PANEL_VILLAGES = 50
+
+
+def import_panel(request: "HttpRequest", job: ImportJob) -> tuple[str, dict[str, Any]] | None:
+    """On an import's result page: the villages that received new households, with how
+    many households there still have no cadre, and links to assign them."""
+    if job.status != ImportJob.Status.SUCCEEDED or not job.new_households:
+        return None
+    new = {int(k): v for k, v in job.new_households.items()}
+    villages = list(
+        district_selectors.area_list(user=request.user)
+        .filter(pk__in=list(new))
+        .select_related("parent")
+    )
+    if not villages:
+        return None
+    uncovered = dict(
+        selectors.uncovered_households(user=request.user)
+        .filter(village_id__in=[v.pk for v in villages])
+        .order_by()
+        .values_list("village_id")
+        .annotate(n=Count("pk"))
+        .values_list("village_id", "n")
+    )
+    rows = sorted(
+        ({"village": v, "new": new[v.pk], "uncovered": uncovered.get(v.pk, 0)} for v in villages),
+        key=lambda r: (-r["uncovered"], r["village"].path),
+    )
+    return "liaison/_import_panel.html", {
+        "rows": rows[:IMPORT_PANEL_VILLAGES],
+        "more": max(len(rows) - IMPORT_PANEL_VILLAGES, 0),
+        "new": sum(r["new"] for r in rows),
+        "uncovered": sum(r["uncovered"] for r in rows),
+        "area": _common_area(request, villages),
+        "can_assign": can(request.user, "manage_pairings"),
+    }
+
+
+def _common_area(request: "HttpRequest", areas: list[Area]) -> Area | None:
+    """Return the lowest area above all of `areas` that the user may see, if any."""
+    paths = [a.path.strip("/").split("/") for a in areas]
+    common: list[str] = []
+    for codes in zip(*paths, strict=False):
+        if len(set(codes)) > 1:
+            break
+        common.append(codes[0])
+    if not common:
+        return None
+    return district_selectors.area_list(user=request.user).filter(code=common[-1]).first()
 
 
 def area_panel(request: "HttpRequest", area: Area) -> tuple[str, dict[str, Any]]:

@@ -1,6 +1,5 @@
 """API v1 of the liaison core, and the token endpoint."""
 
-import csv
 import datetime
 
 from django.http import HttpResponse
@@ -22,11 +21,19 @@ from districts import selectors as district_selectors
 from districts.access import RolePermission, can
 from districts.api.serializers import HouseholdSerializer, ZoneSerializer
 from districts.middleware import api_refusal, password_change_required
-from liaison.common.api import CsvFormatMixin, ServiceWriteMixin, job_started, job_started_schema
+from liaison.common.api import (
+    LABELS_PARAMETER,
+    CsvFormatMixin,
+    ServiceWriteMixin,
+    job_started,
+    job_started_schema,
+    wants_labels,
+)
+from liaison.common.exports import export_response
 
-from .. import jobs, selectors, services
+from .. import exports, jobs, selectors, services
 from ..filters import CadreFilter, DepartmentFilter, PairingFilter
-from ..models import CoverageJob, CoverageSnapshot
+from ..models import CoverageJob
 from .serializers import (
     BulkAssignSerializer,
     CadreSerializer,
@@ -268,41 +275,6 @@ class GapZonesView(mixins.ListModelMixin, viewsets.GenericViewSet):
         return selectors.leaderless_zones(user=self.request.user).prefetch_related("areas")
 
 
-def _coverage_row(snapshot: CoverageSnapshot) -> dict:
-    area = snapshot.area
-    return {
-        "area": {"id": area.pk, "code": area.code, "name": area.name, "level": area.level},
-        "as_of": snapshot.as_of,
-        "computed_at": timezone.localtime(snapshot.computed_at),
-        "households": snapshot.households,
-        "covered_households": snapshot.covered_households,
-        "household_coverage": snapshot.household_coverage,
-        "cadres": snapshot.cadres,
-        "cadres_with_households": snapshot.cadres_with_households,
-        "cadre_coverage": snapshot.cadre_coverage,
-        "zones": snapshot.zones,
-        "zones_with_leader": snapshot.zones_with_leader,
-    }
-
-
-CSV_COLUMNS = [
-    "area_id",
-    "code",
-    "name",
-    "level",
-    "as_of",
-    "computed_at",
-    "households",
-    "covered_households",
-    "household_coverage",
-    "cadres",
-    "cadres_with_households",
-    "cadre_coverage",
-    "zones",
-    "zones_with_leader",
-]
-
-
 def coverage_payload(*, user, area_id=None, as_of=None) -> dict:
     """Return the coverage figures of an area and its children, from the snapshots.
 
@@ -321,11 +293,7 @@ def coverage_payload(*, user, area_id=None, as_of=None) -> dict:
             _("No coverage has been computed for this area and date yet; ask for a recompute.")
         )
     snapshot.area = area
-    payload = _coverage_row(snapshot)
-    payload["children"] = [
-        _coverage_row(s) for s in selectors.coverage_children(area, snapshot.as_of)
-    ]
-    return payload
+    return exports.coverage_payload(snapshot, selectors.coverage_children(area, snapshot.as_of))
 
 
 class CoverageView(CsvFormatMixin, APIView):
@@ -336,6 +304,7 @@ class CoverageView(CsvFormatMixin, APIView):
             OpenApiParameter("area", OpenApiTypes.INT, description=_("area id")),
             OpenApiParameter("as_of", OpenApiTypes.DATE, description="YYYY-MM-DD"),
             OpenApiParameter("format", str, enum=["json", "csv"]),
+            LABELS_PARAMETER,
         ],
         responses=CoverageSerializer,
     )
@@ -351,24 +320,14 @@ class CoverageView(CsvFormatMixin, APIView):
             raise ValidationError({"area": _("Give an area id.")})
         payload = coverage_payload(user=request.user, area_id=area_id, as_of=as_of)
         if request.query_params.get("format") == "csv":
-            return coverage_csv(payload)
+            return coverage_csv(payload, labels=wants_labels(request))
         return Response(payload)
 
 
-def coverage_csv(payload: dict) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="coverage-{payload["area"]["code"]}-{payload["as_of"]}.csv"'
-    )
-    response.write("\ufeff")
-    writer = csv.writer(response)
-    writer.writerow(CSV_COLUMNS)
-    for row in [payload, *payload["children"]]:
-        writer.writerow(
-            [row["area"]["id"], row["area"]["code"], row["area"]["name"], row["area"]["level"]]
-            + [row[c] for c in CSV_COLUMNS[4:]]
-        )
-    return response
+def coverage_csv(payload: dict, *, labels: bool = False) -> HttpResponse:
+    """The coverage as CSV: the codes other systems read, or (`labels`) the page's download."""
+    sheet = exports.coverage_sheet(payload, labels=labels)
+    return export_response("csv", exports.coverage_filename(payload, labels=labels), [sheet])
 
 
 class CoverageRecomputeView(APIView):
