@@ -8,6 +8,7 @@ register_id_converter()  # <id:pk>: a number too large for an id is a 404
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("areas/", views.area_tree, name="area-tree"),
     path("areas/<id:pk>/", views.area_detail, name="area-detail"),
     path("areas/<id:pk>/children/", views.area_children, name="area-children"),
     path("areas/<id:area_pk>/households/new/", views.household_create, name="household-create"),

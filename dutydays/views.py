@@ -25,9 +25,9 @@ from liaison.core import selectors as liaison_selectors
 from liaison.core.models import Cadre, Pairing
 
 from . import selectors, services
-from .compliance import leave_days_by_cadre, month_bounds, required_days
+from .compliance import month_bounds
 from .forms import DutyDayForm
-from .models import DutyPhoto, DutyQuota
+from .models import DutyPhoto
 from .reports import compliance_report
 
 if TYPE_CHECKING:
@@ -204,10 +204,9 @@ def my_month(request):
             "area"
         )
     }
-    quota = DutyQuota.objects.filter(rank=cadre.rank).values_list("days_per_month", flat=True)
-    leave = leave_days_by_cadre(start, end).get(cadre.pk, 0)
-    required = required_days(quota.first() or 0, (end - start).days, leave)
-    counted = sum(1 for d in days.values() if d.in_zone)
+    progress = selectors.month_progress(
+        cadre=cadre, month=start, in_zone=[d.in_zone for d in days.values()], today=today
+    )
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(start.year, start.month)
     previous = (start - datetime.timedelta(days=1)).replace(day=1)
     return render(
@@ -219,11 +218,11 @@ def my_month(request):
             "weeks": [
                 [(d, days.get(d), d.month == start.month, d > today) for d in w] for w in weeks
             ],
-            "required": required,
-            "counted": counted,
-            "other": len(days) - counted,
-            "percent": min(100, counted * 100 // required) if required else 100,
-            "leave": leave,
+            "required": progress.required,
+            "counted": progress.counted,
+            "other": progress.other,
+            "percent": progress.percent,
+            "leave": progress.leave,
             "previous": previous,
             "next": end if end <= today else None,
             "entries": sorted(days.values(), key=lambda d: d.date, reverse=True),
