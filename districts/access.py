@@ -123,6 +123,9 @@ register_action("manage_zones", ADMINS)
 register_action("import", ADMINS)
 register_action("recompute_statistics", (Role.ADMINISTRATOR,))
 register_action("reveal_personal_data", (*ADMINS, Role.CADRE))
+# The API's documentation is for those who connect other systems: the menu offers it to
+# administrators (the API itself answers every role through its tokens).
+register_action("view_api_docs", ADMINS, read=True)
 
 
 # Scope ----------------------------------------------------------------------------------

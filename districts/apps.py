@@ -11,7 +11,39 @@ class DistrictsConfig(AppConfig):
 
         from .access import has_permission, signed_in
 
-        register_menu(MenuEntry("areas", _("Areas"), "dashboard", 10, signed_in))
-        register_menu(MenuEntry("zones", _("Zones"), "zone-list", 60, signed_in))
-        register_menu(MenuEntry("import", _("Import"), "import-list", 70, has_permission("import")))
-        register_menu(MenuEntry("api", _("API"), "api-docs", 90, signed_in))
+        register_menu(MenuEntry("home", _("Home"), "dashboard", 0, signed_in))
+        register_menu(
+            MenuEntry(
+                "areas",
+                _("Areas"),
+                "area-tree",
+                10,
+                signed_in,
+                also_current=(
+                    "area-detail",
+                    "household-detail",
+                    "household-update",
+                    "household-create",
+                ),
+            )
+        )
+        register_menu(
+            MenuEntry(
+                "zones", _("Zones"), "zone-list", 60, signed_in, also_current=("zone-leader",)
+            )
+        )
+        register_menu(
+            MenuEntry(
+                "import",
+                _("Import"),
+                "import-list",
+                70,
+                has_permission("import"),
+                also_current=("import-detail",),
+            )
+        )
+        register_menu(
+            MenuEntry(
+                "api", _("API"), "api-docs", 90, has_permission("view_api_docs"), new_tab=True
+            )
+        )

@@ -10,6 +10,7 @@ register_export_converter()  # <export:fmt>: csv or xlsx
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("areas/", views.area_tree, name="area-tree"),
     path("areas/<id:pk>/", views.area_detail, name="area-detail"),
     path("areas/<id:pk>/children/", views.area_children, name="area-children"),
     path(

@@ -1,4 +1,4 @@
-"""Pages: dashboard, areas, households, zones, imports."""
+"""Pages: home, areas, households, zones, imports."""
 
 from typing import Any
 
@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from liaison.common.exports import export_response
 from liaison.common.forms import add_service_errors
 from liaison.common.pagination import SeekPaginator, query_without_page
-from liaison.common.registry import columns_for, panels_for, rows_with_cells
+from liaison.common.registry import columns_for, home_for, home_scripts, panels_for, rows_with_cells
 
 from . import jobs, selectors, services
 from .access import can
@@ -47,6 +47,23 @@ def _children_with_counts(area: Area) -> list[dict[str, Any]]:
 
 @login_required
 def dashboard(request):
+    """The home page: what the user's role needs first, from the widgets the apps register
+    (liaison.common.registry.register_home) — figures and trends for those who run or watch
+    the work, a cadre's households and log button, the work lists of other roles."""
+    blocks = home_for(request)
+    return render(
+        request,
+        "districts/home.html",
+        {
+            "roots": selectors.area_roots(user=request.user),
+            "blocks": blocks,
+            "scripts": home_scripts(blocks),
+        },
+    )
+
+
+@login_required
+def area_tree(request):
     """The user's jurisdiction: each top area with its children and household counts."""
     roots = selectors.area_roots(user=request.user)
     trees = []
@@ -61,7 +78,7 @@ def dashboard(request):
                 else selectors.household_count(root),
             }
         )
-    return render(request, "districts/dashboard.html", {"trees": trees})
+    return render(request, "districts/area_tree.html", {"trees": trees})
 
 
 @login_required

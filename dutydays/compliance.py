@@ -7,6 +7,7 @@ policy tables; the rows are written in one batch. Rerunning a month replaces its
 
 import calendar
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,12 +38,16 @@ def required_days(quota: int, month_days: int, leave_days: int) -> int:
     return (2 * quota * present + month_days) // (2 * month_days)
 
 
-def leave_days_by_cadre(start: datetime.date, end: datetime.date) -> dict[int, int]:
-    """Return {cadre id: days of leave inside [start, end)} (overlapping leaves merged)."""
+def leave_days_by_cadre(
+    start: datetime.date, end: datetime.date, cadres: Iterable[int] | None = None
+) -> dict[int, int]:
+    """Return {cadre id: days of leave inside [start, end)} (overlapping leaves merged), for
+    every cadre or only the `cadres` ids."""
     days: dict[int, set[datetime.date]] = {}
-    for cadre_id, a, b in Leave.objects.filter(start_date__lt=end, end_date__gte=start).values_list(
-        "cadre_id", "start_date", "end_date"
-    ):
+    leaves = Leave.objects.filter(start_date__lt=end, end_date__gte=start)
+    if cadres is not None:
+        leaves = leaves.filter(cadre_id__in=list(cadres))
+    for cadre_id, a, b in leaves.values_list("cadre_id", "start_date", "end_date"):
         first, last = max(a, start), min(b, end - datetime.timedelta(days=1))
         span = days.setdefault(cadre_id, set())
         span.update(first + datetime.timedelta(days=i) for i in range((last - first).days + 1))

@@ -1,9 +1,11 @@
 """Reads of duty days and compliance, through the user's jurisdiction."""
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -14,7 +16,8 @@ from districts.selectors import household_list
 from liaison.common.uploads import KeptUploadGone, kept_upload_name
 from liaison.core.models import Cadre
 
-from .models import KEPT_PHOTOS, DutyDay, MonthlyCompliance
+from .compliance import leave_days_by_cadre, month_bounds, required_days
+from .models import KEPT_PHOTOS, DutyDay, DutyQuota, MonthlyCompliance
 
 
 def dutyday_list(*, user: Actor) -> QuerySet[DutyDay]:
@@ -144,6 +147,104 @@ def compliance_trend(*, user: Actor, area: Area, months: int = 12) -> list[Month
         }
         for r in rows
     ]
+
+
+# What the compliance page's totals count: cadres, those with a quota, those who met it.
+_TALLY = {
+    "cadres": Count("pk"),
+    "with_quota": Count("pk", filter=Q(days_required__gt=0)),
+    "met": Count("pk", filter=Q(days_required__gt=0, met=True)),
+}
+
+
+@dataclass(frozen=True)
+class ComplianceSummary:
+    """A month's compliance in the user's jurisdiction: the compliance page's totals."""
+
+    month: datetime.date
+    cadres: int
+    with_quota: int
+    met: int
+    computed_at: datetime.datetime | None
+
+
+def compliance_summary(*, user: Actor, month: datetime.date) -> ComplianceSummary | None:
+    """Return the month's totals over `compliance_list` (the rows the compliance page adds
+    up) in one query, or None if the month has not been computed."""
+    tally = compliance_list(user=user, month=month).aggregate(
+        **_TALLY, computed_at=Max("computed_at")
+    )
+    if not tally["cadres"] and not compliance_computed(month=month):
+        return None
+    return ComplianceSummary(month=month, **tally)
+
+
+def compliance_by_month(
+    *, user: Actor, months: list[datetime.date]
+) -> dict[datetime.date, ComplianceSummary]:
+    """Return the totals of each computed month of `months` (first days), in one query;
+    a month with no rows for this user is left out."""
+    rows = (
+        compliance_rows(user=user)
+        .filter(month__in=months)
+        .values("month")
+        .annotate(
+            cadres=_TALLY["cadres"],
+            with_quota=_TALLY["with_quota"],
+            met=_TALLY["met"],
+            computed_at=Max("computed_at"),
+        )
+        .order_by("month")
+    )
+    return {
+        row["month"]: ComplianceSummary(
+            month=row["month"],
+            cadres=row["cadres"],
+            with_quota=row["with_quota"],
+            met=row["met"],
+            computed_at=row["computed_at"],
+        )
+        for row in rows
+    }
+
+
+@dataclass(frozen=True)
+class MonthProgress:
+    """A cadre's month against the quota, as "My month" and the cadre's home page show it."""
+
+    month: datetime.date
+    counted: int  # days in the cadre's own zones
+    other: int  # days elsewhere: recorded, not counted
+    required: int  # the rank's quota, reduced pro rata by leave
+    leave: int
+    days_left: int  # days of the month from today on (0 once the month is over)
+
+    @property
+    def percent(self) -> int:
+        return min(100, self.counted * 100 // self.required) if self.required else 100
+
+    @property
+    def still_needed(self) -> int:
+        return max(self.required - self.counted, 0)
+
+
+def month_progress(
+    *, cadre: Cadre, month: datetime.date, in_zone: Iterable[bool], today: datetime.date
+) -> MonthProgress:
+    """Return the cadre's progress in `month`, given the logged days' `in_zone` flags."""
+    start, end = month_bounds(month)
+    flags = list(in_zone)
+    counted = sum(1 for flag in flags if flag)
+    quota = DutyQuota.objects.filter(rank=cadre.rank).values_list("days_per_month", flat=True)
+    leave = leave_days_by_cadre(start, end, cadres=[cadre.pk]).get(cadre.pk, 0)
+    return MonthProgress(
+        month=start,
+        counted=counted,
+        other=len(flags) - counted,
+        required=required_days(quota.first() or 0, (end - start).days, leave),
+        leave=leave,
+        days_left=max((end - max(today, start)).days, 0),
+    )
 
 
 def compliance_computed(*, month: datetime.date) -> bool:

@@ -31,9 +31,9 @@ from liaison.core import selectors as liaison_selectors
 from liaison.core.models import Cadre, Pairing
 
 from . import selectors, services
-from .compliance import leave_days_by_cadre, month_bounds, required_days
+from .compliance import month_bounds
 from .forms import MAX_PHOTOS, DutyDayForm
-from .models import DutyDay, DutyPhoto, DutyQuota, DutySettings
+from .models import DutyDay, DutyPhoto, DutySettings
 from .reports import DIARY_COLUMNS, compliance_filename, compliance_report, compliance_sheets
 
 if TYPE_CHECKING:
@@ -269,10 +269,9 @@ def my_month(request):
             "area"
         )
     }
-    quota = DutyQuota.objects.filter(rank=cadre.rank).values_list("days_per_month", flat=True)
-    leave = leave_days_by_cadre(start, end).get(cadre.pk, 0)
-    required = required_days(quota.first() or 0, (end - start).days, leave)
-    counted = sum(1 for d in days.values() if d.in_zone)
+    progress = selectors.month_progress(
+        cadre=cadre, month=start, in_zone=[d.in_zone for d in days.values()], today=today
+    )
     weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(start.year, start.month)
     first_date = services.first_editable_date(cadre=cadre, by=request.user)
     earliest = first_date or datetime.date.min
@@ -294,11 +293,11 @@ def my_month(request):
             ],
             "first_date": first_date,
             "locked_reason": services.locked_message(DutySettings.current().edit_days),
-            "required": required,
-            "counted": counted,
-            "other": len(days) - counted,
-            "percent": min(100, counted * 100 // required) if required else 100,
-            "leave": leave,
+            "required": progress.required,
+            "counted": progress.counted,
+            "other": progress.other,
+            "percent": progress.percent,
+            "leave": progress.leave,
             "previous": previous,
             "next": end if end <= today else None,
             "entries": sorted(days.values(), key=lambda d: d.date, reverse=True),

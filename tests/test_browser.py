@@ -17,8 +17,10 @@ def test_log_in_drill_down_to_a_household_and_switch_language(page, live_server,
     household = tree.households_a[3]
 
     log_in(page, live_server, "zhang")
+    assert page.locator("h1").inner_text() == "娜允镇"
+    page.click("#home-area-tree")
     assert page.locator("h1").inner_text() == "区域与农户"
-    shot(page, "dashboard")
+    shot(page, "area-tree")
 
     # Expand the tree in place, then drill down township → village → group → household.
     page.get_by_role("button", name="显示芒街村的下级区域").click()

@@ -198,46 +198,110 @@ def test_demo_seed_loads_exactly_the_demo_county(db, settings, monkeypatch):
 
 
 MENU_EVERYONE = [
-    ("区域", "dashboard"),
-    ("覆盖率", "coverage"),
-    ("缺口", "gaps"),
-    ("干部", "cadre-list"),
-    ("下基层日", "duty-compliance"),
-    ("责任区", "zone-list"),
+    ("Areas", "area-tree"),
+    ("Coverage", "coverage"),
+    ("Gaps", "gaps"),
+    ("Cadres", "cadre-list"),
+    ("Duty days", "duty-compliance"),
+    ("Zones", "zone-list"),
 ]
-MENU_CADRE = [("登记下基层", "duty-log"), ("我的本月", "duty-month"), ("我的农户", "my-households")]
+MENU_CADRE = [
+    ("Log a day", "duty-log"),
+    ("My month", "duty-month"),
+    ("My households", "my-households"),
+]
+MENU_ADMIN = [("Import", "import-list"), ("Users", "user-list")]
+API = ("API ↗ (opens in a new tab)", "api-docs")
 
 
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (
-            "administrator",
-            [*MENU_EVERYONE, ("导入", "import-list"), ("用户", "user-list"), ("API", "api-docs")],
-        ),
-        (
-            "area_admin",
-            [*MENU_EVERYONE, ("导入", "import-list"), ("用户", "user-list"), ("API", "api-docs")],
-        ),
-        ("org_department", [*MENU_EVERYONE, ("API", "api-docs")]),
-        ("cadre", [*MENU_CADRE, *MENU_EVERYONE, ("API", "api-docs")]),
-        ("inspector", [*MENU_EVERYONE, ("API", "api-docs")]),
-        ("viewer", [*MENU_EVERYONE, ("API", "api-docs")]),
+        ("administrator", [("Home", "dashboard"), *MENU_EVERYONE, *MENU_ADMIN, API]),
+        ("area_admin", [("Home", "dashboard"), *MENU_EVERYONE, *MENU_ADMIN, API]),
+        ("org_department", [("Home", "dashboard"), *MENU_EVERYONE]),
+        ("cadre", [("Home", "dashboard"), *MENU_CADRE, *MENU_EVERYONE]),
+        ("inspector", [("Home", "dashboard"), *MENU_EVERYONE]),
+        ("viewer", [("Home", "dashboard"), *MENU_EVERYONE]),
     ],
 )
-def test_the_main_menu_of_each_role(login, tree, role, expected):
-    """The apps' menu entries (registered in their AppConfig.ready), composed per role."""
+def test_the_main_menu_of_each_role(client, login, tree, role, expected):
+    """The apps' menu entries (registered in their AppConfig.ready), composed per role: the
+    home page's entry marked current, the API docs for administrators only, in a new tab."""
     from django.urls import reverse
 
     from .factories import user_with_role
     from .html import parse
 
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # the menu's new labels are English until merged
     user = user_with_role(role, tree.town_a)
     menu = parse(login(user).get(reverse("dashboard"))).find("ul", class_="navbar-nav")
     urls = [reverse(name, args=["households"] if name == "gaps" else []) for _, name in expected]
     assert list(zip(menu.texts("a"), menu.links(), strict=True)) == list(
         zip([label for label, _ in expected], urls, strict=True)
     )
+    assert menu.texts("a", aria_current="page") == ["Home"]
+    assert menu.find_all("a", class_="active") == menu.find_all("a", aria_current="page")
+    new_tab = [(a["href"], a["target"], a["rel"]) for a in menu.find_all("a", target=True)]
+    if API in expected:
+        assert new_tab == [(reverse("api-docs"), "_blank", "noopener")]
+    else:
+        assert new_tab == []
+        assert reverse("api-docs") not in parse(login(user).get(reverse("dashboard"))).all_text
+
+
+@pytest.mark.parametrize(
+    ("page", "current"),
+    [
+        ("area-tree", "Areas"),
+        ("area-detail", "Areas"),
+        ("household-detail", "Areas"),
+        ("coverage", "Coverage"),
+        ("gaps-cadres", "Gaps"),
+        ("cadre-list", "Cadres"),
+        ("cadre-detail", "Cadres"),
+        ("duty-compliance", "Duty days"),
+        ("zone-list", "Zones"),
+        ("import-list", "Import"),
+        ("user-list", "Users"),
+        ("user-update", "Users"),
+        ("password-change", None),
+    ],
+)
+def test_the_menu_marks_the_current_page(client, login, tree, county_admin, cadre_a, page, current):
+    """One entry, the page's own (or the one above it), carries aria-current and the active
+    style; a page of no entry (the password page) marks none."""
+    from django.urls import reverse
+
+    from .html import parse
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    url = {
+        "area-detail": reverse("area-detail", args=[tree.village_a.pk]),
+        "household-detail": reverse("household-detail", args=[tree.households_a[0].pk]),
+        "gaps-cadres": reverse("gaps", args=["cadres"]),
+        "cadre-detail": reverse("cadre-detail", args=[cadre_a.pk]),
+        "user-update": reverse("user-update", args=[county_admin.pk]),
+    }.get(page) or reverse(page)
+    response = login(county_admin).get(url)
+    assert response.status_code == 200
+    menu = parse(response).find("ul", class_="navbar-nav")
+    assert menu.texts("a", aria_current="page") == ([current] if current else [])
+    assert menu.texts("a", class_="active") == ([current] if current else [])
+
+
+@pytest.mark.parametrize(
+    ("page", "current"),
+    [("duty-log", "Log a day"), ("duty-month", "My month"), ("my-households", "My households")],
+)
+def test_the_menu_marks_a_cadres_pages(client, login, tree, cadre_user_a, page, current):
+    from django.urls import reverse
+
+    from .html import parse
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    menu = parse(login(cadre_user_a).get(reverse(page))).find("ul", class_="navbar-nav")
+    assert menu.texts("a", aria_current="page") == [current]
 
 
 def test_the_login_page_has_no_menu_and_says_what_went_wrong(client, db):

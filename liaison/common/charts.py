@@ -7,12 +7,16 @@ axis just below the smallest value; the spec then carries a note saying so, whic
 shows and the page repeats in its caption. Counts always start at zero.
 """
 
+import datetime
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.utils.translation import gettext as _
+
+# What a page loads to draw charts: the vendored Chart.js, then the drawing script.
+CHART_SCRIPTS = ("vendor/chart.js-4.6.1/chart.umd.min.js", "js/charts.js")
 
 # Round steps for where an axis starts (in the values' unit).
 STEPS = (0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 25, 50)
@@ -95,4 +99,47 @@ def chart_spec(
         "note": note,
         "horizontal": horizontal,
         "valueLabels": value_labels,
+    }
+
+
+def percent_value(part: int, whole: int) -> float | None:
+    """Return part ÷ whole in percent, floored to one decimal (99.96% reads 99.9%, never
+    100% while a household is still missing); None when `whole` is 0."""
+    if not whole:
+        return None
+    return (part * 1000 // whole) / 10
+
+
+def percent(part: int, whole: int) -> str:
+    """Return "99.8%" (floored like `percent_value`), or "" when `whole` is 0."""
+    value = percent_value(part, whole)
+    return "" if value is None else f"{value:.1f}%"
+
+
+def month_chart(
+    *, key: str, kind: Literal["bar", "line"], months: list[datetime.date], series: list[Series]
+) -> dict[str, Any]:
+    """Return the template context of a month-by-month percentage chart.
+
+    `chart` is the spec `charts.js` draws (axis from just below the lowest figure for
+    lines); `rows` the same figures as table rows (["2026-03", "99.8%", "—", …]); `empty`
+    whether no month has any figure; `scripts` what the page must load to draw it (nothing
+    when empty).
+    """
+    labels = [f"{m:%Y-%m}" for m in months]
+    empty = all(v is None for s in series for v in s.values)
+    return {
+        "key": key,
+        "data_id": f"{key}-data",
+        "chart": chart_spec(
+            kind=kind, labels=labels, series=series, unit="%", ceiling=100, zoom=kind == "line"
+        ),
+        "headers": [str(s.label) for s in series],
+        "rows": [
+            [label, *("—" if s.values[i] is None else f"{s.values[i]:.1f}%" for s in series)]
+            for i, label in enumerate(labels)
+        ],
+        "empty": empty,
+        # The page loads the chart's scripts only when there is something to draw.
+        "scripts": () if empty else CHART_SCRIPTS,
     }

@@ -1,9 +1,10 @@
-"""Extension points: panels on another app's pages, columns in its tables, the main menu.
+"""Extension points: panels on another app's pages, columns in its tables and downloads,
+the home page's widgets, the main menu.
 
 Dependencies point one way (districts ← liaison.core ← dutydays ← …), so an earlier app
 cannot ask a later one for, say, a household's cadre. Instead the later app registers a
-panel or a menu entry here when it starts (its AppConfig.ready), and the earlier app's page
-asks the registry what to show.
+panel, a home widget or a menu entry here when it starts (its AppConfig.ready), and the
+earlier app's page asks the registry what to show.
 """
 
 from collections.abc import Callable, Sequence
@@ -100,12 +101,87 @@ def rows_with_cells(rows: Sequence[Any], columns: list[Column]) -> list[tuple[An
     ]
 
 
-# Menu -----------------------------------------------------------------------------------
+# Home page -------------------------------------------------------------------------------
+# The home page (districts' `dashboard`) is composed of widgets: each app adds what its users
+# should see first (figures, trends, a cadre's households, a big button), for the roles that
+# need it. A widget whose capability has not arrived yet may hold its place with a note of
+# what will appear; the app that brings it registers a widget with the same key.
+
+HomeFunction = Callable[[HttpRequest], tuple[str, dict[str, Any]] | None]
+# "tile": one figure (a quarter of a wide screen, half a phone); "half"; "full": the width.
+HOME_SIZES = ("tile", "half", "full")
+
+
+@dataclass(frozen=True)
+class HomeWidget:
+    """A block of the home page.
+
+    `render(request)` returns (template, context) or None (nothing to show this user); a
+    context's `scripts` are the static files the block needs this time (a chart with
+    figures), loaded once on the page. `visible(request)` decides which roles get it at all
+    (`districts.access.is_role`, `has_permission`), before anything is read; `order` sorts
+    the page.
+    """
+
+    key: str
+    order: int
+    render: HomeFunction
+    visible: Callable[[HttpRequest], bool]
+    size: str = "half"
+
+    def __post_init__(self) -> None:
+        if self.size not in HOME_SIZES:
+            raise ValueError(f"Unknown size {self.size!r}; sizes: {', '.join(HOME_SIZES)}")
+
+
+@dataclass
+class HomeBlock:
+    """A rendered widget: its key and size, template and context, and the scripts it needs."""
+
+    key: str
+    size: str
+    template: str
+    context: dict[str, Any]
+    scripts: tuple[str, ...] = ()
+
+
+_HOME: dict[str, HomeWidget] = {}
+
+
+def register_home(widget: HomeWidget) -> None:
+    """Add (or replace, by key) a widget of the home page."""
+    _HOME[widget.key] = widget
+
+
+def home_for(request: HttpRequest) -> list[HomeBlock]:
+    """Return the home page's blocks for `request.user`, in order."""
+    blocks = []
+    for widget in sorted(_HOME.values(), key=lambda w: (w.order, w.key)):
+        if not widget.visible(request):
+            continue
+        result = widget.render(request)
+        if result is not None:
+            template, context = result
+            scripts = tuple(context.get("scripts", ()))
+            blocks.append(HomeBlock(widget.key, widget.size, template, context, scripts))
+    return blocks
+
+
+def home_scripts(blocks: list[HomeBlock]) -> list[str]:
+    """Return the static scripts `blocks` need, each once, in the order first needed."""
+    return list(dict.fromkeys(script for block in blocks for script in block.scripts))
+
+
+# Main menu -------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class MenuEntry:
-    """A main-menu link. `visible(request)` decides who sees it; `order` sorts the menu."""
+    """A main-menu link. `visible(request)` decides who sees it; `order` sorts the menu.
+
+    The entry is the current page's on its own URL name and on `also_current` (the pages
+    below it: an area's page under "Areas"); `new_tab` opens it in a new tab (the API docs).
+    """
 
     key: str
     label: Any  # a lazy translation
@@ -113,10 +189,42 @@ class MenuEntry:
     order: int
     visible: Callable[[HttpRequest], bool]
     url_args: tuple[Any, ...] = ()
+    also_current: tuple[str, ...] = ()
+    new_tab: bool = False
 
     @property
     def url(self) -> str:
         return reverse(self.url_name, args=self.url_args)
+
+    def is_current(self, request: HttpRequest) -> bool:
+        """Return whether `request` is for this entry's page (or a page below it)."""
+        match = getattr(request, "resolver_match", None)
+        name = match.url_name if match is not None else None
+        return name is not None and (name == self.url_name or name in self.also_current)
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    """A menu entry as one request shows it: marked when it is the current page."""
+
+    entry: MenuEntry
+    current: bool
+
+    @property
+    def key(self) -> str:
+        return self.entry.key
+
+    @property
+    def label(self) -> Any:
+        return self.entry.label
+
+    @property
+    def url(self) -> str:
+        return self.entry.url
+
+    @property
+    def new_tab(self) -> bool:
+        return self.entry.new_tab
 
 
 _MENU: dict[str, MenuEntry] = {}
@@ -171,6 +279,20 @@ def export_values(table: str, request: HttpRequest, objects: Sequence[Any]) -> l
         for row, values in zip(rows, columns.values(request, objects), strict=True):
             row.extend(values)
     return rows
+
+
+def menu_links(request: HttpRequest) -> list[MenuLink]:
+    """Return the menu `request.user` sees, the current page's entry marked.
+
+    One entry at most is current: the first in menu order that claims the page.
+    """
+    links = []
+    found = False
+    for entry in menu_for(request):
+        current = not found and entry.is_current(request)
+        found = found or current
+        links.append(MenuLink(entry, current))
+    return links
 
 
 # Events ----------------------------------------------------------------------------------

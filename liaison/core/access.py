@@ -22,6 +22,10 @@ register_action("manage_cadres", ADMINS)
 register_action("manage_pairings", ADMINS)
 register_action("manage_users", ADMINS)
 register_action("view_coverage_jobs", (Role.ADMINISTRATOR,), read=True)
+# The home page's dashboard of the jurisdiction (coverage, gaps, compliance, trends): for
+# those who run or watch the work; cadres, the organisation department and inspectors get
+# their own work on theirs.
+register_action("view_dashboard", (*ADMINS, Role.VIEWER), read=True)
 
 
 def _cadre_visible(scope: Scope, cadre: Cadre, actor: Any) -> bool:

@@ -22,10 +22,11 @@ class LiaisonCoreConfig(AppConfig):
             subscribe,
         )
 
-        from . import access, exports, views
+        from . import access, exports, home, views
         from .jobs import coverage_recompute_later
 
         del access  # imported for its registrations
+        home.register()
         # Imports add, move and deregister households: the figures follow after commit.
         subscribe(HOUSEHOLDS_CHANGED, lambda **_: coverage_recompute_later())
         register_panel("household", views.household_panel)
@@ -39,7 +40,23 @@ class LiaisonCoreConfig(AppConfig):
         )
         register_menu(MenuEntry("coverage", _("Coverage"), "coverage", 20, signed_in))
         register_menu(MenuEntry("gaps", _("Gaps"), "gaps", 30, signed_in, url_args=("households",)))
-        register_menu(MenuEntry("cadres", _("Cadres"), "cadre-list", 40, signed_in))
         register_menu(
-            MenuEntry("users", _("Users"), "user-list", 80, has_permission("manage_users"))
+            MenuEntry(
+                "cadres",
+                _("Cadres"),
+                "cadre-list",
+                40,
+                signed_in,
+                also_current=("cadre-detail", "cadre-accounts-create"),
+            )
+        )
+        register_menu(
+            MenuEntry(
+                "users",
+                _("Users"),
+                "user-list",
+                80,
+                has_permission("manage_users"),
+                also_current=("user-create", "user-update", "user-reset-password"),
+            )
         )

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from districts.models import Area, AreaLevel, HouseholdCategory, VillageCategory, Zone
+from liaison.common.charts import percent
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -350,10 +351,7 @@ class CoverageSnapshot(models.Model):
     @staticmethod
     def percent(part: int, whole: int) -> str:
         """Return "99.8%" (one decimal, never rounded up to 100% while any part is missing)."""
-        if not whole:
-            return ""
-        tenths = part * 1000 // whole
-        return f"{tenths // 10}.{tenths % 10}%"
+        return percent(part, whole)
 
     @property
     def household_coverage_pct(self) -> str:

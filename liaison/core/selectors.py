@@ -11,9 +11,12 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Min,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
+    Sum,
     Value,
     When,
 )
@@ -22,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from districts.access import Actor, read_scope, scope_for, user_of
 from districts.models import Area, Household, HouseholdQuerySet, HouseholdStatus, Zone
-from districts.selectors import household_list, zone_list
+from districts.selectors import area_roots, household_list, zone_list
 
 from .models import (
     Cadre,
@@ -239,6 +242,35 @@ def idle_cadres(*, user: Actor) -> CadreQuerySet:
     )
 
 
+def gap_counts(*, user: Actor) -> dict[str, int]:
+    """Return the sizes of the three gap lists (households without a cadre, cadres without
+    households, zones without a leader) as the gap pages count them, right now."""
+    return {
+        "households": uncovered_households(user=user).count(),
+        "cadres": idle_cadres(user=user).count(),
+        "zones": leaderless_zones(user=user).count(),
+    }
+
+
+def own_cadre(*, user: Actor) -> Cadre | None:
+    """Return the cadre the user's account is linked to, with its department, or None."""
+    account = user_of(user)
+    if account is None:
+        return None
+    return Cadre.objects.filter(user=account).select_related("department").first()
+
+
+def own_pairings(cadre: Cadre) -> PairingQuerySet:
+    """Return the cadre's pairings in force with their households, by household code: what
+    "My households" lists and the cadre's home page counts."""
+    return (
+        Pairing.objects.active()
+        .filter(cadre=cadre)
+        .select_related("household", "household__group", "household__village")
+        .order_by("household__code")
+    )
+
+
 def zones_with_leader(*, user: Actor) -> "QuerySet[ZoneWithLeader]":
     current = ZoneLeadership.objects.filter(zone=OuterRef("pk"), end_date__isnull=True)
     return zone_list(user=user).annotate(has_leader=Exists(current))
@@ -283,6 +315,90 @@ def coverage_trend(area: Area, limit: int = 60) -> list[CoverageSnapshot]:
     """Return the area's last snapshots, oldest first."""
     rows = list(CoverageSnapshot.objects.filter(area=area).order_by("-as_of")[:limit])
     return rows[::-1]
+
+
+SNAPSHOT_COUNTS = (
+    "households",
+    "covered_households",
+    "cadres",
+    "cadres_with_households",
+    "zones",
+    "zones_with_leader",
+)
+
+
+def coverage_summary(*, user: Actor) -> CoverageSnapshot | None:
+    """Return the latest coverage of the user's whole jurisdiction, or None if none computed.
+
+    The snapshots of the jurisdiction's top areas on their latest date, added up (one query):
+    the coverage page's figures for a one-area jurisdiction, and their sum for several. The
+    result is an unsaved snapshot (`area` is the top area, or None for several), so it shows
+    its rates as the page does; `computed_at` is the earliest of those it adds up.
+    """
+    roots = area_roots(user=user)
+    if not roots:
+        return None
+    snapshots = CoverageSnapshot.objects.filter(area__in=roots)
+    latest = snapshots.order_by("-as_of").values("as_of")[:1]
+    rows = list(snapshots.filter(as_of=Subquery(latest)).select_related("area"))
+    if not rows:
+        return None
+    if len(rows) == 1:
+        return rows[0]
+    summed = CoverageSnapshot(
+        as_of=rows[0].as_of, computed_at=min(r.computed_at for r in rows), area=None
+    )
+    for name in SNAPSHOT_COUNTS:
+        setattr(summed, name, sum(getattr(r, name) for r in rows))
+    return summed
+
+
+def coverage_by_month(
+    *, user: Actor, today: datetime.date, months: int = 12
+) -> list[tuple[datetime.date, CoverageSnapshot | None]]:
+    """Return (first day of the month, coverage) for the `months` months up to `today`'s.
+
+    Each month's coverage is the jurisdiction's last snapshot in that month (summed over its
+    top areas as in `coverage_summary`), None for a month without one. One query.
+    """
+    firsts = month_starts(today, months)
+    roots = area_roots(user=user)
+    found: dict[datetime.date, CoverageSnapshot] = {}
+    if roots:
+        rows = (
+            CoverageSnapshot.objects.filter(area__in=roots, as_of__gte=firsts[0])
+            .values("as_of")
+            .annotate(
+                computed=Min("computed_at"),
+                n_households=Sum("households"),
+                n_covered=Sum("covered_households"),
+                n_cadres=Sum("cadres"),
+                n_cadres_with=Sum("cadres_with_households"),
+                n_zones=Sum("zones"),
+                n_zones_led=Sum("zones_with_leader"),
+            )
+            .order_by("as_of")
+        )
+        for row in rows:  # ascending: a later day of the month replaces an earlier one
+            found[row["as_of"].replace(day=1)] = CoverageSnapshot(
+                as_of=row["as_of"],
+                computed_at=row["computed"],
+                households=row["n_households"],
+                covered_households=row["n_covered"],
+                cadres=row["n_cadres"],
+                cadres_with_households=row["n_cadres_with"],
+                zones=row["n_zones"],
+                zones_with_leader=row["n_zones_led"],
+            )
+    return [(first, found.get(first)) for first in firsts]
+
+
+def month_starts(today: datetime.date, months: int) -> list[datetime.date]:
+    """Return the first days of the `months` months ending with `today`'s, oldest first."""
+    index = today.year * 12 + today.month - 1
+    return [
+        datetime.date((index - k) // 12, (index - k) % 12 + 1, 1) for k in range(months - 1, -1, -1)
+    ]
 
 
 def coverage_job_get(*, user: Actor, pk: Any) -> CoverageJob:

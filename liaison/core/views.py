@@ -479,11 +479,7 @@ def gaps(request, kind="households"):
         if kind == "households"
         else {}
     )
-    counts = {
-        "households": selectors.uncovered_households(user=request.user).count(),
-        "cadres": selectors.idle_cadres(user=request.user).count(),
-        "zones": selectors.leaderless_zones(user=request.user).count(),
-    }
+    counts = selectors.gap_counts(user=request.user)
     return render(
         request,
         "liaison/gaps.html",
@@ -771,15 +767,8 @@ def area_panel(request: "HttpRequest", area: Area) -> tuple[str, dict[str, Any]]
 @login_required
 def my_households(request):
     """A cadre's own households (the account must be linked to a cadre)."""
-    cadre = Cadre.objects.filter(user=request.user).select_related("department").first()
-    pairings = (
-        Pairing.objects.active()
-        .filter(cadre=cadre)
-        .select_related("household", "household__group", "household__village")
-        .order_by("household__code")
-        if cadre
-        else Pairing.objects.none()
-    )
+    cadre = selectors.own_cadre(user=request.user)
+    pairings = selectors.own_pairings(cadre) if cadre else Pairing.objects.none()
     return render(
         request, "liaison/my_households.html", {"cadre": cadre, "pairings": list(pairings)}
     )

@@ -28,7 +28,7 @@ def months_ago(n: int) -> datetime.date:
 
 
 @pytest.fixture
-def compliance_rows(tree, cadre_a, cadre_a2, cadre_b, county_department):
+def trend_compliance_rows(tree, cadre_a, cadre_a2, cadre_b, county_department):
     """Two months of township A (two cadres), one of township B, a county cadre's month, and
     a row too old for the trend."""
     county_cadre = CadreFactory(name="县干部", department=county_department)
@@ -46,7 +46,7 @@ def compliance_rows(tree, cadre_a, cadre_a2, cadre_b, county_department):
         )
 
 
-@pytest.mark.usefixtures("compliance_rows")
+@pytest.mark.usefixtures("trend_compliance_rows")
 def test_trend_sums_the_areas_cadres_by_month_in_one_query(
     tree, county_admin, django_assert_num_queries
 ):
@@ -62,7 +62,7 @@ def test_trend_sums_the_areas_cadres_by_month_in_one_query(
     ]
 
 
-@pytest.mark.usefixtures("compliance_rows")
+@pytest.mark.usefixtures("trend_compliance_rows")
 def test_a_township_sees_only_its_own_cadres_even_when_asking_for_the_county(
     tree, admin_a, admin_b
 ):
@@ -75,7 +75,7 @@ def test_a_township_sees_only_its_own_cadres_even_when_asking_for_the_county(
     assert compliance_trend(user=admin_b, area=tree.town_a) == []
 
 
-@pytest.mark.usefixtures("compliance_rows")
+@pytest.mark.usefixtures("trend_compliance_rows")
 def test_coverage_page_shows_the_townships_duty_days_and_nothing_of_others(login, tree, admin_a):
     client = login(admin_a)
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"  # new messages: translations pending

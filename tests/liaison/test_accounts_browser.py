@@ -60,7 +60,8 @@ def test_cadre_account_from_the_cadre_list_to_the_first_login(
     page.fill("#id_new_password2", "Nanka-river-88")
     page.click("#password-form button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
-    assert page.locator("h1").inner_text() == "区域与农户"
+    # The cadre's home page: the big button to log a day.
+    assert page.locator("#home-log-day").is_visible()
     assert page.locator(".alert-success").is_visible()
     shot(page, "first-login-dashboard")
 
