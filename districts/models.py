@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from liaison.common.constraints import FieldConstraintsMixin, on_field
+
 from .fields import FlagsField
 from .validators import validate_area_code, validate_id_number, validate_phone
 
@@ -190,7 +192,7 @@ class HouseholdQuerySet(models.QuerySet["Household"]):
         return self.filter(status=HouseholdStatus.ACTIVE)
 
 
-class Household(models.Model):
+class Household(FieldConstraintsMixin, models.Model):
     """A household (农户) registered in a village group."""
 
     code = models.CharField(_("code"), max_length=30, unique=True)
@@ -240,10 +242,25 @@ class Household(models.Model):
         verbose_name_plural = _("households")
         ordering = ["code"]
         constraints = [
-            models.CheckConstraint(condition=Q(members__gte=1), name="household_members_positive"),
-            models.CheckConstraint(
-                condition=Q(status=HouseholdStatus.ACTIVE) | Q(status_date__isnull=False),
-                name="household_inactive_has_date",
+            on_field(
+                "members",
+                models.CheckConstraint(
+                    condition=Q(members__gte=1),
+                    name="household_members_positive",
+                    violation_error_code="household_members_positive",
+                    violation_error_message=_("A household has at least one member."),
+                ),
+            ),
+            on_field(
+                "status_date",
+                models.CheckConstraint(
+                    condition=Q(status=HouseholdStatus.ACTIVE) | Q(status_date__isnull=False),
+                    name="household_inactive_has_date",
+                    violation_error_code="household_inactive_has_date",
+                    violation_error_message=_(
+                        "Give the date the household moved out or was deregistered."
+                    ),
+                ),
             ),
         ]
         indexes = [

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from districts.fields import FlagsField
 from districts.models import Area
+from liaison.common.constraints import FieldConstraintsMixin, on_field
 from liaison.core.models import Cadre, Rank
 
 
@@ -23,7 +24,7 @@ class Activity(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class DutyDay(models.Model):
+class DutyDay(FieldConstraintsMixin, models.Model):
     """A day a cadre spent in the field (人民勤务员下基层日), with the diary (民情日记)."""
 
     cadre = models.ForeignKey(
@@ -61,7 +62,15 @@ class DutyDay(models.Model):
         verbose_name_plural = _("duty days")
         ordering = ["-date", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["cadre", "date"], name="dutyday_one_per_cadre_day"),
+            on_field(
+                "date",
+                models.UniqueConstraint(
+                    fields=["cadre", "date"],
+                    name="dutyday_one_per_cadre_day",
+                    violation_error_code="dutyday_one_per_cadre_day",
+                    violation_error_message=_("This cadre already has a record of that day."),
+                ),
+            ),
         ]
         indexes = [
             models.Index(fields=["date", "cadre"], name="dutyday_date_cadre"),
@@ -150,7 +159,7 @@ class DutySettings(models.Model):
         return settings_row
 
 
-class Leave(models.Model):
+class Leave(FieldConstraintsMixin, models.Model):
     """A period of leave or exemption that reduces a cadre's required days pro rata."""
 
     cadre = models.ForeignKey(
@@ -164,8 +173,14 @@ class Leave(models.Model):
         verbose_name = _("leave or exemption")
         verbose_name_plural = _("leaves and exemptions")
         constraints = [
-            models.CheckConstraint(
-                condition=Q(end_date__gte=models.F("start_date")), name="leave_ends_after_start"
+            on_field(
+                "end_date",
+                models.CheckConstraint(
+                    condition=Q(end_date__gte=models.F("start_date")),
+                    name="leave_ends_after_start",
+                    violation_error_code="leave_ends_after_start",
+                    violation_error_message=_("A leave cannot end before it starts."),
+                ),
             )
         ]
 
@@ -177,7 +192,7 @@ class Leave(models.Model):
 SPECIAL_CATEGORIES = ("petitioner", "in_difficulty", "extreme_hardship")
 
 
-class MonthlyCompliance(models.Model):
+class MonthlyCompliance(FieldConstraintsMixin, models.Model):
     """One cadre's duty days in one month against the quota (computed by a task)."""
 
     cadre = models.ForeignKey(
@@ -196,7 +211,17 @@ class MonthlyCompliance(models.Model):
         verbose_name = _("monthly compliance")
         verbose_name_plural = _("monthly compliance")
         constraints = [
-            models.UniqueConstraint(fields=["cadre", "month"], name="compliance_one_per_month"),
+            on_field(
+                "month",
+                models.UniqueConstraint(
+                    fields=["cadre", "month"],
+                    name="compliance_one_per_month",
+                    violation_error_code="compliance_one_per_month",
+                    violation_error_message=_(
+                        "This cadre's compliance for that month has already been computed."
+                    ),
+                ),
+            ),
         ]
         indexes = [models.Index(fields=["month", "met"], name="compliance_month_met")]
 

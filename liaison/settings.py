@@ -241,6 +241,8 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
+# A form refused for its CSRF token: the site's own 403 page (JSON under /api/).
+CSRF_FAILURE_VIEW = "liaison.errors.csrf_failure"
 
 LOGGING = {
     "version": 1,

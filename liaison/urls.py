@@ -1,4 +1,4 @@
-"""Root URLs: pages of each app, the admin, API v1 and the language switch."""
+"""Root URLs: pages of each app, the admin, API v1, the language switch and the error pages."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -21,3 +21,9 @@ urlpatterns = [
     path("", include("dutydays.urls")),
     path("", include("districts.urls")),
 ]
+
+# Errors no view answered: pages in the site's frame, JSON under /api/ (liaison/errors.py).
+handler400 = "liaison.errors.bad_request"
+handler403 = "liaison.errors.permission_denied"
+handler404 = "liaison.errors.page_not_found"
+handler500 = "liaison.errors.server_error"

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from districts.models import Area, AreaLevel, HouseholdCategory, VillageCategory, Zone
 from liaison.common.charts import percent
+from liaison.common.constraints import FieldConstraintsMixin, on_field
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -28,7 +29,7 @@ class DepartmentKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Department(models.Model):
+class Department(FieldConstraintsMixin, models.Model):
     """A county or township department (部门) whose cadres link villages and households."""
 
     class Level(models.TextChoices):
@@ -49,7 +50,15 @@ class Department(models.Model):
         verbose_name_plural = _("departments")
         ordering = ["level", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["area", "name"], name="department_unique_name"),
+            on_field(
+                "name",
+                models.UniqueConstraint(
+                    fields=["area", "name"],
+                    name="department_unique_name",
+                    violation_error_code="department_unique_name",
+                    violation_error_message=_("This area already has a department of that name."),
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -141,7 +150,7 @@ class PairingQuerySet(models.QuerySet["Pairing"]):
         )
 
 
-class Pairing(models.Model):
+class Pairing(FieldConstraintsMixin, models.Model):
     """A cadre's responsibility for one household (结对帮扶), from start to end date.
 
     A pairing covers the days from `start_date` up to the day before `end_date`. Ending a
@@ -182,14 +191,24 @@ class Pairing(models.Model):
         constraints = [
             # The rule "one responsible cadre per household" holds in the database itself, so
             # two administrators assigning the same household at once cannot both win.
-            models.UniqueConstraint(
-                fields=["household"],
-                condition=Q(end_date__isnull=True),
-                name="pairing_one_active_per_household",
+            on_field(
+                "household",
+                models.UniqueConstraint(
+                    fields=["household"],
+                    condition=Q(end_date__isnull=True),
+                    name="pairing_one_active_per_household",
+                    violation_error_code="pairing_one_active_per_household",
+                    violation_error_message=_("This household already has a cadre."),
+                ),
             ),
-            models.CheckConstraint(
-                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                name="pairing_ends_after_start",
+            on_field(
+                "end_date",
+                models.CheckConstraint(
+                    condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                    name="pairing_ends_after_start",
+                    violation_error_code="pairing_ends_after_start",
+                    violation_error_message=_("A pairing cannot end before it starts."),
+                ),
             ),
         ]
         indexes = [
@@ -201,7 +220,7 @@ class Pairing(models.Model):
         return f"{self.cadre} → {self.household}"
 
 
-class ZoneLeadership(models.Model):
+class ZoneLeadership(FieldConstraintsMixin, models.Model):
     """The leader responsible for a zone (一个领导负责一个责任区), with dates."""
 
     zone = models.ForeignKey(
@@ -222,10 +241,15 @@ class ZoneLeadership(models.Model):
         verbose_name_plural = _("zone leaderships")
         ordering = ["-start_date"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["zone"],
-                condition=Q(end_date__isnull=True),
-                name="zone_one_active_leader",
+            on_field(
+                "zone",
+                models.UniqueConstraint(
+                    fields=["zone"],
+                    condition=Q(end_date__isnull=True),
+                    name="zone_one_active_leader",
+                    violation_error_code="zone_one_active_leader",
+                    violation_error_message=_("This zone already has a leader."),
+                ),
             ),
         ]
 
@@ -241,7 +265,7 @@ ZONE_LEADER_RANKS: dict[str, frozenset[str]] = {
 }
 
 
-class DepartmentVillageLink(models.Model):
+class DepartmentVillageLink(FieldConstraintsMixin, models.Model):
     """A department linked to a village (部门挂钩村), with dates."""
 
     department = models.ForeignKey(
@@ -264,10 +288,15 @@ class DepartmentVillageLink(models.Model):
         verbose_name = _("department–village link")
         verbose_name_plural = _("department–village links")
         constraints = [
-            models.UniqueConstraint(
-                fields=["department", "village"],
-                condition=Q(end_date__isnull=True),
-                name="link_one_active_per_pair",
+            on_field(
+                "village",
+                models.UniqueConstraint(
+                    fields=["department", "village"],
+                    condition=Q(end_date__isnull=True),
+                    name="link_one_active_per_pair",
+                    violation_error_code="link_one_active_per_pair",
+                    violation_error_message=_("This department is already linked to the village."),
+                ),
             ),
         ]
 
@@ -300,7 +329,7 @@ class FiveLinksRule(models.Model):
         return self.get_department_kind_display()
 
 
-class CoverageSnapshot(models.Model):
+class CoverageSnapshot(FieldConstraintsMixin, models.Model):
     """Coverage of one area as of one date, computed by coverage_recompute_task."""
 
     area = models.ForeignKey(
@@ -319,7 +348,17 @@ class CoverageSnapshot(models.Model):
         verbose_name = _("coverage snapshot")
         verbose_name_plural = _("coverage snapshots")
         constraints = [
-            models.UniqueConstraint(fields=["area", "as_of"], name="coverage_one_per_area_day"),
+            on_field(
+                "as_of",
+                models.UniqueConstraint(
+                    fields=["area", "as_of"],
+                    name="coverage_one_per_area_day",
+                    violation_error_code="coverage_one_per_area_day",
+                    violation_error_message=_(
+                        "The coverage of this area on this date has already been computed."
+                    ),
+                ),
+            ),
         ]
         indexes = [models.Index(fields=["as_of"], name="coverage_as_of")]
 

@@ -459,14 +459,10 @@ def department_link_create(
         raise ValidationError({"village": _("Departments link villages.")})
     if not village.path.startswith(department.area.path):
         raise ValidationError({"village": _("The village is outside the department's area.")})
-    if DepartmentVillageLink.objects.filter(
-        department=department, village=village, end_date__isnull=True
-    ).exists():
-        raise ValidationError({"village": _("This department is already linked to the village.")})
     link = DepartmentVillageLink(
         department=department, village=village, start_date=start_date or _today()
     )
-    link.full_clean()
+    link.full_clean()  # an active link of the same pair: link_one_active_per_pair, on "village"
     link.save()
     return link
 

@@ -22,6 +22,9 @@ class DepartmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Department
         fields = ["id", "name", "level", "kind", "area"]
+        # The service checks the model's constraints (full_clean) and names the field at
+        # fault; DRF's unique-together check would answer first, for the whole record.
+        validators: list[Any] = []
 
 
 class CadreSerializer(serializers.ModelSerializer):
@@ -80,6 +83,9 @@ class PairingSerializer(serializers.ModelSerializer):
         model = Pairing
         fields = ["id", "cadre", "household", "start_date", "end_date", "end_reason", "active"]
         read_only_fields = ["end_date", "end_reason"]
+        # The service checks the model's constraints (full_clean) and names the field at
+        # fault; DRF's unique-together check would answer first, for the whole record.
+        validators: list[Any] = []
 
     def get_active(self, pairing: Pairing) -> bool:
         return pairing.end_date is None
@@ -162,6 +168,9 @@ class DepartmentLinkSerializer(serializers.ModelSerializer):
         model = DepartmentVillageLink
         fields = ["id", "department", "village", "start_date", "end_date"]
         read_only_fields = ["end_date"]
+        # The service checks the model's constraints (full_clean) and names the field at
+        # fault; DRF's unique-together check would answer first, for the whole record.
+        validators: list[Any] = []
 
 
 class AreaRefSerializer(serializers.Serializer):
