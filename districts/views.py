@@ -374,4 +374,5 @@ def import_template_file(request, kind, fmt):
     if kind not in ImportJob.Kind.values:
         raise Http404(_("Choose areas or households."))
     label = ImportJob.Kind(kind).label
-    return export_response(fmt, f"{label}-{_('example file')}", [import_template(kind)])
+    example = _("example file")  # outside the f-string, where makemessages can find it
+    return export_response(fmt, f"{label}-{example}", [import_template(kind)])

@@ -217,7 +217,8 @@ def compliance_sheets(report: ComplianceReport, *, labels: bool) -> list[Sheet]:
 
 def compliance_filename(report: ComplianceReport, *, labels: bool) -> str:
     if labels:
-        return f"{_('Duty-day compliance')}-{report['month']}"
+        title = _("Duty-day compliance")
+        return f"{title}-{report['month']}"
     return f"duty-compliance-{report['month']}"
 
 

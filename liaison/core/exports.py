@@ -98,7 +98,8 @@ def coverage_sheet(payload: dict[str, Any], *, labels: bool) -> Sheet:
 
 def coverage_filename(payload: dict[str, Any], *, labels: bool) -> str:
     if labels:
-        return f"{_('Coverage')}-{payload['area']['name']}-{payload['as_of']}"
+        title = _("Coverage")
+        return f"{title}-{payload['area']['name']}-{payload['as_of']}"
     return f"coverage-{payload['area']['code']}-{payload['as_of']}"
 
 
