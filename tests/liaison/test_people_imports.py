@@ -31,7 +31,11 @@ def errors(result) -> list[tuple[int, str, str]]:
 
 
 def test_departments_import_with_chinese_headers_and_names_and_again_unchanged(tree):
-    text = "部门名称,所属区划代码,部门类别\n县委组织部,530827,党政机关\n娜允镇文化站,530827100,教育文化\n"
+    text = (
+        "部门名称,所属区划代码,部门类别\n"
+        "县委组织部,530827,党政机关\n"
+        "娜允镇文化站,530827100,教育文化\n"
+    )
     result = import_departments(csv(text), "d.csv", by=SYSTEM)
     assert (result.ok, result.created, result.updated) == (True, 2, 0)
     office = Department.objects.get(name="娜允镇文化站")
