@@ -7,9 +7,30 @@ class DistrictsConfig(AppConfig):
     verbose_name = _("Areas and households")
 
     def ready(self) -> None:
-        from liaison.common.registry import MenuEntry, register_menu
+        from liaison.common.registry import Importer, MenuEntry, register_importer, register_menu
 
+        from . import exports, imports
         from .access import has_permission, signed_in
+        from .models import ImportJob
+
+        register_importer(
+            Importer(
+                ImportJob.Kind.AREAS,
+                ImportJob.Kind.AREAS.label,
+                imports.import_areas,
+                imports.AREA_SPEC,
+                exports.AREA_SAMPLES,
+            )
+        )
+        register_importer(
+            Importer(
+                ImportJob.Kind.HOUSEHOLDS,
+                ImportJob.Kind.HOUSEHOLDS.label,
+                imports.import_households,
+                imports.HOUSEHOLD_SPEC,
+                exports.HOUSEHOLD_SAMPLES,
+            )
+        )
 
         register_menu(MenuEntry("home", _("Home"), "dashboard", 0, signed_in))
         register_menu(

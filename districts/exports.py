@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from liaison.common.exports import Column, Sheet, choice_label, choice_labels
-from liaison.common.registry import export_headers, export_values
+from liaison.common.registry import export_headers, export_values, importer_for
 
-from .imports import AREA_SPEC, HOUSEHOLD_SPEC, ImportColumn
+from .imports import ImportColumn
 from .models import Household, HouseholdCategory, HouseholdStatus, ImportJob
 
 if TYPE_CHECKING:
@@ -114,12 +114,14 @@ def import_template(kind: str) -> Sheet:
 
     Both header rows import (the second is skipped, see districts.imports).
     """
-    spec: Sequence[ImportColumn] = AREA_SPEC if kind == ImportJob.Kind.AREAS else HOUSEHOLD_SPEC
-    samples = AREA_SAMPLES if kind == ImportJob.Kind.AREAS else HOUSEHOLD_SAMPLES
+    importer = importer_for(kind)
+    if importer is None:
+        raise ValueError(f"No importer for {kind!r}")
+    spec: Sequence[ImportColumn] = importer.spec
     return Sheet(
-        ImportJob.Kind(kind).label,
+        str(importer.label),
         [c.title for c in spec],
-        [[c.code for c in spec], *samples],
+        [[c.code for c in spec], *importer.samples],
     )
 
 

@@ -364,7 +364,7 @@ def _names_same_columns(row: list[str], layout: Layout, names: Mapping[str, str]
     return True
 
 
-def _records(layout: Layout, rows: list[list[str]]) -> Iterator[tuple[int, dict[str, str]]]:
+def data_rows(layout: Layout, rows: list[list[str]]) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (spreadsheet row number, {column code: cell}) for each row with any content."""
     width = len(layout.positions)
     start = 1 if layout.skip_second_row else 0
@@ -375,7 +375,7 @@ def _records(layout: Layout, rows: list[list[str]]) -> Iterator[tuple[int, dict[
         yield index, {code: padded[i] for i, code in enumerate(layout.positions) if code}
 
 
-def _named(errors: list[RowError], layout: Layout) -> None:
+def errors_as_in_file(errors: list[RowError], layout: Layout) -> None:
     """Sort `errors` as they read in the file and name their columns as the file does."""
     errors.sort(key=lambda e: (e.row, layout.order(e.column)))
     for error in errors:
@@ -471,7 +471,7 @@ def split_list(text: str) -> list[str]:
     return parts
 
 
-def _unstorable(row: int, rec: dict[str, str]) -> list[RowError]:
+def unstorable_cells(row: int, rec: dict[str, str]) -> list[RowError]:
     """Return an error for each cell the database would not store as written."""
     errors = []
     for column, value in rec.items():
@@ -486,7 +486,7 @@ def _unstorable(row: int, rec: dict[str, str]) -> list[RowError]:
     return errors
 
 
-def _messages(exc: ValidationError) -> str:
+def error_text(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
 
@@ -532,9 +532,9 @@ def import_areas(
     errors = result.errors
     parsed: dict[str, dict[str, Any]] = {}
     progress("validating", 0, len(rows))
-    for row, rec in _records(layout, rows):
+    for row, rec in data_rows(layout, rows):
         result.rows_total += 1
-        unstorable = _unstorable(row, rec)
+        unstorable = unstorable_cells(row, rec)
         if unstorable:
             errors.extend(unstorable)
             continue
@@ -557,7 +557,7 @@ def import_areas(
             try:
                 validate_area_code(code, level)
             except ValidationError as exc:
-                errors.append(RowError(row, "code", _messages(exc)))
+                errors.append(RowError(row, "code", error_text(exc)))
         if len(rec["name"]) > 100:
             errors.append(RowError(row, "name", _("A name has at most 100 characters.")))
         if rec["level"] and not level:
@@ -667,7 +667,7 @@ def import_areas(
                     )
                 )
     if errors:
-        _named(errors, layout)
+        errors_as_in_file(errors, layout)
         return result
 
     progress("writing", 0, len(parsed))
@@ -808,9 +808,9 @@ def import_households(
     scope = scope_for(by)
 
     parsed: dict[str, dict[str, Any]] = {}
-    for row, rec in _records(layout, rows):
+    for row, rec in data_rows(layout, rows):
         result.rows_total += 1
-        unstorable = _unstorable(row, rec)
+        unstorable = unstorable_cells(row, rec)
         if unstorable:
             errors.extend(unstorable)
             continue
@@ -832,7 +832,7 @@ def import_households(
         if row % 2000 == 0:
             progress("validating", row, total)
     if errors:
-        _named(errors, layout)
+        errors_as_in_file(errors, layout)
         return result
 
     existing: dict[str, Household] = {}
@@ -854,7 +854,7 @@ def import_households(
                         _("Household %(code)s is outside your jurisdiction.") % {"code": h.code},
                     )
                 )
-            _named(errors, layout)
+            errors_as_in_file(errors, layout)
             return result
 
     fields = [f for f in HOUSEHOLD_FIELDS if f != "code"] + ["county", "township", "village"]
@@ -955,13 +955,13 @@ def _parse_household(
         try:
             validate_id_number(id_number)
         except ValidationError as exc:
-            errors.append(RowError(row, "id_number", _messages(exc)))
+            errors.append(RowError(row, "id_number", error_text(exc)))
     phone = normalize_phone(rec.get("phone", ""))
     if phone:
         try:
             validate_phone(phone)
         except ValidationError as exc:
-            errors.append(RowError(row, "phone", _messages(exc)))
+            errors.append(RowError(row, "phone", error_text(exc)))
     address = rec.get("address", "")
     if len(address) > 200:
         errors.append(RowError(row, "address", _("An address has at most 200 characters.")))

@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from liaison.common.jobs import job_is_stale, job_record, job_start, minutes, stale_jobs
+from liaison.common.registry import importer_for
 from liaison.common.tasks import enqueue
 
 from .access import Actor, require, user_of
-from .imports import ImportFileError, import_areas, import_households
+from .imports import ImportFileError
 from .models import ImportJob
 from .selectors import import_job_get
 
@@ -40,8 +41,8 @@ def import_job_progress(job: ImportJob) -> dict[str, Any] | None:
 def import_job_create(*, kind: str, uploaded_file: Any, by: Actor) -> ImportJob:
     """Store an uploaded file and schedule its import. Raise ValidationError on a bad file."""
     require(by, "import")
-    if kind not in ImportJob.Kind.values:
-        raise ValidationError({"kind": _("Choose areas or households.")})
+    if kind not in ImportJob.Kind.values or importer_for(kind) is None:
+        raise ValidationError({"kind": _("Choose what the file holds.")})
     name = uploaded_file.name or ""
     if not name.lower().endswith(ALLOWED_SUFFIXES):
         raise ValidationError({"file": _("Upload a .csv or .xlsx file.")})
@@ -99,10 +100,12 @@ def import_job_run(*, job_id: int) -> ImportJob:
             this_run.update(heartbeat_at=timezone.now())
             last_beat = time.monotonic()
 
-    importer = import_areas if job.kind == ImportJob.Kind.AREAS else import_households
+    importer = importer_for(job.kind)
     try:
+        if importer is None:
+            raise ImportFileError(_("Files of this kind cannot be imported."))
         with job.file.open("rb") as fh:
-            result = importer(fh, job.original_name, by=job.created_by, progress=progress)
+            result = importer.run(fh, job.original_name, by=job.created_by, progress=progress)
     except ImportFileError as exc:
         job_record(
             job,

@@ -397,11 +397,16 @@ class PersonalDataAccess(models.Model):
 
 
 class ImportJob(models.Model):
-    """An uploaded areas or households file and the result of importing it."""
+    """An uploaded import file (areas, households, or the core's departments, cadres and
+    pairings) and the result of importing it. The runner finds each kind's importer in
+    `liaison.common.registry` (the core registers its own kinds)."""
 
     class Kind(models.TextChoices):
         AREAS = "areas", _("Areas")
         HOUSEHOLDS = "households", _("Households")
+        DEPARTMENTS = "departments", _("Departments")
+        CADRES = "cadres", _("Cadres")
+        PAIRINGS = "pairings", _("Pairings")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting")

@@ -14,7 +14,15 @@ from django.views.decorators.http import require_POST
 from liaison.common.exports import export_response
 from liaison.common.forms import add_service_errors
 from liaison.common.pagination import SeekPaginator, query_without_page
-from liaison.common.registry import columns_for, home_for, home_scripts, panels_for, rows_with_cells
+from liaison.common.registry import (
+    columns_for,
+    home_for,
+    home_scripts,
+    importer_for,
+    importers,
+    panels_for,
+    rows_with_cells,
+)
 
 from . import jobs, selectors, services
 from .access import can
@@ -22,14 +30,13 @@ from .exports import household_sheet, import_errors_sheet, import_template
 from .filters import HouseholdFilter, ZoneFilter
 from .forms import HouseholdForm, ImportForm
 from .history import history_with_changes
-from .imports import AREA_SPEC, HOUSEHOLD_SPEC, column_label
+from .imports import column_label
 from .models import (
     Area,
     AreaLevel,
     Household,
     HouseholdCategory,
     HouseholdStatus,
-    ImportJob,
     VillageCategory,
 )
 from .validators import mask_id_number, mask_phone
@@ -301,8 +308,8 @@ def import_list(request):
             "form": form,
             "jobs": recent,
             "kinds": [
-                (ImportJob.Kind.AREAS, [column_label(c) for c in AREA_SPEC]),
-                (ImportJob.Kind.HOUSEHOLDS, [column_label(c) for c in HOUSEHOLD_SPEC]),
+                (i.kind, i.label, [column_label(c) for c in i.spec], [n() for n in i.notes])
+                for i in importers()
             ],
             "levels": _names(AreaLevel),
             "village_categories": _names(VillageCategory),
@@ -371,8 +378,9 @@ def import_template_file(request, kind, fmt):
     """An import file to fill in: the Chinese header, the code header, a sample row."""
     if not can(request.user, "import"):
         raise PermissionDenied
-    if kind not in ImportJob.Kind.values:
-        raise Http404(_("Choose areas or households."))
-    label = ImportJob.Kind(kind).label
+    importer = importer_for(kind)
+    if importer is None:
+        raise Http404(_("Choose what the file holds."))
+    label = importer.label
     example = _("example file")  # outside the f-string, where makemessages can find it
     return export_response(fmt, f"{label}-{example}", [import_template(kind)])

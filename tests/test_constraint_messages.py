@@ -30,6 +30,7 @@ NAMES = [constraint.name for _, constraint in constraints()]
 def test_the_apps_have_constraints_to_check():
     names = sorted(c.name for _, c in constraints())
     assert names == [
+        "cadre_unique_staff_code",
         "compliance_one_per_month",
         "coverage_one_per_area_day",
         "department_unique_name",

@@ -5,6 +5,7 @@ they start and are cut off by a time limit. A reaper, run by Celery beat, fails 
 ones; the owner or an administrator retries a failed job through the API or the page.
 """
 
+import dataclasses
 import datetime
 import os
 import re
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from districts import jobs as import_jobs
 from districts.models import Household, ImportJob, Role
+from liaison.common import registry
 from liaison.core import jobs as coverage_jobs
 from liaison.core.models import CoverageJob, CoverageSnapshot
 
@@ -269,20 +271,24 @@ def test_the_reaper_task_runs(tree, county_admin):
 def test_a_run_given_up_on_records_its_outcome_unless_a_retry_took_over(
     tree, county_admin, monkeypatch, retried
 ):
-    real_import = import_jobs.import_households
+    real = registry.importer_for("households")
+    assert real is not None
+    real_import = real.run
     job = make_import(county_admin, households_csv(3))
 
     def slow_import(*args, **kwargs):
         # The run does its work, but meanwhile the reaper gave up on it…
         result = real_import(*args, **kwargs)
-        monkeypatch.setattr(import_jobs, "import_households", real_import)
+        monkeypatch.setitem(registry._IMPORTERS, "households", real)
         import_jobs.import_jobs_reap(now=timezone.now() + datetime.timedelta(days=1))
         if retried:  # …and the owner retried: a second run did the whole job again.
             import_jobs.import_job_retry(job=job, by=county_admin)
             import_jobs.import_job_run(job_id=job.pk)
         return result
 
-    monkeypatch.setattr(import_jobs, "import_households", slow_import)
+    monkeypatch.setitem(
+        registry._IMPORTERS, "households", dataclasses.replace(real, run=slow_import)
+    )
     import_jobs.import_job_run(job_id=job.pk)
     job.refresh_from_db()
     if not retried:

@@ -314,3 +314,44 @@ def publish(event: str, **payload: Any) -> None:
     """Tell the subscribers of `event`; they schedule their own work (on commit)."""
     for function in _SUBSCRIBERS.get(event, []):
         function(**payload)
+
+
+# Importers ------------------------------------------------------------------------------
+# The import page, its API and its job runner live in districts; the files they read may
+# create rows of a later app (the core's departments, cadres and pairings). Each app
+# registers its kinds of file here and the runner dispatches by kind without importing them.
+
+
+@dataclass(frozen=True)
+class Importer:
+    """A kind of import file.
+
+    `run(fileobj, name, *, by, progress)` validates and imports it and returns the result
+    (districts.imports.ImportResult); `spec` lists its columns (ImportColumn: code, Chinese
+    title, other names); `samples` are rows of the template file.
+    """
+
+    kind: str
+    label: Any
+    run: Callable[..., Any]
+    spec: Sequence[Any]
+    samples: Sequence[Sequence[str]] = ()
+    notes: Sequence[Callable[[], str]] = ()
+
+
+_IMPORTERS: dict[str, Importer] = {}
+
+
+def register_importer(importer: Importer) -> None:
+    """Let the import page, the API and the job runner read files of `importer.kind`."""
+    _IMPORTERS[importer.kind] = importer
+
+
+def importer_for(kind: str) -> Importer | None:
+    """Return the importer registered for `kind`, or None."""
+    return _IMPORTERS.get(kind)
+
+
+def importers() -> list[Importer]:
+    """Return the registered importers in layer order (areas, households, then the core's)."""
+    return list(_IMPORTERS.values())

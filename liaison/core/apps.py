@@ -23,6 +23,7 @@ class LiaisonCoreConfig(AppConfig):
         )
 
         from . import access, exports, home, views
+        from .imports import register_importers
         from .jobs import coverage_recompute_later
 
         del access  # imported for its registrations
@@ -34,6 +35,7 @@ class LiaisonCoreConfig(AppConfig):
         register_column("households", views.household_cadre_column)
         register_column("zones", views.zone_leader_column)
         register_panel("import", views.import_panel)
+        register_importers()
         register_export_columns("households", exports.RESPONSIBLE_CADRE)
         register_menu(
             MenuEntry("my-households", _("My households"), "my-households", 3, is_role(Role.CADRE))

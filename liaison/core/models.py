@@ -91,7 +91,7 @@ class CadreQuerySet(models.QuerySet["Cadre"]):
         return self.filter(Q(left_date__isnull=True) | Q(left_date__gt=as_of))
 
 
-class Cadre(models.Model):
+class Cadre(FieldConstraintsMixin, models.Model):
     """A cadre (干部) who is responsible for households, a zone or both."""
 
     class Gender(models.TextChoices):
@@ -105,6 +105,9 @@ class Cadre(models.Model):
     )
     rank = models.CharField(_("rank"), max_length=20, choices=Rank.choices)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The organisation department's number for the cadre, if the county uses one: imports
+    # find a cadre again by it (or, without one, by phone).
+    staff_code = models.CharField(_("staff code"), max_length=30, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("login account"),
@@ -131,6 +134,18 @@ class Cadre(models.Model):
         verbose_name_plural = _("cadres")
         ordering = ["name", "pk"]
         indexes = [models.Index(fields=["area", "left_date"], name="cadre_area_active")]
+        constraints = [
+            on_field(
+                "staff_code",
+                models.UniqueConstraint(
+                    fields=["staff_code"],
+                    condition=~Q(staff_code=""),
+                    name="cadre_unique_staff_code",
+                    violation_error_code="cadre_unique_staff_code",
+                    violation_error_message=_("Another cadre has this staff code."),
+                ),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
