@@ -11,9 +11,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from districts.access import Actor, require
 from districts.models import Household
@@ -21,6 +23,8 @@ from liaison.common.db import copy_rows
 from liaison.core.models import Cadre
 
 from .models import SPECIAL_CATEGORIES, DutyDay, DutyQuota, Leave, MonthlyCompliance
+
+FUTURE_MONTH = gettext_lazy("Compliance cannot be computed for a month that has not begun.")
 
 
 def month_bounds(month: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -64,10 +68,14 @@ class ComplianceResult:
 def compliance_recompute(*, month: datetime.date, by: Actor) -> ComplianceResult:
     """Compute every active cadre's compliance for a month; idempotent.
 
-    Raise PermissionDenied unless the actor may recompute statistics (tasks act as SYSTEM).
+    Raise PermissionDenied unless the actor may recompute statistics (tasks act as SYSTEM),
+    and ValidationError for a month that has not begun (a month still running may be
+    computed: its figures say how far the cadres have come).
     """
     require(by, "recompute_statistics")
     start, end = month_bounds(month)
+    if start > timezone.localdate():
+        raise ValidationError(FUTURE_MONTH, code="future_month")
     month_days = (end - start).days
     qn = connection.ops.quote_name
     day_table, link = qn(DutyDay._meta.db_table), qn(DutyDay.households.through._meta.db_table)

@@ -6,13 +6,14 @@ from typing import TYPE_CHECKING, Any, TypedDict
 from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from districts.models import AreaLevel
 from districts.selectors import area_get
 from liaison.common.exports import Column, Sheet, choice_label, choice_labels, table, yes_no
 from liaison.core.models import Rank
 
+from .compliance import month_bounds
 from .models import Activity, DutyDay
 from .selectors import compliance_computed, compliance_list
 
@@ -68,13 +69,16 @@ def compliance_report(
     month: datetime.date,
     area_id: int | str | None = None,
     department_id: int | str | None = None,
+    with_quota_only: bool = False,
 ) -> ComplianceReport:
     """Return {"month", "computed_at", "rows", "totals", "by_department", "by_area"}.
 
     Rows are those of `compliance_list` (cadres serving in the user's jurisdiction, and the
     user's own); totals, by_department and by_area are summed from exactly those rows. Rows
-    are sorted by shortfall (largest first). Raise Http404 for an area not the user's, or for
-    a month not computed yet (a computed month with no rows for this user is an empty report).
+    are sorted by shortfall (largest first). `with_quota_only` (the pages' default) leaves
+    out the rows of cadres without a quota, and only the rows: the totals and tallies still
+    count every cadre. Raise Http404 for an area not the user's, or for a month not computed
+    yet (a computed month with no rows for this user is an empty report).
     """
     rows = compliance_list(user=user, month=month).select_related(
         "cadre", "cadre__department", "cadre__area"
@@ -119,6 +123,19 @@ def compliance_report(
         dept["with_quota"] += 1 if r.days_required else 0
         dept["met"] += 1 if r.met and r.days_required else 0
         computed_at = computed_at or r.computed_at
+        totals["cadres"] += 1
+        totals["with_quota"] += 1 if r.days_required else 0
+        totals["met"] += 1 if r.met and r.days_required else 0
+        for key in (
+            "days_counted",
+            "days_other",
+            "days_required",
+            "households_visited",
+            "special_households_visited",
+        ):
+            totals[key] += getattr(r, key)
+        if with_quota_only and not r.days_required:
+            continue
         out.append(
             {
                 "cadre": r.cadre_id,
@@ -133,18 +150,7 @@ def compliance_report(
                 "special_households_visited": r.special_households_visited,
             }
         )
-        totals["cadres"] += 1
-        totals["with_quota"] += 1 if r.days_required else 0
-        totals["met"] += 1 if r.met and r.days_required else 0
-        for key in (
-            "days_counted",
-            "days_other",
-            "days_required",
-            "households_visited",
-            "special_households_visited",
-        ):
-            totals[key] += getattr(r, key)
-    if not out and not compliance_computed(month=month):
+    if not totals["cadres"] and not compliance_computed(month=month):
         raise Http404(_("No compliance has been computed for this month yet."))
     return {
         "month": f"{month:%Y-%m}",
@@ -157,12 +163,43 @@ def compliance_report(
     }
 
 
+def days_left(month: datetime.date, today: datetime.date) -> int | None:
+    """Return the days left in `month` when it is still running, today included (as the
+    cadre's own month counts them); None for a month that is over or has not begun."""
+    start, end = month_bounds(month)
+    return (end - today).days if start <= today < end else None
+
+
+def percent_met(tally: DepartmentTally | AreaTally) -> float | None:
+    """Return the share of the cadres with a quota who met it, in per cent to one decimal
+    (half up); None when none has a quota."""
+    if not tally["with_quota"]:
+        return None
+    return (tally["met"] * 2000 // tally["with_quota"] + 1) // 2 / 10
+
+
+def percent_label(value: float | None) -> str:
+    """85.7% / 100% / — (no cadre with a quota)."""
+    if value is None:
+        return "—"
+    return f"{value:g}%"
+
+
+def met_status(row: ComplianceRow, left: int | None) -> tuple[str, str]:
+    """Return (kind, text) of a row's "met" cell: "none" (no quota: a dash), "yes",
+    "progress" (not met yet in a month still running: "in progress, N days left") or "no"."""
+    if not row["days_required"]:
+        return "none", "—"
+    if row["met"]:
+        return "yes", yes_no(True)
+    if left is not None:
+        return "progress", ngettext(
+            "in progress, %(count)s day left", "in progress, %(count)s days left", left
+        ) % {"count": left}
+    return "no", yes_no(False)
+
+
 # Downloads -----------------------------------------------------------------------------------
-
-
-def _met(row: ComplianceRow) -> str:
-    """是 / 否; a dash for a cadre without a quota, as on the page."""
-    return yes_no(row["met"]) if row["days_required"] else "—"
 
 
 def _field(name: str, label: Any) -> Column[Any]:
@@ -180,7 +217,7 @@ COMPLIANCE_COLUMNS: list[Column[ComplianceRow]] = [
     _field("days_counted", gettext_lazy("Days in zone")),
     _field("days_other", gettext_lazy("Other days")),
     _field("days_required", gettext_lazy("Required")),
-    Column("met", gettext_lazy("Met"), lambda r: r["met"], _met),
+    Column("met", gettext_lazy("Met"), lambda r: r["met"], lambda r: met_status(r, None)[1]),
     _field("households_visited", gettext_lazy("Households visited")),
     _field("special_households_visited", gettext_lazy("Special households")),
 ]
@@ -191,6 +228,7 @@ DEPARTMENT_COLUMNS: list[Column[DepartmentTally]] = [
     _field("cadres", gettext_lazy("Cadres")),
     _field("with_quota", gettext_lazy("With a quota")),
     _field("met", gettext_lazy("Met")),
+    Column("percent_met", gettext_lazy("Share met"), lambda d: percent_label(percent_met(d))),
 ]
 AREA_COLUMNS: list[Column[AreaTally]] = [
     _field("name", gettext_lazy("Area")),
@@ -201,13 +239,20 @@ AREA_COLUMNS: list[Column[AreaTally]] = [
 ]
 
 
-def compliance_sheets(report: ComplianceReport, *, labels: bool) -> list[Sheet]:
+def compliance_sheets(
+    report: ComplianceReport, *, labels: bool, left: int | None = None
+) -> list[Sheet]:
     """Return the report as tables: the cadres' rows, then (for people) the tallies by
-    department and by area, as the page shows them."""
+    department and by area, as the page shows them. `left`: the days left in a month still
+    running, whose unmet rows then read "in progress" as on the page."""
     if not labels:
         return [table("compliance", COMPLIANCE_COLUMNS, report["rows"], labels=False)]
+    columns = [
+        Column(c.code, c.label, c.value, lambda r: met_status(r, left)[1]) if c.code == "met" else c
+        for c in COMPLIANCE_LABEL_COLUMNS
+    ]
     return [
-        table(gettext_lazy("Cadres"), COMPLIANCE_LABEL_COLUMNS, report["rows"], labels=True),
+        table(gettext_lazy("Cadres"), columns, report["rows"], labels=True),
         table(
             gettext_lazy("By department"), DEPARTMENT_COLUMNS, report["by_department"], labels=True
         ),

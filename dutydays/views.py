@@ -31,10 +31,19 @@ from liaison.core import selectors as liaison_selectors
 from liaison.core.models import Cadre, Pairing
 
 from . import selectors, services
-from .compliance import month_bounds
+from .compliance import FUTURE_MONTH, month_bounds
 from .forms import MAX_PHOTOS, DutyDayForm
 from .models import DutyDay, DutyPhoto, DutySettings
-from .reports import DIARY_COLUMNS, compliance_filename, compliance_report, compliance_sheets
+from .reports import (
+    DIARY_COLUMNS,
+    compliance_filename,
+    compliance_report,
+    compliance_sheets,
+    days_left,
+    met_status,
+    percent_label,
+    percent_met,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -302,6 +311,8 @@ def my_month(request):
             "next": end if end <= today else None,
             "entries": sorted(days.values(), key=lambda d: d.date, reverse=True),
             "cadre_param": f"&cadre={cadre.pk}" if cadre.user_id != request.user.pk else "",
+            # The cadre reads "your"; anyone else (an administrator) reads the cadre's name.
+            "own": cadre.user_id == request.user.pk,
             # Someone else's month shows only the days whose place lies in the jurisdiction
             # (selectors.dutyday_list): say so next to the figures when that leaves some out.
             "partial": selectors.cadre_days_partial(
@@ -320,9 +331,12 @@ def my_month(request):
     )
 
 
-def _compliance_filters(request: "HttpRequest") -> tuple[datetime.date, str | None, str | None]:
-    """The month (default: last month), area id and department id the page shows. Raise
-    Http404 for an id that is not a number."""
+def _compliance_filters(
+    request: "HttpRequest",
+) -> tuple[datetime.date, str | None, str | None, bool]:
+    """The month (default: last month), area id, department id and the switch "every
+    cadre" (`all=1`; default: only cadres with a quota) the page shows. Raise Http404 for an
+    id that is not a number."""
     today = timezone.localdate()
     default = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     month = _parse_month(request.GET.get("month"), default)
@@ -331,21 +345,37 @@ def _compliance_filters(request: "HttpRequest") -> tuple[datetime.date, str | No
     for value in (area_id, department_id):
         if value and not (value.isascii() and value.isdigit()):
             raise Http404
-    return month, area_id, department_id
+    return month, area_id, department_id, request.GET.get("all") == "1"
+
+
+def _compliance_query(
+    month: datetime.date, area_id: str | None, department_id: str | None, show_all: bool
+) -> str:
+    """The page's filters as a query string (the download, the return from a recompute)."""
+    query = {"month": f"{month:%Y-%m}", "area": area_id or "", "department": department_id or ""}
+    return urlencode({**query, "all": "1"} if show_all else query)
 
 
 @login_required
 def compliance(request):
-    """Who met the quota: month, area and department filters, sorted by shortfall."""
-    month, area_id, department_id = _compliance_filters(request)
+    """Who met the quota: month, area and department filters, sorted by shortfall; only the
+    cadres with a quota unless the switch asks for all. A month still running reads "in
+    progress" where a quota is not met yet."""
+    month, area_id, department_id, show_all = _compliance_filters(request)
+    today = timezone.localdate()
     try:
         report = compliance_report(
-            user=request.user, month=month, area_id=area_id, department_id=department_id
+            user=request.user,
+            month=month,
+            area_id=area_id,
+            department_id=department_id,
+            with_quota_only=not show_all,
         )
     except Http404:
         report = None
     rows = report["rows"] if report else []
     page = SeekPaginator(rows, 100).page(request.GET.get("page"))
+    left = days_left(month, today)
     return render(
         request,
         "dutydays/compliance.html",
@@ -353,6 +383,17 @@ def compliance(request):
             "month": month,
             "report": report,
             "page": page,
+            "rows": [(r, *met_status(r, left)) for r in page.object_list],
+            "departments_met": [
+                (d, percent_label(percent_met(d)))
+                for d in (report["by_department"] if report else [])
+                if d["with_quota"]
+            ],
+            "days_left": left,
+            "show_all": show_all,
+            "without_quota": report["totals"]["cadres"] - report["totals"]["with_quota"]
+            if report
+            else 0,
             "query_without_page": query_without_page(request),
             "areas": district_selectors.area_list(user=request.user)
             .filter(level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP])
@@ -360,33 +401,44 @@ def compliance(request):
             "departments": liaison_selectors.department_list(user=request.user).order_by("name"),
             "area_id": int(area_id) if area_id else None,
             "department_id": int(department_id) if department_id else None,
-            "can_recompute": can(request.user, "recompute_statistics"),
-            # The download shows the month on the page even when the address names none.
-            "export_query": urlencode(
-                {
-                    "month": f"{month:%Y-%m}",
-                    "area": area_id or "",
-                    "department": department_id or "",
-                }
-            ),
+            # Recompute acts on the month shown; a month to come has nothing to compute.
+            "can_recompute": can(request.user, "recompute_statistics") and month <= today,
+            # The download shows the month and the rows on the page even when the address
+            # names neither.
+            "export_query": _compliance_query(month, area_id, department_id, show_all),
         },
     )
 
 
 @login_required
 def compliance_recompute_view(request):
+    """Recompute the month the page shows (posted with its filters, to return to them)."""
     if request.method != "POST" or not can(request.user, "recompute_statistics"):
         raise PermissionDenied
     from liaison.common.tasks import enqueue
 
     from .tasks import compliance_recompute_task
 
-    month = _parse_month(request.POST.get("month"), timezone.localdate())
+    url = reverse("duty-compliance")
+    try:
+        month = datetime.date.fromisoformat(f"{request.POST.get('month')}-01")
+    except ValueError:
+        messages.error(request, _("Give the month as YYYY-MM."))
+        return redirect(url)
+    area_id = request.POST.get("area") or None
+    department_id = request.POST.get("department") or None
+    for value in (area_id, department_id):
+        if value and not (value.isascii() and value.isdigit()):
+            raise Http404
+    query = _compliance_query(month, area_id, department_id, request.POST.get("all") == "1")
+    if month > timezone.localdate():
+        messages.error(request, str(FUTURE_MONTH))
+        return redirect(f"{url}?{query}")
     enqueue(compliance_recompute_task, f"{month:%Y-%m}")
     messages.success(
         request, _("Compliance for %(month)s is being computed.") % {"month": f"{month:%Y-%m}"}
     )
-    return redirect(f"/duty/compliance/?month={month:%Y-%m}")
+    return redirect(f"{url}?{query}")
 
 
 @login_required
@@ -420,13 +472,18 @@ def diaries_export(request, pk, fmt):
 
 @login_required
 def compliance_export(request, fmt):
-    """Download the compliance report the page shows (same month, area and department):
-    the cadres' rows and, in the XLSX, the tallies by department and by area."""
-    month, area_id, department_id = _compliance_filters(request)
+    """Download the compliance report the page shows (same month, area, department and
+    switch): the cadres' rows and, in the XLSX, the tallies by department and by area."""
+    month, area_id, department_id, show_all = _compliance_filters(request)
     report = compliance_report(
-        user=request.user, month=month, area_id=area_id, department_id=department_id
+        user=request.user,
+        month=month,
+        area_id=area_id,
+        department_id=department_id,
+        with_quota_only=not show_all,
     )
-    sheets = compliance_sheets(report, labels=True)
+    left = days_left(month, timezone.localdate())
+    sheets = compliance_sheets(report, labels=True, left=left)
     return export_response(fmt, compliance_filename(report, labels=True), sheets)
 
 

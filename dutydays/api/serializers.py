@@ -1,7 +1,9 @@
 """Serializers of duty days (API v1)."""
 
+import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -10,6 +12,7 @@ from liaison.common.api import CategoriesField, ScopedField
 from liaison.common.ids import ids_in_range
 from liaison.core.selectors import cadre_list
 
+from ..compliance import FUTURE_MONTH
 from ..models import Activity, DutyDay
 from ..selectors import dutyday_households, place_list
 
@@ -99,3 +102,13 @@ class DutyDaySerializer(serializers.ModelSerializer):
 
 class ComplianceRecomputeSerializer(serializers.Serializer):
     month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
+
+    def validate_month(self, value: str) -> str:
+        # The service's rule, answered before a task is scheduled.
+        try:
+            month = datetime.date.fromisoformat(f"{value}-01")
+        except ValueError:  # year 0000
+            raise serializers.ValidationError(_("Give the month as YYYY-MM.")) from None
+        if month > timezone.localdate():
+            raise serializers.ValidationError(FUTURE_MONTH)
+        return value

@@ -147,17 +147,17 @@ def test_township_compliance_csv_holds_the_same_rows(march, admin_a, api_for):
 
 def test_township_compliance_page_holds_the_same_rows(march, client, admin_a, county_admin):
     client.force_login(admin_a)
-    page = parse(client.get(reverse("duty-compliance"), {"month": "2026-03"}))
+    page = parse(client.get(reverse("duty-compliance"), {"month": "2026-03", "all": "1"}))
     body = page.select("#compliance").find("tbody")
     assert [[td.text for td in tr.find_all("td")][:7] for tr in body.find_all("tr")] == [
         ["岩甲", "娜允镇党政办", "2", "7", "1", "2", "1"],
         ["岩乙", "娜允镇党政办", "0", "0", "0", "0", "0"],
     ]
     departments = page.select("#compliance-departments").find("tbody")
-    assert [td.text for td in departments.find_all("td")] == ["娜允镇党政办", "1", "0"]
+    assert [td.text for td in departments.find_all("td")] == ["娜允镇党政办", "1", "0", "0%"]
     assert not [name for name in SECRET_NAMES if name in page.all_text]
     client.force_login(county_admin)
-    page = parse(client.get(reverse("duty-compliance"), {"month": "2026-03"}))
+    page = parse(client.get(reverse("duty-compliance"), {"month": "2026-03", "all": "1"}))
     names = [tr.find_all("a")[0].text for tr in page.select("#compliance").find_all("tr")[1:]]
     assert names == ["岩甲", "扎甲", "县甲", "岩乙"]
 

@@ -121,7 +121,7 @@ def test_compliance_page_and_diaries(client, tree, county_admin, cadre_a):
     day.households.add(visited)
     compliance_recompute(month=march, by=SYSTEM)
     client.force_login(county_admin)
-    page = parse(client.get(reverse("duty-compliance"), {"month": "2026-03"}))
+    page = parse(client.get(reverse("duty-compliance"), {"month": "2026-03", "all": "1"}))
     assert page.table_rows("#compliance") == [
         ["岩温", "娜允镇党政办", "1", "0", "0", "1", "0", "—"]
     ]

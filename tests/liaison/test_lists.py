@@ -248,7 +248,7 @@ def test_every_paginated_page_shows_its_total(client, tree, county_admin, cadre_
         reverse("gaps", args=["zones"]): 2,
         reverse("user-list"): 1,
         reverse("area-diaries", args=[tree.village_a.pk]): 1,
-        reverse("duty-compliance") + "?month=2026-03": 1,
+        reverse("duty-compliance") + "?month=2026-03&all=1": 1,
     }
     shown = {}
     for url in expected:
