@@ -468,9 +468,5 @@ def transfer_of_today(cadre: Cadre) -> list[tuple[Pairing, Pairing | None]]:
         .order_by("pk")
     ):
         first.setdefault(p.household_id, p)
-    new = {
-        hid: p
-        for hid, p in first.items()
-        if p.end_date is None and p.cadre_id != cadre.pk
-    }
+    new = {hid: p for hid, p in first.items() if p.end_date is None and p.cadre_id != cadre.pk}
     return [(p, new.get(p.household_id)) for p in old]

@@ -35,7 +35,7 @@ from .models import Cadre, ContactInfo, CoverageSnapshot, Pairing, ZoneLeadershi
 from .suggestions import suggest_assignments, suggest_departments, village_of
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from django.db.models import QuerySet
     from django.http import HttpRequest
@@ -311,8 +311,8 @@ def _picker(
     field: str,
     label: str,
     base: "CadreQuerySet",
-    context: dict[str, int],
-    errors: "Sequence[str]" = (),
+    context: dict[str, str | int],
+    errors: "Iterable[str]" = (),
 ) -> dict[str, Any]:
     """The context of the cadre picker (liaison/_cadre_picker.html) for a page.
 
@@ -323,6 +323,7 @@ def _picker(
     q = data.get(f"{field}_q", "")
     selected = _selected(data.get(field))
     options, more = _search_cadres(request, base, q, selected)
+    query = {"field": field, **{key: str(value) for key, value in context.items()}}
     return {
         "field": field,
         "label": label,
@@ -331,8 +332,8 @@ def _picker(
         "more": more,
         "selected": selected,
         "limit": PICKER_LIMIT,
-        "url": f"{reverse('cadre-search')}?{urlencode({'field': field, **context})}",
-        "errors": errors,
+        "url": f"{reverse('cadre-search')}?{urlencode(query)}",
+        "errors": list(errors),
     }
 
 
@@ -453,7 +454,12 @@ def assign(request, pk):
             "rows": [(h, cadre_cells.get(h.pk)) for h in page.object_list],
             "form": form,
             "picker": _picker(
-                request, "cadre", _("Cadre"), candidates, {"area": area.pk}, form["cadre"].errors
+                request,
+                "cadre",
+                _("Cadre"),
+                candidates,
+                {"area": area.pk},
+                [str(e) for e in form["cadre"].errors],
             ),
             "only_uncovered": only_uncovered,
             "category": category,
@@ -592,7 +598,7 @@ def cadre_detail(request, pk):
                 }
         picker = _picker(
             request, "to", str(TransferForm.base_fields["to"].label), base,
-            {"from": cadre.pk}, form["to"].errors,
+            {"from": cadre.pk}, [str(e) for e in form["to"].errors],
         )  # fmt: skip
     transfer = selectors.transfer_of_today(cadre) if can_manage else []
     load = selectors.cadres_with_load(Cadre.objects.filter(pk=cadre.pk), user=request.user).get()

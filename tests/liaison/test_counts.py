@@ -17,7 +17,7 @@ from liaison.core.models import Cadre, CoverageJob, Pairing, ZoneLeadership
 from liaison.core.views import phone_tail
 
 from ..factories import CadreFactory, HouseholdFactory, UserFactory, user_with_role
-from ..html import Element, parse
+from ..html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -310,7 +310,7 @@ def test_cadre_page_counts_and_marks_the_townships_part(
 
 def _found(client, name: str, **context: int) -> dict[int, str]:
     """Every cadre the picker offers (searched by each department), by id."""
-    found = {}
+    found: dict[int, str] = {}
     for q in ("县财政局", "娜允镇党政办"):
         url = reverse("cadre-search") + "?" + urlencode({"field": name, f"{name}_q": q, **context})
         response = client.get(url)

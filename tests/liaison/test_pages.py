@@ -34,7 +34,10 @@ def test_assign_page_lists_households_and_assigns_ticked_ones(
     assert page.radios("cadre") == []
     found = parse(client.get(url + "?cadre_q=岩"))
     assert found.radios("cadre") == [
-        (str(cadre_a.pk), f"岩温 · 普通干部 · 娜允镇党政办 · 娜允镇 · 0 户 · ****{cadre_a.phone[-4:]}")
+        (
+            str(cadre_a.pk),
+            f"岩温 · 普通干部 · 娜允镇党政办 · 娜允镇 · 0 户 · ****{cadre_a.phone[-4:]}",
+        )
     ]
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -180,7 +183,10 @@ def test_cadre_page_transfers_households(login, tree, admin_a, cadre_a, cadre_a2
     ]
     found = parse(client.get(reverse("cadre-detail", args=[cadre_a.pk]) + "?to_q=玉"))
     assert found.radios("to") == [
-        (str(cadre_a2.pk), f"玉香 · 普通干部 · 娜允镇党政办 · 娜允镇 · 0 户 · ****{cadre_a2.phone[-4:]}")
+        (
+            str(cadre_a2.pk),
+            f"玉香 · 普通干部 · 娜允镇党政办 · 娜允镇 · 0 户 · ****{cadre_a2.phone[-4:]}",
+        )
     ]
     url = reverse("cadre-detail", args=[cadre_a.pk])
     # First a confirmation, with nothing moved yet; then the transfer.
