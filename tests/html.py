@@ -214,6 +214,15 @@ class Element:
         options = selects[0].find_all("option", **attrs)
         return [(o.attrs.get("value", o.text), o.text) for o in options]
 
+    def radios(self, name: str, **attrs: Any) -> list[tuple[str, str]]:
+        """Return the (value, label text) of every radio button named `name` (that matches
+        `attrs`) inside a label, as a picker's options show them."""
+        return [
+            (radio.attrs.get("value", ""), label.text)
+            for label in self.find_all("label")
+            for radio in label.find_all("input", type="radio", name=name, **attrs)
+        ]
+
     def selected(self, name: str) -> list[str]:
         """Return the values of the selected options of the select named `name`."""
         return [value for value, _label in self.options(name, selected=True)]

@@ -16,10 +16,12 @@ CadreChoices = Iterable[tuple[int, str]]
 
 
 class AssignForm(forms.Form):
-    """Assign the ticked households to one cadre."""
+    """Assign the ticked households to one cadre (picked with the cadre picker)."""
 
     bound_field_class = BootstrapBoundField
-    cadre = forms.TypedChoiceField(label=_("Cadre"), coerce=int, choices=())
+    cadre = forms.IntegerField(
+        label=_("Cadre"), min_value=1, error_messages={"required": _("Choose a cadre.")}
+    )
     households = forms.TypedMultipleChoiceField(
         label=_("Households"),
         coerce=int,
@@ -31,28 +33,26 @@ class AssignForm(forms.Form):
         label=_("Also move households that have another cadre"), required=False
     )
 
-    def __init__(
-        self,
-        *args: Any,
-        cadre_choices: CadreChoices,
-        household_ids: Iterable[int],
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, household_ids: Iterable[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "cadre").choices = [("", _("Choose a cadre…")), *cadre_choices]
         choice_field(self, "households").choices = [(pk, pk) for pk in household_ids]
         bootstrap(self)
 
 
 class TransferForm(forms.Form):
+    """Hand all of a cadre's households to another (picked with the cadre picker)."""
+
     bound_field_class = BootstrapBoundField
-    to = forms.TypedChoiceField(label=_("Hand all households to"), coerce=int, choices=())
+    to = forms.IntegerField(
+        label=_("Hand all households to"),
+        min_value=1,
+        error_messages={"required": _("Choose a cadre.")},
+    )
     date = forms.DateField(label=_("From"), initial=timezone.localdate, widget=date_input())
     leave = forms.BooleanField(label=_("The cadre has left"), required=False)
 
-    def __init__(self, *args: Any, cadre_choices: CadreChoices, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        choice_field(self, "to").choices = [("", _("Choose a cadre…")), *cadre_choices]
         bootstrap(self)
 
 

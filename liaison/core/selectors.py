@@ -5,6 +5,7 @@ import datetime
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
@@ -21,6 +22,7 @@ from django.db.models import (
     When,
 )
 from django.http import Http404
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from districts.access import Actor, read_scope, scope_for, user_of
@@ -414,3 +416,57 @@ def coverage_job_get(*, user: Actor, pk: Any) -> CoverageJob:
         return jobs.get(pk=pk)
     except (CoverageJob.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such recompute job.")) from None
+
+
+# The reasons a transfer writes on the pairings it ends, in every language of the site (the
+# reason is stored in the language of whoever made the transfer).
+def transfer_reasons() -> set[str]:
+    reasons = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            reasons.add(_("transferred"))
+    return reasons
+
+
+def transfer_of_today(cadre: Cadre) -> list[tuple[Pairing, Pairing | None]]:
+    """Return today's transfer of `cadre`'s households: (ended pairing, pairing that took it
+    over) pairs, empty if there is none; the second is None for a household that has moved
+    on since (its new pairing ended or changed hands again).
+
+    A transfer made today (whatever date it took effect) ended the cadre's pairings with the
+    transfer reason today and started an open pairing for each household on that same day.
+    """
+    today = timezone.localdate()
+    history = Pairing.history.model
+    ended_today = set(
+        history.objects.filter(
+            cadre_id=cadre.pk, history_type="~", history_date__date=today
+        ).values_list("id", flat=True)
+    )
+    old = list(
+        Pairing.objects.filter(
+            pk__in=ended_today, cadre=cadre, end_reason__in=transfer_reasons()
+        ).order_by("household_id")
+    )
+    if not old:
+        return []
+    # The latest transfer only: the pairings that ended on the day of the last one.
+    day = max(p.end_date for p in old if p.end_date is not None)
+    old = [p for p in old if p.end_date == day]
+    created_today = history.objects.filter(history_type="+", history_date__date=today)
+    # The pairing that took over a household is the first one created after the old one
+    # ended (ids grow); a later change of hands leaves it ended or gives it a successor.
+    first: dict[int, Pairing] = {}
+    for p in (
+        Pairing.objects.filter(
+            household_id__in=[p.household_id for p in old],
+            pk__gt=min(p.pk for p in old),
+            start_date=day,
+            pk__in=created_today.values("id"),
+        )
+        .select_related("cadre")
+        .order_by("pk")
+    ):
+        first.setdefault(p.household_id, p)
+    new = {hid: p for hid, p in first.items() if p.end_date is None and p.cadre_id != cadre.pk}
+    return [(p, new.get(p.household_id)) for p in old]

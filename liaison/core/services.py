@@ -20,6 +20,7 @@ from districts.access import Actor, require, require_all, scope_for, user_of
 from districts.models import Area, AreaLevel, Household, HouseholdStatus, Zone
 
 from . import access as _access  # noqa: F401  (registers the core's actions and targets)
+from . import selectors
 from .jobs import coverage_recompute_later
 from .models import (
     ZONE_LEADER_RANKS,
@@ -401,6 +402,83 @@ def cadre_transfer(
         ZoneLeadership.objects.filter(cadre=cadre, end_date__isnull=True).update(end_date=day)
     coverage_recompute_later(day)
     return pairings
+
+
+@transaction.atomic
+def cadre_transfer_undo(*, cadre: Cadre, by: Actor) -> list[Pairing]:
+    """Reverse the transfer of `cadre`'s households made today, on the day it was made.
+
+    The pairings the transfer started end on the day they started (so they covered no day)
+    and the cadre's old pairings run on as before, with history for both; a cadre the
+    transfer marked as left serves again. Coverage is recomputed after commit. Return the
+    restored pairings.
+
+    Raise Http404 if the cadre is not visible to the actor, PermissionDenied unless the
+    actor may manage the cadre's pairings; ValidationError if no transfer was made today or
+    a household has changed hands since.
+    """
+    require(by, "manage_pairings", cadre)
+    pairs = selectors.transfer_of_today(cadre)
+    if not pairs:
+        raise ValidationError(
+            {"cadre": _("%(name)s has no transfer made today to undo.") % {"name": cadre.name}}
+        )
+    if any(new is None for _old, new in pairs):
+        raise ValidationError(
+            {"cadre": _("Some households have changed hands again since the transfer; "
+                        "it can no longer be undone as a whole.")}
+        )  # fmt: skip
+    taken = [new for _old, new in pairs if new is not None]
+    _lock_cadres([cadre, *(p.cadre for p in taken)])
+    households = _lock_households(p.household_id for p, _new in pairs)
+    scope = scope_for(by)
+    if not all(scope.contains_household(h) for h in households):
+        raise ValidationError(
+            {"cadre": _("Some of this cadre's households are outside your jurisdiction; "
+                        "ask an administrator above you to transfer them.")}
+        )  # fmt: skip
+    # Read again under the locks: a concurrent change makes the undo fail, not half-apply.
+    new = list(
+        Pairing.objects.select_for_update()
+        .filter(pk__in=[p.pk for p in taken], end_date__isnull=True)
+        .order_by("pk")
+    )
+    old = list(
+        Pairing.objects.select_for_update()
+        .filter(pk__in=[p.pk for p, _new in pairs])
+        .order_by("pk")
+    )
+    if len(new) != len(taken) or any(p.end_date is None for p in old):
+        raise ValidationError(
+            {"cadre": _("Some households have changed hands again since the transfer; "
+                        "it can no longer be undone as a whole.")}
+        )  # fmt: skip
+    day = old[0].end_date
+    assert day is not None
+    for p in new:
+        p.end_date = p.start_date
+        p.end_reason = _("transfer undone")[:200]
+    Pairing.objects.bulk_update(new, ["end_date", "end_reason"])
+    _history_bulk(new, "~", by)
+    for p in old:
+        p.end_date = None
+        p.end_reason = ""
+    try:
+        with transaction.atomic():
+            Pairing.objects.bulk_update(old, ["end_date", "end_reason"])
+    except IntegrityError:
+        raise ValidationError(
+            {"cadre": _("Some households have changed hands again since the transfer; "
+                        "it can no longer be undone as a whole.")}
+        ) from None  # fmt: skip
+    _history_bulk(old, "~", by)
+    cadre = Cadre.objects.get(pk=cadre.pk)
+    if cadre.left_date == day:
+        cadre.left_date = None
+        cadre._history_user = user_of(by)
+        cadre.save(update_fields=["left_date"])
+    coverage_recompute_later(day)
+    return old
 
 
 @transaction.atomic

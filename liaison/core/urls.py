@@ -16,6 +16,7 @@ urlpatterns = [
     path("areas/<id:pk>/contact-cards/", views.contact_cards, name="contact-cards"),
     path("my/households/", views.my_households, name="my-households"),
     path("cadres/", views.cadre_list, name="cadre-list"),
+    path("cadres/search/", views.cadre_search, name="cadre-search"),
     path("cadres/<id:pk>/", views.cadre_detail, name="cadre-detail"),
     path("gaps/", views.gaps, name="gaps-index"),
     path("gaps/<str:kind>/", views.gaps, name="gaps"),

@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING, Any, cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Case, Count, IntegerField, Q, Value, When
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
@@ -34,11 +35,12 @@ from .models import Cadre, ContactInfo, CoverageSnapshot, Pairing, ZoneLeadershi
 from .suggestions import suggest_assignments, suggest_departments, village_of
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterable, Sequence
 
     from django.db.models import QuerySet
     from django.http import HttpRequest
 
+    from .models import CadreQuerySet
     from .selectors import LoadedCadre
 
 
@@ -201,22 +203,26 @@ def coverage_recompute_view(request):
 # Assignment ----------------------------------------------------------------------------
 
 
-def _candidate_cadres(request: "HttpRequest", area: Area) -> "QuerySet[LoadedCadre]":
-    """Cadres who may take households of `area`: of its county, township or the area itself.
-
-    Each cadre carries `households`, their current number of households (see
-    selectors.cadres_with_load).
-    """
+def _candidate_base(request: "HttpRequest", area: Area) -> "CadreQuerySet":
+    """Cadres who may take households of `area`: active, of its county, township or the
+    village itself, as far as the user may see them."""
     ancestors = [a.pk for a in area_ancestors(area)]
     village = village_of(area)
-    cadres = (
+    return (
         selectors.cadre_list(user=request.user)
         .active()
         .filter(Q(area_id__in=ancestors) | Q(area__path__startswith=village.path))
-        .select_related("department")
-        .order_by("department__level", "department__name", "name", "pk")
     )
-    return selectors.cadres_with_load(cadres, user=request.user)
+
+
+def _transfer_base(request: "HttpRequest", cadre: Cadre) -> "CadreQuerySet":
+    """Cadres who may take over `cadre`'s households: active, serving in the same area."""
+    return (
+        selectors.cadre_list(user=request.user)
+        .active()
+        .exclude(pk=cadre.pk)
+        .filter(area=cadre.area)
+    )
 
 
 def _load_label(cadre: "LoadedCadre") -> str:
@@ -225,6 +231,147 @@ def _load_label(cadre: "LoadedCadre") -> str:
     if cadre.households_partial:
         return _("%(n)d households in your jurisdiction") % {"n": cadre.households}
     return _("%(n)d households") % {"n": cadre.households}
+
+
+# Cadre picker --------------------------------------------------------------------------
+
+PICKER_LIMIT = 20
+PICKER_FIELDS = ("cadre", "to")
+
+
+def phone_tail(phone: str) -> str:
+    """The last four digits of a phone number, masked: ****1234 (empty without a phone)."""
+    digits = "".join(ch for ch in phone if ch.isdigit())
+    return f"****{digits[-4:]}" if digits else ""
+
+
+def cadre_option_parts(cadre: "LoadedCadre") -> list[str]:
+    """What tells two cadres of the same name apart: name, rank, department, area, current
+    households (as far as the user sees them) and the phone's last four digits."""
+    parts = [
+        cadre.name,
+        cadre.get_rank_display(),
+        cadre.department.name,
+        cadre.area.name,
+        _load_label(cadre),
+    ]
+    tail = phone_tail(cadre.phone)
+    return [*parts, tail] if tail else parts
+
+
+def _search_cadres(
+    request: "HttpRequest", base: "CadreQuerySet", q: str, selected: int | None
+) -> tuple[list[tuple[int, list[str]]], bool]:
+    """Up to PICKER_LIMIT cadres of `base` matching `q` (a name or department in part, or
+    the last digits of a phone), the selected cadre first; and whether more matched."""
+    q = " ".join(q.split())[:50]
+    found: list[LoadedCadre] = []
+    more = False
+    if selected is not None:
+        found = list(
+            selectors.cadres_with_load(base.filter(pk=selected), user=request.user).select_related(
+                "department", "area"
+            )
+        )
+    if q:
+        match = Q(name__icontains=q) | Q(department__name__icontains=q)
+        digits = q.replace(" ", "").replace("-", "")
+        if digits.isdigit() and len(digits) >= 3:
+            match |= Q(phone__endswith=digits)
+        rows = list(
+            selectors.cadres_with_load(
+                base.filter(match).exclude(pk=selected or 0), user=request.user
+            )
+            .select_related("department", "area")
+            .annotate(
+                exact=Case(
+                    When(name=q, then=Value(0)),
+                    When(name__startswith=q, then=Value(1)),
+                    default=Value(2),
+                    output_field=IntegerField(),
+                )
+            )
+            .order_by("exact", "name", "department__name", "pk")[: PICKER_LIMIT + 1]
+        )
+        more = len(rows) > PICKER_LIMIT
+        found += rows[:PICKER_LIMIT]
+    return [(c.pk, cadre_option_parts(c)) for c in found], more
+
+
+def _selected(value: str | None) -> int | None:
+    try:
+        pk = int(value or "")
+    except ValueError:
+        return None
+    return pk if is_id(pk) else None
+
+
+def _picker(
+    request: "HttpRequest",
+    field: str,
+    label: str,
+    base: "CadreQuerySet",
+    context: dict[str, str | int],
+    errors: "Iterable[str]" = (),
+) -> dict[str, Any]:
+    """The context of the cadre picker (liaison/_cadre_picker.html) for a page.
+
+    Without JavaScript the picker's search button sends the form with GET to the page
+    itself, which shows the results of `<field>_q`; with it, htmx asks `cadre-search`.
+    """
+    data = request.POST if request.method == "POST" else request.GET
+    q = data.get(f"{field}_q", "")
+    selected = _selected(data.get(field))
+    options, more = _search_cadres(request, base, q, selected)
+    query = {"field": field, **{key: str(value) for key, value in context.items()}}
+    return {
+        "field": field,
+        "label": label,
+        "q": q,
+        "options": options,
+        "more": more,
+        "selected": selected,
+        "limit": PICKER_LIMIT,
+        "url": f"{reverse('cadre-search')}?{urlencode(query)}",
+        "errors": list(errors),
+    }
+
+
+@login_required
+def cadre_search(request):
+    """The options of the cadre picker (an htmx fragment): `?field=cadre&area=<village or
+    group>` for the assign page, `?field=to&from=<cadre>` for a transfer; the query in
+    `<field>_q`, the chosen cadre (kept first) in `<field>`."""
+    _require(request, "manage_pairings")
+    field = request.GET.get("field", "")
+    if field not in PICKER_FIELDS:
+        raise Http404(_("No such cadre picker."))
+    if "area" in request.GET:
+        area = district_selectors.area_get(user=request.user, pk=request.GET["area"])
+        if area.level not in (AreaLevel.VILLAGE, AreaLevel.GROUP):
+            raise Http404(_("Households are assigned by village or group."))
+        base = _candidate_base(request, area)
+    elif "from" in request.GET:
+        base = _transfer_base(
+            request, selectors.cadre_get(user=request.user, pk=request.GET["from"])
+        )
+    else:
+        raise Http404(_("No such cadre picker."))
+    q = request.GET.get(f"{field}_q", "")
+    selected = _selected(request.GET.get(field))
+    options, more = _search_cadres(request, base, q, selected)
+    return render(
+        request,
+        "liaison/_cadre_options.html",
+        {
+            "field": field,
+            "q": q,
+            "options": options,
+            "more": more,
+            "selected": selected,
+            "limit": PICKER_LIMIT,
+        },
+    )
 
 
 @login_required
@@ -244,13 +391,14 @@ def assign(request, pk):
     if category in HouseholdCategory.values:
         households = households.filter(categories__has=category)
     page = SeekPaginator(households.order_by("code"), 100).page(request.GET.get("page"))
-    cadres = list(_candidate_cadres(request, area))
-    choices = [(c.pk, " · ".join([c.name, c.department.name, _load_label(c)])) for c in cadres]
+    candidates = _candidate_base(request, area)
     form = AssignForm(
         request.POST if request.POST.get("action") == "assign" else None,
-        cadre_choices=choices,
         household_ids=[h.pk for h in page.object_list],
     )
+    chosen_ok = form.is_bound and form.is_valid()
+    if chosen_ok and not candidates.filter(pk=form.cleaned_data["cadre"]).exists():
+        form.add_error("cadre", _("Choose one of the cadres the search offers."))
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -305,6 +453,14 @@ def assign(request, pk):
             "page": page,
             "rows": [(h, cadre_cells.get(h.pk)) for h in page.object_list],
             "form": form,
+            "picker": _picker(
+                request,
+                "cadre",
+                _("Cadre"),
+                candidates,
+                {"area": area.pk},
+                [str(e) for e in form["cadre"].errors],
+            ),
             "only_uncovered": only_uncovered,
             "category": category,
             "categories": HouseholdCategory.choices,
@@ -380,37 +536,71 @@ def cadre_detail(request, pk):
     )
     # A township sees the county's cadres but does not transfer them: no form to refuse.
     can_manage = allowed(request.user, "manage_pairings", cadre)
-    form = None
-    if can_manage and cadre.is_active:
-        others = (
-            selectors.cadres_with_load(
-                selectors.cadre_list(user=request.user).active().exclude(pk=cadre.pk),
-                user=request.user,
-            )
-            .filter(area=cadre.area)
-            .select_related("department")
-            .order_by("name")
-        )
-        choices = [(c.pk, f"{c.name} · {c.department.name} · {_load_label(c)}") for c in others]
-        form = TransferForm(request.POST or None, cadre_choices=choices)
-        if request.method == "POST" and form.is_valid():
-            try:
-                to = selectors.cadre_get(user=request.user, pk=form.cleaned_data["to"])
-                moved = services.cadre_transfer(
-                    cadre=cadre,
-                    to=to,
-                    date=form.cleaned_data["date"],
-                    leave=form.cleaned_data["leave"],
-                    by=request.user,
-                )
-                messages.success(
-                    request,
-                    _("%(n)d households handed to %(cadre)s.") % {"n": len(moved), "cadre": to},
-                )
-                return redirect("cadre-detail", pk=cadre.pk)
-            except ValidationError as exc:
-                add_service_errors(form, exc)
     active = [p for p in pairings if p.end_date is None]
+    form = None
+    picker = None
+    confirm = None
+    action = request.POST.get("action", "review")
+    if request.method == "POST" and action == "undo":
+        try:
+            restored = services.cadre_transfer_undo(cadre=cadre, by=request.user)
+            messages.success(
+                request,
+                _("The transfer is undone: %(n)d households are back with %(cadre)s.")
+                % {"n": len(restored), "cadre": cadre.name},
+            )
+        except ValidationError as exc:
+            for error in exc.messages:
+                messages.error(request, error)
+        return redirect("cadre-detail", pk=cadre.pk)
+    if can_manage and cadre.is_active:
+        base = _transfer_base(request, cadre)
+        form = TransferForm(request.POST or None)
+        if form.is_bound and form.is_valid():
+            to = (
+                selectors.cadres_with_load(
+                    base.filter(pk=form.cleaned_data["to"]), user=request.user
+                )
+                .select_related("department", "area")
+                .first()
+            )
+            if to is None:
+                form.add_error("to", _("Choose one of the cadres the search offers."))
+            elif action == "confirm":
+                try:
+                    moved = services.cadre_transfer(
+                        cadre=cadre,
+                        to=to,
+                        date=form.cleaned_data["date"],
+                        leave=form.cleaned_data["leave"],
+                        by=request.user,
+                    )
+                    messages.success(
+                        request,
+                        _("%(n)d households handed to %(cadre)s.") % {"n": len(moved), "cadre": to},
+                    )
+                    return redirect("cadre-detail", pk=cadre.pk)
+                except ValidationError as exc:
+                    add_service_errors(form, exc)
+            else:
+                from_load = (
+                    selectors.cadres_with_load(Cadre.objects.filter(pk=cadre.pk), user=request.user)
+                    .select_related("department", "area")
+                    .get()
+                )
+                confirm = {
+                    "from": cadre_option_parts(from_load),
+                    "to": cadre_option_parts(to),
+                    "to_cadre": to,
+                    "households": len(active),
+                    "date": form.cleaned_data["date"],
+                    "leave": form.cleaned_data["leave"],
+                }
+        picker = _picker(
+            request, "to", str(TransferForm.base_fields["to"].label), base,
+            {"from": cadre.pk}, [str(e) for e in form["to"].errors],
+        )  # fmt: skip
+    transfer = selectors.transfer_of_today(cadre) if can_manage else []
     load = selectors.cadres_with_load(Cadre.objects.filter(pk=cadre.pk), user=request.user).get()
     return render(
         request,
@@ -431,6 +621,16 @@ def cadre_detail(request, pk):
             .select_related("zone")
             .order_by("-start_date"),
             "form": form,
+            "picker": picker,
+            "confirm": confirm,
+            "transfer": {
+                "day": transfer[0][0].end_date,
+                "households": len(transfer),
+                "to": sorted({new.cadre.name for _old, new in transfer if new is not None}),
+                "undoable": all(new is not None for _old, new in transfer),
+            }
+            if transfer
+            else None,
         },
     )
 

@@ -37,3 +37,10 @@ function liaisonCheckDutyDate(input) {
     }
   });
 });
+
+// The cadre picker's search box: Enter searches (htmx) instead of sending the form around it.
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Enter" || !event.target.matches || !event.target.matches("[data-picker-input]")) return;
+  event.preventDefault();
+  if (window.htmx) window.htmx.trigger(event.target, "search");
+});

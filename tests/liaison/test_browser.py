@@ -39,9 +39,10 @@ def test_assign_uncovered_households_and_the_gap_list_empties(
     page.wait_for_selector("#assign-households")
     assert page.locator("#assign-households tbody tr").count() == 3
     page.check("#check-all-households")
-    page.select_option("#id_cadre", str(cadre.pk))
+    page.fill("#id_cadre_q", "岩温")
+    page.locator(f"#picker-cadre-options input[value='{cadre.pk}']").check()
     shot(page, "assign")
-    page.click("#assign-form button[type=submit]")
+    page.click("#assign-form button.btn-primary[type=submit]")
     page.wait_for_selector(".alert-success")
     assert page.locator("#assign-households tbody tr").inner_text().strip() in (
         "没有符合条件的农户。",

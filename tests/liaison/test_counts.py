@@ -9,13 +9,15 @@ from dataclasses import dataclass
 import pytest
 from django.urls import reverse
 from django.utils import translation
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 
 from districts.models import Household, ImportJob, Zone
 from liaison.core.models import Cadre, CoverageJob, Pairing, ZoneLeadership
+from liaison.core.views import phone_tail
 
 from ..factories import CadreFactory, HouseholdFactory, UserFactory, user_with_role
-from ..html import Element, parse
+from ..html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -306,8 +308,15 @@ def test_cadre_page_counts_and_marks_the_townships_part(
     assert "勐马镇责任区" in page.text
 
 
-def _options(page: Element, name: str) -> dict[int, str]:
-    return {int(value): label for value, label in page.options(name) if value}
+def _found(client, name: str, **context: int) -> dict[int, str]:
+    """Every cadre the picker offers (searched by each department), by id."""
+    found: dict[int, str] = {}
+    for q in ("县财政局", "娜允镇党政办"):
+        url = reverse("cadre-search") + "?" + urlencode({"field": name, f"{name}_q": q, **context})
+        response = client.get(url)
+        assert response.status_code == 200
+        found |= {int(value): label for value, label in parse(response).radios(name)}
+    return found
 
 
 def _label(cadre: Cadre, n: int, partial: bool) -> str:
@@ -316,16 +325,16 @@ def _label(cadre: Cadre, n: int, partial: bool) -> str:
             gettext("%(n)d households in your jurisdiction") if partial
             else gettext("%(n)d households")
         ) % {"n": n}  # fmt: skip
-    return " · ".join([cadre.name, cadre.department.name, count])
+        parts = [cadre.name, cadre.get_rank_display(), cadre.department.name, cadre.area.name]
+    return " · ".join([*parts, count, phone_tail(cadre.phone)])
 
 
-def test_assign_page_offers_cadres_with_scoped_counts(
+def test_assign_picker_offers_cadres_with_scoped_counts(
     counts_world, tree, client, admin_a, county_admin
 ):
     w = counts_world
-    url = reverse("assign", args=[tree.group_a1.pk])
     client.force_login(admin_a)
-    assert _options(parse(client.get(url)), "cadre") == {
+    assert _found(client, "cadre", area=tree.group_a1.pk) == {
         w.county_cadre.pk: _label(w.county_cadre, 2, True),
         w.county_b_only.pk: _label(w.county_b_only, 0, True),
         w.county_idle.pk: _label(w.county_idle, 0, True),
@@ -334,25 +343,28 @@ def test_assign_page_offers_cadres_with_scoped_counts(
         w.cadre_a_idle.pk: _label(w.cadre_a_idle, 0, False),
     }
     client.force_login(county_admin)
-    options = _options(parse(client.get(url)), "cadre")
+    options = _found(client, "cadre", area=tree.group_a1.pk)
     assert options[w.county_cadre.pk] == _label(w.county_cadre, 3, False)
     assert options[w.county_b_only.pk] == _label(w.county_b_only, 1, False)
 
 
-def test_transfer_choices_show_scoped_counts(counts_world, client, admin_a, county_admin):
+def test_transfer_picker_shows_scoped_counts(counts_world, client, admin_a, county_admin):
     w = counts_world
     url = reverse("cadre-detail", args=[w.county_cadre.pk])
     client.force_login(admin_a)
     # A township does not transfer a county cadre (the service answers 403): no form at all.
-    assert parse(client.get(url)).find_all("select", name="to") == []
+    page = parse(client.get(url))
+    assert page.find_all("form", id="transfer-form") == []
+    assert page.find_all("input", name="to_q") == []
 
     def label(c, n):
         with translation.override("zh-hans"):
             count = gettext("%(n)d households") % {"n": n}
-        return f"{c.name} · {c.department.name} · {count}"
+            parts = [c.name, c.get_rank_display(), c.department.name, c.area.name]
+        return " · ".join([*parts, count, phone_tail(c.phone)])
 
     client.force_login(county_admin)
-    assert _options(parse(client.get(url)), "to") == {
+    assert _found(client, "to", **{"from": w.county_cadre.pk}) == {
         w.county_b_only.pk: label(w.county_b_only, 1),
         w.county_idle.pk: label(w.county_idle, 0),
     }
