@@ -344,7 +344,7 @@ def test_recompute_refuses_a_month_to_come(
 
 def test_the_service_refuses_a_month_to_come(monkeypatch, tree, cadre_a):
     _on(monkeypatch, datetime.date(2026, 4, 10))
-    with pytest.raises(ValidationError, match=r"has not begun"):
+    with pytest.raises(ValidationError, match=r"^\[.无法计算尚未开始的月份的履职情况。.\]$"):
         compliance_recompute(month=datetime.date(2026, 5, 1), by=SYSTEM)
     assert not MonthlyCompliance.objects.exists()
     assert compliance_recompute(month=datetime.date(2026, 4, 1), by=SYSTEM).rows == 1
