@@ -49,9 +49,7 @@ def production_server() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as root:
         storages = {
             "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-            "staticfiles": {
-                "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            },
+            "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
         }
         with override_settings(STATIC_ROOT=root, STORAGES=storages, DEBUG=False):
             call_command("collectstatic", interactive=False, verbosity=0)
