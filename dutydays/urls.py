@@ -11,6 +11,11 @@ register_export_converter()  # <export:fmt>: csv or xlsx
 urlpatterns = [
     path("duty/log/", views.log_day, name="duty-log"),
     path("duty/log/households/", views.log_households, name="duty-log-households"),
+    path(
+        "duty/log/households/search/",
+        views.log_household_search,
+        name="duty-log-household-search",
+    ),
     path("duty/month/", views.my_month, name="duty-month"),
     path("duty/days/<id:pk>/edit/", views.edit_day, name="duty-edit"),
     path("duty/compliance/", views.compliance, name="duty-compliance"),

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -92,29 +92,44 @@ def _places(request: "HttpRequest", cadre: Cadre, day: datetime.date) -> list[Ar
     return own + list(others)
 
 
+SEARCH_LIMIT = 30
+
+
 def _household_choices(
     cadre: Cadre,
     area: Area | None,
     user: "AbstractBaseUser | AnonymousUser",
     keep: Iterable[int] = (),
 ) -> list[tuple[int, str]]:
-    """Households of a place, the cadre's own first; `keep` ids are always offered."""
+    """The cadre's own households of a place (★), then the `keep` ids the user may see
+    (those ticked before a failed submit, or already on the record). The others of the place
+    are found on demand (`log_household_search`): a village has hundreds."""
     if area is None:
         return []
     mine = Pairing.objects.active().filter(cadre=cadre, household=OuterRef("pk"))
+    visible = district_selectors.household_list(user=user)
     households = list(
-        district_selectors.household_list(user=user)
-        .in_area(area)
+        visible.in_area(area)
         .active()
+        .filter(Exists(mine))
         .annotate(mine=Exists(mine))
         .select_related("group")
-        .order_by("-mine", "code")[:500]
+        .order_by("code")
     )
     missing = set(keep) - {h.pk for h in households}
     if missing:
-        extra = Household.objects.filter(pk__in=missing).select_related("group")
+        extra = visible.filter(pk__in=missing).select_related("group").order_by("code")
         households += list(extra.annotate(mine=Exists(mine)))
-    return [(h.pk, f"{'★ ' if h.mine else ''}{h.head_name} · {h.group.name}") for h in households]
+    return [(h.pk, _household_label(h)) for h in households]
+
+
+def _household_label(h: Household) -> str:
+    return f"{'★ ' if getattr(h, 'mine', False) else ''}{h.head_name} · {h.group.name}"
+
+
+def _ids(values: Iterable[str]) -> list[int]:
+    """The numeric ids among posted values (anything else is left to the form to refuse)."""
+    return [int(v) for v in values if v.isdigit() and len(v) < 19]
 
 
 def _date_param(request: "HttpRequest", today: datetime.date) -> datetime.date:
@@ -175,7 +190,9 @@ def log_day(request):
         request.POST or None,
         request.FILES or None,
         place_choices=[(a.pk, a.name) for a in places],
-        household_choices=_household_choices(cadre, area, request.user),
+        household_choices=_household_choices(
+            cadre, area, request.user, keep=_ids(request.POST.getlist("households"))
+        ),
         initial={"area": area.pk if area else None, "date": wanted_date},
         user=request.user,
         first_date=first_date,
@@ -239,7 +256,7 @@ def log_day(request):
 
 @login_required
 def log_households(request):
-    """htmx fragment: the household checkboxes of a place."""
+    """htmx fragment: the cadre's own households of a place, and the search for the others."""
     cadre = _cadre_for(request)
     if cadre is None:
         raise Http404
@@ -248,7 +265,49 @@ def log_households(request):
         place_choices=[(area.pk, area.name)],
         household_choices=_household_choices(cadre, area, request.user),
     )
-    return render(request, "dutydays/_households.html", {"form": form})
+    return render(
+        request,
+        "dutydays/_households.html",
+        {
+            "form": form,
+            "area": area,
+            "cadre": cadre,
+            "on_behalf": cadre.user_id != request.user.pk,
+        },
+    )
+
+
+@login_required
+def log_household_search(request):
+    """htmx fragment: up to SEARCH_LIMIT households of a place matching a name or a code,
+    among those the user may see; each is a checkbox the page adds to the ticked list."""
+    cadre = _cadre_for(request)
+    if cadre is None:
+        raise Http404
+    area = district_selectors.area_get(user=request.user, pk=request.GET.get("area"))
+    query = request.GET.get("q", "").strip()[:30]
+    matches: list[Household] = []
+    if query:
+        mine = Pairing.objects.active().filter(cadre=cadre, household=OuterRef("pk"))
+        matches = list(
+            district_selectors.household_list(user=request.user)
+            .in_area(area)
+            .active()
+            .filter(Q(head_name__icontains=query) | Q(code__startswith=query))
+            .annotate(mine=Exists(mine))
+            .select_related("group")
+            .order_by("-mine", "code")[: SEARCH_LIMIT + 1]
+        )
+    return render(
+        request,
+        "dutydays/_household_matches.html",
+        {
+            "query": query,
+            "matches": [(h.pk, _household_label(h)) for h in matches[:SEARCH_LIMIT]],
+            "more": len(matches) > SEARCH_LIMIT,
+            "limit": SEARCH_LIMIT,
+        },
+    )
 
 
 def _parse_month(value: str | None, default: datetime.date) -> datetime.date:
@@ -589,7 +648,12 @@ def edit_day(request, pk):
     form = DutyDayForm(
         request.POST or None,
         place_choices=[(day.area_id, day.area.name)],
-        household_choices=_household_choices(day.cadre, day.area, request.user, keep=visible),
+        household_choices=_household_choices(
+            day.cadre,
+            day.area,
+            request.user,
+            keep=[*visible, *_ids(request.POST.getlist("households"))],
+        ),
         initial={
             "date": day.date,
             "area": day.area_id,

@@ -54,6 +54,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compress pages and JSON (static files come compressed from whitenoise, above, which
+    # answers them before this runs): the phone log page goes from ~118 KB to a few KB over
+    # a slow village connection. BREACH (Django's docs, GZipMiddleware) needs a secret and
+    # attacker-chosen text in the same compressed body, with many requests observed: the CSRF
+    # token in forms is masked with a new random salt on every response, the session is a
+    # cookie (never in a body), and Django >= 4.2 pads each gzip response with up to 100
+    # random bytes ("Heal the BREACH"). The API's tokens are sent by clients, not rendered.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -43,6 +43,16 @@ class Tree:
     households_b: list[Household]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Benchmarks run only when `-m` names them (`make test` and `-m browser` stay fast)."""
+    if "benchmark" in (config.getoption("markexpr") or ""):
+        return
+    skip = pytest.mark.skip(reason="a benchmark: run with -m benchmark")
+    for item in items:
+        if item.get_closest_marker("benchmark"):
+            item.add_marker(skip)
+
+
 @pytest.fixture
 def tree(db) -> Tree:
     """County 530827 → townships A, B → one village each → groups; 3+2 households in A, 2 in B."""

@@ -44,3 +44,23 @@ document.addEventListener("keydown", function (event) {
   event.preventDefault();
   if (window.htmx) window.htmx.trigger(event.target, "search");
 });
+
+// The log page lists the cadre's own households; the others are searched. Ticking a match
+// moves it into the list above (or ticks the household already there), so a new search
+// does not lose it; Enter in the search box searches instead of submitting the form.
+document.addEventListener("change", function (event) {
+  var box = event.target;
+  if (!box.matches || !box.matches("#household-matches input[type=checkbox]") || !box.checked) return;
+  var picked = document.getElementById("household-picked");
+  var row = box.closest(".form-check");
+  var same = picked.querySelector('input[name="households"][value="' + box.value + '"]');
+  if (same) {
+    same.checked = true;
+    row.remove();
+  } else {
+    picked.appendChild(row);
+  }
+});
+document.addEventListener("keydown", function (event) {
+  if (event.key === "Enter" && event.target.id === "household-search") event.preventDefault();
+});

@@ -27,9 +27,18 @@ def test_log_a_visit_on_a_phone(page, live_server, tree, cadre_a, cadre_user_a):
 
     page.goto(f"{live_server.url}/duty/log/")
     page.select_option("select[name=area]", str(tree.group_a1.pk))
-    page.wait_for_selector(f"#household-choices >> text={tree.households_a[0].head_name}")
-    page.check(f"#household-choices input[value='{tree.households_a[0].pk}']")
-    page.check(f"#household-choices input[value='{tree.households_a[1].pk}']")
+    # The cadre has no paired household here: both are found through the search, and
+    # ticking a match adds it to the list (a new search keeps it).
+    # (Wait for the new place's list: the first place has no own household either.)
+    page.wait_for_selector(f"#household-search[hx-get$='area={tree.group_a1.pk}']")
+    # htmx wires the new search box up while settling (then drops the class).
+    page.wait_for_function("!document.querySelector('.htmx-settling, .htmx-request')")
+    assert page.locator("#no-own-households").is_visible()
+    for household in tree.households_a[:2]:
+        page.fill("#household-search", household.head_name)
+        # A click, not `check`: the box moves out of the matches once ticked.
+        page.click(f"#household-matches input[value='{household.pk}']")
+        assert page.locator(f"#household-picked input[value='{household.pk}']").is_checked()
     page.check("input[name=activities][value=talked_with_cadres]")
     page.fill("textarea[name=diary]", "在组上开了院坝会，听取了两户的意见。")
     shot(page, "duty-log")

@@ -52,11 +52,9 @@ def test_log_page_offers_own_places_and_households_first(cadre_client, tree):
         (str(tree.village_a.pk), "芒街村"),
         (str(tree.group_a1.pk), "芒街一组"),
     ]
-    own, *others = tree.households_a
-    assert page.find(id="household-choices").texts("label") == [
-        f"★ {own.head_name} · 芒街一组",
-        *(f"{h.head_name} · {h.group.name}" for h in others),
-    ]
+    # Only the cadre's own households are listed; the others are searched on demand.
+    own = tree.households_a[0]
+    assert page.find(id="household-picked").texts("label") == [f"★ {own.head_name} · 芒街一组"]
 
 
 def test_logging_a_day_with_a_photo(cadre_client, tree, cadre_a):
