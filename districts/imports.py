@@ -486,6 +486,17 @@ def unstorable_cells(row: int, rec: dict[str, str]) -> list[RowError]:
     return errors
 
 
+def phone_cell(row: int, rec: dict[str, str], errors: list[RowError]) -> str:
+    """Return the row's `phone` cell normalised; note a row error if it is not a phone number."""
+    phone = normalize_phone(rec.get("phone", ""))
+    if phone:
+        try:
+            validate_phone(phone)
+        except ValidationError as exc:
+            errors.append(RowError(row, "phone", error_text(exc)))
+    return phone
+
+
 def error_text(exc: ValidationError) -> str:
     return " ".join(str(m) for m in exc.messages)
 
@@ -956,12 +967,7 @@ def _parse_household(
             validate_id_number(id_number)
         except ValidationError as exc:
             errors.append(RowError(row, "id_number", error_text(exc)))
-    phone = normalize_phone(rec.get("phone", ""))
-    if phone:
-        try:
-            validate_phone(phone)
-        except ValidationError as exc:
-            errors.append(RowError(row, "phone", error_text(exc)))
+    phone = phone_cell(row, rec, errors)
     address = rec.get("address", "")
     if len(address) > 200:
         errors.append(RowError(row, "address", _("An address has at most 200 characters.")))

@@ -17,7 +17,6 @@ import datetime
 from collections.abc import Iterable
 from typing import IO, Any
 
-from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -36,16 +35,16 @@ from districts.imports import (
     allowed_names,
     choice_code,
     data_rows,
-    error_text,
     errors_as_in_file,
     name_key,
     parse_date,
+    phone_cell,
     read_layout,
     read_rows,
     unstorable_cells,
 )
 from districts.models import Area, AreaLevel, Household, HouseholdStatus
-from districts.validators import normalize_phone, validate_phone
+from districts.validators import normalize_phone
 from liaison.common.db import chunks
 
 from . import access as _access  # noqa: F401  (registers the core's actions and targets)
@@ -500,12 +499,7 @@ def _parse_cadre(
     rank = _choice(
         row, "rank", rec["rank"], Rank, _("Unknown rank %(value)s. Allowed: %(allowed)s."), errors
     )
-    phone = normalize_phone(rec.get("phone", ""))
-    if phone:
-        try:
-            validate_phone(phone)
-        except ValidationError as exc:
-            errors.append(RowError(row, "phone", error_text(exc)))
+    phone = phone_cell(row, rec, errors)
     staff = rec.get("staff_code", "")
     if len(staff) > 30:
         errors.append(RowError(row, "staff_code", _("A staff code has at most 30 characters.")))
