@@ -545,7 +545,7 @@ def test_work_lists_say_what_will_appear(login, tree, home_figures, role, expect
 
 
 def test_a_module_that_arrives_takes_its_work_lists_place(login, tree, monkeypatch, home_day):
-    """A later app registers its widget under the placeholder's key (in its ready())."""
+    """A later app registers its widget under the key of the coming-soon card (in its ready())."""
     monkeypatch.setattr(registry, "_HOME", dict(registry._HOME))
     registry.register_home(
         registry.HomeWidget(

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 
 AREAS_HEADER = ["code", "name", "level", "parent_code", "categories"]
 HOUSEHOLDS_HEADER = ["code", "group_code", "head_name", "members", "address", "categories"]
-PLACEHOLDER = "ZZPLACEHOLDERZZ"
+MARKER = "ZZMARKERZZ"
 NUL_MESSAGE = r"NUL|空字符"
 NULL_MARKER_MESSAGE = r"\\N"
 
@@ -33,8 +33,8 @@ def _csv(header: list[str], rows: list[list[str]]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def _xlsx(header: list[str], rows: list[list[str]], placeholder_as: bytes | None = None) -> bytes:
-    """A workbook of `rows`; PLACEHOLDER becomes `placeholder_as` in the stored XML."""
+def _xlsx(header: list[str], rows: list[list[str]], marker_as: bytes | None = None) -> bytes:
+    """A workbook of `rows`; MARKER becomes `marker_as` in the stored XML."""
     book = Workbook()
     sheet = book.active
     sheet.append(header)
@@ -42,25 +42,25 @@ def _xlsx(header: list[str], rows: list[list[str]], placeholder_as: bytes | None
         sheet.append(row)
     data = io.BytesIO()
     book.save(data)
-    if placeholder_as is None:
+    if marker_as is None:
         return data.getvalue()
     source, out = zipfile.ZipFile(data), io.BytesIO()
     with zipfile.ZipFile(out, "w") as target:
         for info in source.infolist():
-            content = source.read(info).replace(PLACEHOLDER.encode(), placeholder_as)
+            content = source.read(info).replace(MARKER.encode(), marker_as)
             target.writestr(info, content)
     return out.getvalue()
 
 
 def _file(fmt: str, header: list[str], rows: list[list[str]], bad: str) -> tuple[bytes, str]:
-    """The rows as a CSV or XLSX file, with `bad` put where PLACEHOLDER stands."""
+    """The rows as a CSV or XLSX file, with `bad` put where MARKER stands."""
     if fmt == "csv":
-        rows = [[cell.replace(PLACEHOLDER, bad) for cell in row] for row in rows]
+        rows = [[cell.replace(MARKER, bad) for cell in row] for row in rows]
         return _csv(header, rows), "f.csv"
     if bad == "\x00":
         # openpyxl refuses to write a NUL: put one in the stored XML as a broken writer would.
-        return _xlsx(header, rows, placeholder_as=b"\x00"), "f.xlsx"
-    rows = [[cell.replace(PLACEHOLDER, bad) for cell in row] for row in rows]
+        return _xlsx(header, rows, marker_as=b"\x00"), "f.xlsx"
+    rows = [[cell.replace(MARKER, bad) for cell in row] for row in rows]
     return _xlsx(header, rows), "f.xlsx"
 
 
@@ -73,14 +73,14 @@ BAD_CELLS = [
 def _areas_rows(bad_column: str) -> list[list[str]]:
     good = ["530827100208", "新寨村", "village", "530827100", ""]
     bad = ["530827100209", "坝卡村", "village", "530827100", ""]
-    bad[AREAS_HEADER.index(bad_column)] = PLACEHOLDER
+    bad[AREAS_HEADER.index(bad_column)] = MARKER
     return [good, bad]
 
 
 def _household_rows(bad_column: str) -> list[list[str]]:
     good = ["H-CELL-1", "530827100201001", "岩罕", "3", "芒街一组", ""]
     bad = ["H-CELL-2", "530827100201001", "玉香", "2", "芒街一组", ""]
-    bad[HOUSEHOLDS_HEADER.index(bad_column)] = PLACEHOLDER
+    bad[HOUSEHOLDS_HEADER.index(bad_column)] = MARKER
     return [good, bad]
 
 
@@ -118,7 +118,7 @@ def test_a_households_cell_that_cannot_be_stored_is_a_row_error(
 )
 def test_other_spellings_of_nul_in_a_workbook_are_row_errors(tree, county_admin, written_as):
     rows = _household_rows("head_name")
-    data = _xlsx(HOUSEHOLDS_HEADER, rows, placeholder_as=written_as)
+    data = _xlsx(HOUSEHOLDS_HEADER, rows, marker_as=written_as)
     result = import_households(io.BytesIO(data), "h.xlsx", by=county_admin)
     assert [(e.row, e.column) for e in result.errors] == [(3, "head_name")]
     assert not Household.objects.filter(code__startswith="H-CELL").exists()
@@ -126,8 +126,8 @@ def test_other_spellings_of_nul_in_a_workbook_are_row_errors(tree, county_admin,
 
 def test_an_escaped_underscore_in_a_workbook_stays_text(tree, county_admin):
     # OOXML writes a literal "_x0000_" as "_x005F_x0000_": that is text, not a NUL.
-    rows = [["H-CELL-3", "530827100201001", "岩罕", "3", PLACEHOLDER, ""]]
-    data = _xlsx(HOUSEHOLDS_HEADER, rows, placeholder_as=b"_x005F_x0000_")
+    rows = [["H-CELL-3", "530827100201001", "岩罕", "3", MARKER, ""]]
+    data = _xlsx(HOUSEHOLDS_HEADER, rows, marker_as=b"_x005F_x0000_")
     result = import_households(io.BytesIO(data), "h.xlsx", by=county_admin)
     assert result.errors == []
     assert Household.objects.get(code="H-CELL-3").address == "_x0000_"
@@ -158,7 +158,7 @@ def test_a_nul_in_the_header_is_a_file_error(tree, county_admin):
 def test_the_job_reports_the_row_not_an_unexpected_failure(
     tree, county_admin, kind: str, make: Callable[[], bytes], bad: str
 ):
-    content = make().replace(PLACEHOLDER.encode(), bad.encode())
+    content = make().replace(MARKER.encode(), bad.encode())
     job = ImportJob.objects.create(
         kind=kind,
         file=ContentFile(content, name="cells.csv"),
