@@ -13,7 +13,7 @@ from liaison.common.natural import natural_key
 from liaison.common.registry import publish
 
 from .access import Actor, area_chain, require, require_all, scope_for, user_of
-from .events import HOUSEHOLDS_CHANGED
+from .events import HOUSEHOLDS_CHANGED, ZONES_CHANGED
 from .models import (
     HOUSEHOLD_ANCESTOR_LEVELS,
     Area,
@@ -287,6 +287,7 @@ def zone_create(*, name: str, level: str, areas: list[Area], by: Actor) -> Zone:
     _check_zone_areas(level, areas, None)
     zone.save()
     ZoneArea.objects.bulk_create(ZoneArea(zone=zone, area=a) for a in areas)
+    publish(ZONES_CHANGED)  # coverage counts zones by the areas they cover
     return zone
 
 
@@ -314,4 +315,5 @@ def zone_update(*, zone: Zone, data: dict[str, Any], by: Actor) -> Zone:
         _check_zone_areas(zone.level, new_areas, zone)
         zone.zone_areas.all().delete()
         ZoneArea.objects.bulk_create(ZoneArea(zone=zone, area=a) for a in new_areas)
+        publish(ZONES_CHANGED)
     return zone

@@ -454,9 +454,17 @@ def compliance(request):
             if report
             else 0,
             "query_without_page": query_without_page(request),
+            # Counties and townships, and the area asked for (a village from its coverage).
             "areas": district_selectors.area_list(user=request.user)
-            .filter(level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP])
+            .filter(
+                Q(level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP])
+                | Q(pk=int(area_id) if area_id else None)
+            )
             .order_by("path"),
+            # Whose cadres the totals count: the area asked for, else the jurisdiction.
+            "area": district_selectors.area_get(user=request.user, pk=area_id)
+            if area_id and report
+            else None,
             "departments": liaison_selectors.department_list(user=request.user).order_by("name"),
             "area_id": int(area_id) if area_id else None,
             "department_id": int(department_id) if department_id else None,

@@ -154,6 +154,10 @@ CELERY_BEAT_SCHEDULE = {
     # Hourly: photos kept from duty-day forms that were never sent again (after a day).
     "duty-kept-photos-purge": {"task": "dutydays.kept_photos_purge_task", "schedule": 60 * 60},
 }
+# Coverage figures of areas at these levels are counted when a page asks (the snapshot's own
+# SQL, restricted to the area: milliseconds for a township); larger areas read the snapshot
+# that every change refreshes after commit, and say when it was computed.
+COVERAGE_COUNTED_LIVE = env.list("COVERAGE_COUNTED_LIVE", default=["township", "village", "group"])
 # Jobs whose worker died (seconds). A running import beats at least every JOB_HEARTBEAT_EVERY
 # seconds while it checks rows; its final write (one transaction) is silent but takes well
 # under a minute even for the largest file. A coverage recompute is one SQL statement, cut

@@ -321,8 +321,9 @@ def test_retrying_a_failed_import_reruns_the_same_file(
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         response = client.post(f"/api/v1/imports/{job.pk}/retry/")
     assert response.status_code == 202, response.content
-    # The rerun, and (as it writes households) the coverage recompute it asks for.
-    assert len(callbacks) == 2
+    # The rerun, and (as it writes households) the coverage recompute it asks for, after
+    # marking the figures as being counted.
+    assert len(callbacks) == 3
     body = response.json()
     assert set(body) == {"job", "status_url"}
     assert (body["job"]["id"], body["job"]["status"], body["job"]["errors"]) == (

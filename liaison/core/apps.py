@@ -11,7 +11,7 @@ class LiaisonCoreConfig(AppConfig):
 
     def ready(self) -> None:
         from districts.access import has_permission, is_role, signed_in
-        from districts.events import HOUSEHOLDS_CHANGED
+        from districts.events import HOUSEHOLDS_CHANGED, ZONES_CHANGED
         from districts.models import Role
         from liaison.common.registry import (
             MenuEntry,
@@ -28,8 +28,10 @@ class LiaisonCoreConfig(AppConfig):
 
         del access  # imported for its registrations
         home.register()
-        # Imports add, move and deregister households: the figures follow after commit.
+        # Imports and pages add, move and deregister households and change zones: the
+        # coverage figures follow after commit.
         subscribe(HOUSEHOLDS_CHANGED, lambda **_: coverage_recompute_later())
+        subscribe(ZONES_CHANGED, lambda **_: coverage_recompute_later())
         register_panel("household", views.household_panel)
         register_panel("area", views.area_panel)
         register_column("households", views.household_cadre_column)

@@ -8,6 +8,7 @@ their counties. The same SQL runs on PostgreSQL and SQLite.
 
 import datetime
 
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -17,6 +18,23 @@ from districts.models import Area, Household, Zone, ZoneArea
 from .models import Cadre, CoverageSnapshot, Pairing, ZoneLeadership
 
 LEVEL_COLUMNS = ("county_id", "township_id", "village_id", "group_id")
+# The levels `coverage_count` can count by themselves (households carry their ids).
+COUNTABLE_LEVELS = ("county", "township", "village", "group")
+
+
+# When the last change that coverage counts was committed (a POSIX timestamp), for every
+# process: a snapshot computed before it is being replaced (`coverage_pending`).
+CHANGED_KEY = "liaison:coverage:changed-at"
+
+
+def mark_changed() -> None:
+    cache.set(CHANGED_KEY, timezone.now().timestamp(), timeout=None)
+
+
+def coverage_pending(computed_at: datetime.datetime) -> bool:
+    """Whether a change committed after `computed_at` still waits for its recompute."""
+    changed = cache.get(CHANGED_KEY)
+    return changed is not None and computed_at.timestamp() < changed
 
 
 def _tables() -> dict[str, str]:
@@ -34,8 +52,9 @@ def _tables() -> dict[str, str]:
     }
 
 
-def _chain_sql(t: dict[str, str]) -> str:
-    """Each area with the ids of its county, township, village and group (itself included)."""
+def _chain_sql(t: dict[str, str], within: bool = False) -> str:
+    """Each area with the ids of its county, township, village and group (itself included);
+    `within`: only the areas under %(path)s (the area counted live and its descendants)."""
 
     def pick(level: str) -> str:
         return (
@@ -51,21 +70,40 @@ def _chain_sql(t: dict[str, str]) -> str:
         LEFT JOIN {t["area"]} a1 ON a1.id = a0.parent_id
         LEFT JOIN {t["area"]} a2 ON a2.id = a1.parent_id
         LEFT JOIN {t["area"]} a3 ON a3.id = a2.parent_id
+        {_IN_PATH.format(alias="a0") if within else ""}
     )"""
 
 
-def _base_sql(t: dict[str, str]) -> str:
-    """Group-level aggregates of households, cadres and zones as of %(d)s."""
+# The subtree of one area: its path is a prefix of theirs (SUBSTR is the same on PostgreSQL
+# and SQLite, and needs no LIKE escaping).
+_IN_PATH = "WHERE SUBSTR({alias}.path, 1, %(path_length)s) = %(path)s"
+
+
+def _base_sql(t: dict[str, str], within: str = "") -> str:
+    """Group-level aggregates of households, cadres and zones as of %(d)s; `within`: the
+    household column (county_id … group_id) that must equal %(within)s."""
+    in_force = "{p}start_date <= %(d)s AND ({p}end_date IS NULL OR {p}end_date > %(d)s)"
+    if within:
+        # One area: an index probe per household beats reading every pairing.
+        covered = (
+            f"SUM(CASE WHEN EXISTS (SELECT 1 FROM {t['pairing']} p "
+            f"WHERE p.household_id = h.id AND {in_force.format(p='p.')}) "
+            f"THEN 1 ELSE 0 END)"
+        )
+        join, where = "", f"AND h.{within} = %(within)s"
+    else:
+        covered = "COUNT(cv.household_id)"
+        join = f"""LEFT JOIN (
+            SELECT DISTINCT household_id FROM {t["pairing"]} WHERE {in_force.format(p="")}
+        ) cv ON cv.household_id = h.id"""
+        where = ""
     return f"""
     hh AS MATERIALIZED (
         SELECT h.county_id, h.township_id, h.village_id, h.{t["group"]} AS group_id,
-               COUNT(*) AS households, COUNT(cv.household_id) AS covered
+               COUNT(*) AS households, {covered} AS covered
         FROM {t["household"]} h
-        LEFT JOIN (
-            SELECT DISTINCT household_id FROM {t["pairing"]}
-            WHERE start_date <= %(d)s AND (end_date IS NULL OR end_date > %(d)s)
-        ) cv ON cv.household_id = h.id
-        WHERE h.status = 'active' OR h.status_date > %(d)s
+        {join}
+        WHERE (h.status = 'active' OR h.status_date > %(d)s) {where}
         GROUP BY h.county_id, h.township_id, h.village_id, h.{t["group"]}
     ),
     cb AS MATERIALIZED (
@@ -143,6 +181,61 @@ def coverage_sql(t: dict[str, str] | None = None) -> str:
     FROM {t["area"]} a
     LEFT JOIN everything e ON e.area_id = a.id
     GROUP BY a.id"""
+
+
+def _area_sql(t: dict[str, str], area: Area) -> str:
+    """The SELECT of `coverage_sql`, counting only what lies in `area` (a county or below):
+    rows for the area and its children."""
+    column = t["group"] if area.level == "group" else connection.ops.quote_name(f"{area.level}_id")
+    return f"""
+    WITH {_chain_sql(t, within=True).strip()},
+    {_base_sql(t, within=column).strip()},
+    {_per_area_sql()}
+    SELECT a.id AS area_id,
+           COALESCE(SUM(e.households), 0), COALESCE(SUM(e.covered), 0),
+           COALESCE(SUM(e.cadres), 0), COALESCE(SUM(e.cadres_with), 0),
+           COALESCE(SUM(e.zones), 0), COALESCE(SUM(e.zones_led), 0)
+    FROM {t["area"]} a
+    LEFT JOIN per_area e ON e.area_id = a.id
+    WHERE a.id = %(within)s OR a.parent_id = %(within)s
+    GROUP BY a.id"""
+
+
+def coverage_count(area: Area, as_of: datetime.date | None = None) -> dict[int, CoverageSnapshot]:
+    """Count the coverage of `area` (a county or below) and of its children as of a date
+    (default today), now: the snapshot's own SQL, restricted to the area.
+
+    Return {area id: unsaved snapshot, `computed_at` now}; the figures are those a
+    recompute at this moment would write. Reads only: no permission is needed beyond
+    seeing the area, which the caller has checked.
+    """
+    if area.level not in COUNTABLE_LEVELS:
+        raise ValueError(f"{area.level} areas are counted by coverage_recompute only")
+    as_of = as_of or timezone.localdate()
+    now = timezone.now()
+    params = {
+        "d": CoverageSnapshot._meta.get_field("as_of").get_db_prep_save(as_of, connection),
+        "within": area.pk,
+        "path": area.path,
+        "path_length": len(area.path),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_area_sql(_tables(), area), params)
+        rows = cursor.fetchall()
+    return {
+        row[0]: CoverageSnapshot(
+            area_id=row[0],
+            as_of=as_of,
+            computed_at=now,
+            households=row[1],
+            covered_households=row[2],
+            cadres=row[3],
+            cadres_with_households=row[4],
+            zones=row[5],
+            zones_with_leader=row[6],
+        )
+        for row in rows
+    }
 
 
 @transaction.atomic

@@ -6,7 +6,7 @@ writes their codes; the pages and the API's `labels=1` their labels and displaye
 """
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,6 +18,9 @@ from liaison.common.registry import ExportColumns
 
 from .models import Cadre, CoverageSnapshot, Rank
 from .selectors import current_cadres
+
+if TYPE_CHECKING:
+    from .selectors import AreaCoverage
 
 
 def coverage_row(snapshot: CoverageSnapshot) -> dict[str, Any]:
@@ -38,10 +41,14 @@ def coverage_row(snapshot: CoverageSnapshot) -> dict[str, Any]:
     }
 
 
-def coverage_payload(snapshot: CoverageSnapshot, children: Sequence[CoverageSnapshot]) -> dict:
-    """Return an area's coverage with its children's (the API's body, the downloads' rows)."""
-    payload = coverage_row(snapshot)
-    payload["children"] = [coverage_row(s) for s in children]
+def coverage_payload(coverage: "AreaCoverage") -> dict:
+    """Return an area's coverage with its children's (the API's body, the downloads' rows):
+    `live` when counted just now, `pending` when read from a snapshot that a committed
+    change is still replacing."""
+    payload = coverage_row(coverage.figures)
+    payload["live"] = coverage.live
+    payload["pending"] = coverage.pending
+    payload["children"] = [coverage_row(s) for s in coverage.children]
     return payload
 
 

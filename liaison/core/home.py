@@ -1,8 +1,9 @@
 """The liaison core's widgets on the home page (registered in apps.py).
 
-For those who run or watch the work (`view_dashboard`): the jurisdiction's coverage as of its
-latest snapshot (the coverage page's figures), the gap lists' sizes right now (the gap
-pages' counts) and twelve months of coverage. For cadres: their own households. For the
+For those who run or watch the work (`view_dashboard`): the jurisdiction's coverage and the
+gap lists' sizes, by the same figures as the coverage and gap pages (`coverage_summary`:
+counted now for a small jurisdiction, else its latest snapshot, saying which), and twelve
+months of coverage. For cadres: their own households. For the
 organisation department and inspectors: their work lists, which the modules that bring
 those capabilities will fill; until then each says what will appear.
 """
@@ -24,7 +25,8 @@ from liaison.common.registry import HomeWidget, register_home
 from . import selectors
 
 if TYPE_CHECKING:
-    from .models import Cadre, CoverageSnapshot
+    from .models import Cadre
+    from .selectors import AreaCoverage
 
 TILE = "districts/_home_tile.html"
 CHART = "districts/_home_chart.html"
@@ -43,8 +45,8 @@ def request_cadre(request: HttpRequest) -> "Cadre | None":
     return cached  # type: ignore[return-value]
 
 
-def _summary(request: HttpRequest) -> "CoverageSnapshot | None":
-    """The jurisdiction's coverage, read once for the three tiles of one request."""
+def _summary(request: HttpRequest) -> "AreaCoverage | None":
+    """The jurisdiction's coverage, read once for the tiles and gaps of one request."""
     cached = getattr(request, "_home_coverage", _UNSET)
     if cached is _UNSET:
         cached = selectors.coverage_summary(user=request.user)
@@ -52,25 +54,40 @@ def _summary(request: HttpRequest) -> "CoverageSnapshot | None":
     return cached  # type: ignore[return-value]
 
 
+def when(coverage: "AreaCoverage") -> str:
+    """How fresh the figures are, in a few words (a tile's note)."""
+    figures = coverage.figures
+    if coverage.live:
+        return _("Counted now (%(at)s)") % {
+            "at": f"{timezone.localtime(figures.computed_at):%H:%M}"
+        }
+    note = _("As of %(day)s") % {"day": f"{figures.as_of:%Y-%m-%d}"}
+    if not coverage.pending:
+        return note
+    updating = _("updating")
+    return f"{note} · {updating}"
+
+
 def _coverage_tile(
     request: HttpRequest, figure: str, label: str, part: str, whole: str
 ) -> tuple[str, dict[str, Any]]:
-    snapshot = _summary(request)
+    coverage = _summary(request)
     context: dict[str, Any] = {
         "figure": figure,
         "label": label,
         "url": reverse("coverage"),
         "color": COLORS[figure],
     }
-    if snapshot is None:
+    if coverage is None:
         context["note"] = _("Not computed yet; coverage is computed every night.")
         return TILE, context
+    snapshot = coverage.figures
     part_value, whole_value = getattr(snapshot, part), getattr(snapshot, whole)
     context.update(
         value=snapshot.percent(part_value, whole_value),
         part=part_value,
         whole=whole_value,
-        note=_("As of %(day)s") % {"day": f"{snapshot.as_of:%Y-%m-%d}"},
+        note=when(coverage),
     )
     return TILE, context
 
@@ -92,13 +109,15 @@ def zone_coverage_tile(request: HttpRequest) -> tuple[str, dict[str, Any]]:
 
 
 def gaps_widget(request: HttpRequest) -> tuple[str, dict[str, Any]]:
-    counts = selectors.gap_counts(user=request.user)
+    coverage = _summary(request)
+    counts = coverage.gaps if coverage else selectors.gap_counts(user=request.user)
     return "liaison/_home_gaps.html", {
+        "note": when(coverage) if coverage else "",
         "gaps": [
             ("households", counts["households"], reverse("gaps", args=["households"])),
             ("cadres", counts["cadres"], reverse("gaps", args=["cadres"])),
             ("zones", counts["zones"], reverse("gaps", args=["zones"])),
-        ]
+        ],
     }
 
 

@@ -21,7 +21,7 @@ from districts.access import SYSTEM, Actor, require, user_of
 from liaison.common.jobs import job_record, job_start, minutes, stale_jobs
 from liaison.common.tasks import enqueue
 
-from .coverage import coverage_recompute
+from .coverage import coverage_recompute, mark_changed
 from .models import CoverageJob
 from .selectors import coverage_job_get
 
@@ -47,9 +47,12 @@ def coverage_recompute_later(as_of: datetime.date | None = None) -> None:
     """Schedule recomputes after the current transaction (bulk assignment, transfer).
 
     Today's figures always; a backdated change also refreshes the day it took effect.
+    Until the recompute has run, pages reading a snapshot say that a change is being
+    counted (`coverage_pending`).
     """
     from .tasks import coverage_recompute_task
 
+    transaction.on_commit(mark_changed)
     today = timezone.localdate()
     days = {today} | ({as_of} if as_of is not None and as_of < today else set())
     for day in sorted(days):

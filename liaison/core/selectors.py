@@ -3,6 +3,7 @@
 import copy
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
@@ -16,7 +17,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -26,9 +26,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from districts.access import Actor, read_scope, scope_for, user_of
-from districts.models import Area, Household, HouseholdQuerySet, HouseholdStatus, Zone
+from districts.models import Area, Household, HouseholdQuerySet, HouseholdStatus, Zone, ZoneArea
 from districts.selectors import area_roots, household_list, zone_list
 
+from .coverage import COUNTABLE_LEVELS, coverage_count, coverage_pending
 from .models import (
     Cadre,
     CadreQuerySet,
@@ -223,34 +224,38 @@ def uncovered_households(*, user: Actor) -> "HouseholdsWithCadre":
     )
 
 
-def idle_cadres(*, user: Actor) -> CadreQuerySet:
-    """Return active cadres serving inside the jurisdiction without any household anywhere.
+def idle_cadres(*, user: Actor, area: Area | None = None) -> CadreQuerySet:
+    """Return active cadres serving inside the jurisdiction (and in `area`, if given)
+    without any household anywhere.
 
     The gap a user can close: their own cadres (serving in the jurisdiction's areas) with no
     active pairing of an active household at all. County cadres seen from a township are not
     the township's gap even with no households there (they may work elsewhere, which is not
     the township's to know), and a township cadre whose households all lie in another
-    township has households, so is no gap either.
+    township has households, so is no gap either. The coverage snapshot counts the same
+    cadres (`cadres` − `cadres_with_households`).
     """
     busy = Pairing.objects.filter(
         cadre=OuterRef("pk"), end_date__isnull=True, household__status=HouseholdStatus.ACTIVE
     )
-    return (
-        cadre_list(user=user)
-        .active()
-        .filter(scope_for(user).area_q("area__"))
-        .filter(~Exists(busy))
-        .order_by("name", "pk")
-    )
+    cadres = cadre_list(user=user).active().filter(scope_for(user).area_q("area__"))
+    if area is not None:
+        cadres = cadres.filter(area__path__startswith=area.path)
+    return cadres.filter(~Exists(busy)).order_by("name", "pk")
 
 
-def gap_counts(*, user: Actor) -> dict[str, int]:
+def gap_counts(*, user: Actor, area: Area | None = None) -> dict[str, int]:
     """Return the sizes of the three gap lists (households without a cadre, cadres without
-    households, zones without a leader) as the gap pages count them, right now."""
+    households, zones without a leader) by counting the lists, right now.
+
+    Pages take these sizes from `coverage_summary(...).gaps` (the same figures as the
+    coverage page); this count is their fallback where no coverage has been computed yet.
+    """
+    households = uncovered_households(user=user)
     return {
-        "households": uncovered_households(user=user).count(),
-        "cadres": idle_cadres(user=user).count(),
-        "zones": leaderless_zones(user=user).count(),
+        "households": (households.in_area(area) if area else households).count(),
+        "cadres": idle_cadres(user=user, area=area).count(),
+        "zones": leaderless_zones(user=user, area=area).count(),
     }
 
 
@@ -278,9 +283,14 @@ def zones_with_leader(*, user: Actor) -> "QuerySet[ZoneWithLeader]":
     return zone_list(user=user).annotate(has_leader=Exists(current))
 
 
-def leaderless_zones(*, user: Actor) -> "QuerySet[ZoneWithLeader]":
-    """Return zones without a current leader, in natural order of their names."""
-    return zones_with_leader(user=user).filter(has_leader=False).order_by("level", "sort_key", "pk")
+def leaderless_zones(*, user: Actor, area: Area | None = None) -> "QuerySet[ZoneWithLeader]":
+    """Return zones without a current leader (with an area in `area`, if given), in natural
+    order of their names."""
+    zones = zones_with_leader(user=user).filter(has_leader=False)
+    if area is not None:
+        inside = ZoneArea.objects.filter(zone=OuterRef("pk"), area__path__startswith=area.path)
+        zones = zones.filter(Exists(inside))
+    return zones.order_by("level", "sort_key", "pk")
 
 
 def zone_leaders(zones: Iterable[Zone]) -> dict[int, ZoneLeadership]:
@@ -319,6 +329,75 @@ def coverage_trend(area: Area, limit: int = 60) -> list[CoverageSnapshot]:
     return rows[::-1]
 
 
+@dataclass(frozen=True)
+class AreaCoverage:
+    """An area's coverage figures as every page shows them, and how fresh they are.
+
+    `figures` (and `children`'s) are snapshots: stored ones, or unsaved ones counted just
+    now. `live`: counted at `figures.computed_at` by the snapshot's own SQL. `pending`: read
+    from a stored snapshot while a change committed after it waits for its recompute.
+    """
+
+    area: Area | None
+    figures: CoverageSnapshot
+    children: list[CoverageSnapshot]
+    live: bool
+    pending: bool
+
+    @property
+    def gaps(self) -> dict[str, int]:
+        """The sizes of the three gap lists of the area, by the same figures."""
+        f = self.figures
+        return {
+            "households": f.households - f.covered_households,
+            "cadres": f.cadres - f.cadres_with_households,
+            "zones": f.zones - f.zones_with_leader,
+        }
+
+
+def counted_live(area: Area) -> bool:
+    """Whether pages count the area's coverage now rather than read its snapshot: the
+    levels in settings.COVERAGE_COUNTED_LIVE (small areas; a county and above is read from
+    the snapshot that every change refreshes)."""
+    return area.level in settings.COVERAGE_COUNTED_LIVE and area.level in COUNTABLE_LEVELS
+
+
+def coverage_of(
+    area: Area, as_of: datetime.date | None = None, *, children: bool = True
+) -> AreaCoverage | None:
+    """Return the area's coverage (and its children's) as pages show it, or None when it is
+    read from snapshots and none has been computed (on or before `as_of`).
+
+    Today's coverage of a small area (`counted_live`) is counted now; anything else is the
+    latest snapshot on or before `as_of` (default: the latest), marked `pending` when it is
+    the latest and a change since is still being counted. The caller has checked that the
+    user may see the area.
+    """
+    today = timezone.localdate()
+    if (as_of is None or as_of == today) and counted_live(area):
+        rows = coverage_count(area, today)
+        figures = rows.pop(area.pk)
+        kids = sorted(rows.values(), key=lambda s: s.area_id) if children else []
+        if kids:
+            areas = {a.pk: a for a in Area.objects.filter(pk__in=[s.area_id for s in kids])}
+            for kid in kids:
+                kid.area = areas[kid.area_id]
+            kids.sort(key=lambda s: s.area.code)
+        figures.area = area
+        return AreaCoverage(area, figures, kids, live=True, pending=False)
+    snapshot = coverage_snapshot(area, as_of)
+    if snapshot is None:
+        return None
+    snapshot.area = area
+    return AreaCoverage(
+        area,
+        snapshot,
+        coverage_children(area, snapshot.as_of) if children else [],
+        live=False,
+        pending=(as_of is None or as_of >= today) and coverage_pending(snapshot.computed_at),
+    )
+
+
 SNAPSHOT_COUNTS = (
     "households",
     "covered_households",
@@ -329,30 +408,37 @@ SNAPSHOT_COUNTS = (
 )
 
 
-def coverage_summary(*, user: Actor) -> CoverageSnapshot | None:
-    """Return the latest coverage of the user's whole jurisdiction, or None if none computed.
+def coverage_summary(*, user: Actor, area: Area | None = None) -> AreaCoverage | None:
+    """Return the coverage of `area` (visible to the user) or else of the user's whole
+    jurisdiction, without children; None if not computed yet.
 
-    The snapshots of the jurisdiction's top areas on their latest date, added up (one query):
-    the coverage page's figures for a one-area jurisdiction, and their sum for several. The
-    result is an unsaved snapshot (`area` is the top area, or None for several), so it shows
-    its rates as the page does; `computed_at` is the earliest of those it adds up.
+    The jurisdiction's figures are those of its top area, or the sum of its top areas (the
+    result's `area` is then None; `computed_at` the earliest, `live` only if all were
+    counted live): the coverage page's figures for a one-area jurisdiction, the home page's
+    and the gap pages' for every user.
     """
-    roots = area_roots(user=user)
-    if not roots:
+    if area is not None:
+        return coverage_of(area, children=False)
+    found = [coverage_of(root, children=False) for root in area_roots(user=user)]
+    parts = [c for c in found if c is not None]
+    if not parts:
         return None
-    snapshots = CoverageSnapshot.objects.filter(area__in=roots)
-    latest = snapshots.order_by("-as_of").values("as_of")[:1]
-    rows = list(snapshots.filter(as_of=Subquery(latest)).select_related("area"))
-    if not rows:
-        return None
-    if len(rows) == 1:
-        return rows[0]
-    summed = CoverageSnapshot(
-        as_of=rows[0].as_of, computed_at=min(r.computed_at for r in rows), area=None
+    if len(parts) == 1:
+        return parts[0]
+    summed = CoverageSnapshot(  # as old as its oldest part
+        as_of=min(p.figures.as_of for p in parts),
+        computed_at=min(p.figures.computed_at for p in parts),
+        area=None,
     )
     for name in SNAPSHOT_COUNTS:
-        setattr(summed, name, sum(getattr(r, name) for r in rows))
-    return summed
+        setattr(summed, name, sum(getattr(p.figures, name) for p in parts))
+    return AreaCoverage(
+        None,
+        summed,
+        [],
+        live=all(p.live for p in parts),
+        pending=any(p.pending for p in parts),
+    )
 
 
 def coverage_by_month(

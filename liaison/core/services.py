@@ -112,6 +112,7 @@ def cadre_create(
     cadre.full_clean()
     cadre._history_user = user_of(by)
     cadre.save()
+    coverage_recompute_later()  # one more cadre (without households) where they serve
     return cadre
 
 
@@ -125,6 +126,7 @@ def cadre_update(*, cadre: Cadre, data: dict[str, Any], by: Actor) -> Cadre:
     if data.get("area") is not None:
         require(by, "manage_cadres", data["area"])
     cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
+    serving_in = cadre.area_id
     for key in ("name", "gender", "department", "rank", "phone", "area", "user"):
         if key in data and not (key == "area" and data[key] is None):
             setattr(cadre, key, data[key])
@@ -135,6 +137,8 @@ def cadre_update(*, cadre: Cadre, data: dict[str, Any], by: Actor) -> Cadre:
     cadre.full_clean()
     cadre._history_user = user_of(by)
     cadre.save()
+    if cadre.area_id != serving_in:
+        coverage_recompute_later()  # cadre coverage counts cadres where they serve
     return cadre
 
 

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from django.http import HttpRequest
 
     from .models import CadreQuerySet
-    from .selectors import LoadedCadre
+    from .selectors import AreaCoverage, LoadedCadre
 
 
 def _require(request: "HttpRequest", action: str) -> None:
@@ -111,11 +111,9 @@ def _coverage_charts(
     }
 
 
-def _coverage_of(
-    request: "HttpRequest",
-) -> tuple[Area | None, CoverageSnapshot | None, list[CoverageSnapshot]]:
-    """The area (?area=, else the user's top area), its snapshot (as of ?as_of=) and its
-    children's: what the coverage page shows and downloads."""
+def _coverage_of(request: "HttpRequest") -> tuple[Area | None, "AreaCoverage | None"]:
+    """The area (?area=, else the user's top area) and its coverage with its children's (as
+    of ?as_of=): what the coverage page shows and downloads."""
     area_id = request.GET.get("area")
     area: Area | None
     if area_id:
@@ -129,26 +127,31 @@ def _coverage_of(
             as_of = datetime.date.fromisoformat(request.GET["as_of"])
         except ValueError:
             messages.error(request, _("Write dates as YYYY-MM-DD."))
-    snapshot = selectors.coverage_snapshot(area, as_of) if area else None
-    children = selectors.coverage_children(area, snapshot.as_of) if area and snapshot else []
-    return area, snapshot, children
+    return area, selectors.coverage_of(area, as_of) if area else None
 
 
 @login_required
 def coverage_dashboard(request):
-    """Coverage of an area and its children, with the trend over time."""
-    area, snapshot, children = _coverage_of(request)
+    """Coverage of an area and its children, with the trend over time: today's counted
+    live for a small area, else the latest snapshot, saying which and as of when."""
+    area, coverage = _coverage_of(request)
+    snapshot = coverage.figures if coverage else None
+    children = coverage.children if coverage else []
     trend = selectors.coverage_trend(area) if area else []
     dates = list(
         CoverageSnapshot.objects.filter(area=area).order_by("-as_of").values_list(
             "as_of", flat=True
         )[:60]
     ) if area else []  # fmt: skip
+    if coverage and coverage.live and snapshot and snapshot.as_of not in dates:
+        dates.insert(0, snapshot.as_of)
+    within = f"?within={area.pk}" if area else ""
     return render(
         request,
         "liaison/coverage.html",
         {
             "area": area,
+            "coverage": coverage,
             "snapshot": snapshot,
             "children": children,
             "dates": dates,
@@ -160,6 +163,8 @@ def coverage_dashboard(request):
             "can_recompute": can(request.user, "recompute_statistics"),
             "panels": panels_for("coverage", request, area) if area else [],
             "export_query": _export_query(area, snapshot),
+            # Each gap figure opens the list of the same area.
+            "gap_urls": {kind: reverse("gaps", args=[kind]) + within for kind in GAP_KINDS},
         },
     )
 
@@ -173,13 +178,12 @@ def _export_query(area: Area | None, snapshot: CoverageSnapshot | None) -> str:
 @login_required
 def coverage_export(request, fmt):
     """Download the coverage the page shows, with headers and values people read."""
-    area, snapshot, children = _coverage_of(request)
-    if area is None or snapshot is None:
+    area, coverage = _coverage_of(request)
+    if area is None or coverage is None:
         raise Http404(
             _("No coverage has been computed for this area and date yet; ask for a recompute.")
         )
-    snapshot.area = area
-    payload = exports.coverage_payload(snapshot, children)
+    payload = exports.coverage_payload(coverage)
     sheet = exports.coverage_sheet(payload, labels=True)
     return export_response(fmt, exports.coverage_filename(payload, labels=True), [sheet])
 
@@ -641,11 +645,11 @@ def cadre_detail(request, pk):
 GAP_KINDS = ("households", "cadres", "zones")
 
 
-def _gap_area(request: "HttpRequest", kind: str) -> Area | None:
-    """The area (?within=, as in the API) the households gap list is narrowed to; 404
-    outside the user's jurisdiction."""
+def _gap_area(request: "HttpRequest") -> Area | None:
+    """The area (?within=, as in the API) the gap list is narrowed to; 404 outside the
+    user's jurisdiction."""
     area_id = request.GET.get("within")
-    if kind != "households" or not area_id:
+    if not area_id:
         return None
     return district_selectors.area_get(user=request.user, pk=area_id)
 
@@ -660,14 +664,20 @@ def _gap_rows(request: "HttpRequest", kind: str, area: Area | None) -> "QuerySet
             households = households.in_area(area)
         return households.select_related("group", "village", "township")
     if kind == "cadres":
-        return selectors.idle_cadres(user=request.user).select_related("department", "area")
-    return selectors.leaderless_zones(user=request.user).prefetch_related("areas")
+        return selectors.idle_cadres(user=request.user, area=area).select_related(
+            "department", "area"
+        )
+    return selectors.leaderless_zones(user=request.user, area=area).prefetch_related("areas")
 
 
 @login_required
 def gaps(request, kind="households"):
-    """Households without a cadre, cadres without households, zones without a leader."""
-    area = _gap_area(request, kind)
+    """Households without a cadre, cadres without households, zones without a leader (in
+    one area with ?within=). The tabs give each list's size by the coverage figures of the
+    same area (the coverage and home pages' figures), saying as of when."""
+    if kind not in GAP_KINDS:
+        raise Http404
+    area = _gap_area(request)
     rows = _gap_rows(request, kind, area)
     page = SeekPaginator(rows, 50).page(request.GET.get("page"))
     # Households without a cadre: who had them last, for whoever assigns the next one.
@@ -679,7 +689,9 @@ def gaps(request, kind="households"):
         if kind == "households"
         else {}
     )
-    counts = selectors.gap_counts(user=request.user)
+    coverage = selectors.coverage_summary(user=request.user, area=area)
+    counts = coverage.gaps if coverage else selectors.gap_counts(user=request.user, area=area)
+    within = f"?within={area.pk}" if area else ""
     return render(
         request,
         "liaison/gaps.html",
@@ -688,6 +700,8 @@ def gaps(request, kind="households"):
             "page": page,
             "rows": [(row, previous.get(row.pk)) for row in page.object_list],
             "counts": counts,
+            "coverage": coverage,
+            "tabs": [(k, reverse("gaps", args=[k]) + within, counts[k]) for k in GAP_KINDS],
             "area": area,
             "can_fix": can(request.user, "manage_pairings"),
             "query_without_page": query_without_page(request),
@@ -705,7 +719,7 @@ GAP_TITLES = {
 @login_required
 def gaps_export(request, kind, fmt):
     """Download a gap list as the page lists it (the same rows, in the same order)."""
-    area = _gap_area(request, kind)
+    area = _gap_area(request)
     rows = _gap_rows(request, kind, area)
     title = GAP_TITLES[kind]
     sheet: Sheet
@@ -957,7 +971,7 @@ def _common_area(request: "HttpRequest", areas: list[Area]) -> Area | None:
 def area_panel(request: "HttpRequest", area: Area) -> tuple[str, dict[str, Any]]:
     return "liaison/_area_panel.html", {
         "area": area,
-        "snapshot": selectors.coverage_snapshot(area),
+        "coverage": selectors.coverage_summary(user=request.user, area=area),
         "can_assign": can(request.user, "manage_pairings")
         and area.level in (AreaLevel.VILLAGE, AreaLevel.GROUP),
         "can_print": area.level in (AreaLevel.VILLAGE, AreaLevel.GROUP),

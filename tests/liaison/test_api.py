@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.utils import timezone
 
 from districts.access import SYSTEM
 from liaison.core.coverage import coverage_recompute
@@ -655,8 +656,11 @@ def test_coverage_of_an_area_and_its_children(tree, county_admin, covered, api_f
     )
     assert response.status_code == 200, response.content
     body = response.json()
-    assert set(body) == COVERAGE_KEYS | {"children"}
-    figures = {k: v for k, v in body.items() if k not in ("computed_at", "children")}
+    assert set(body) == COVERAGE_KEYS | {"children", "live", "pending"}
+    assert (body["live"], body["pending"]) == (False, False)  # a county: its snapshot
+    figures = {
+        k: v for k, v in body.items() if k not in ("computed_at", "children", "live", "pending")
+    }
     assert figures == {
         "area": area_ref(tree.county),
         "as_of": "2026-03-01",
@@ -684,7 +688,10 @@ def test_coverage_of_an_area_and_its_children(tree, county_admin, covered, api_f
 def test_coverage_defaults_to_the_top_jurisdiction_area(tree, admin_a, covered, api_for):
     body = api_for(admin_a).get("/api/v1/stats/coverage/").json()
     assert body["area"] == area_ref(tree.town_a)
-    assert (body["as_of"], body["households"], body["covered_households"]) == ("2026-03-01", 5, 3)
+    # A township is counted now (settings.COVERAGE_COUNTED_LIVE), with the snapshot's rules.
+    assert body["live"] is True
+    today = timezone.localdate().isoformat()
+    assert (body["as_of"], body["households"], body["covered_households"]) == (today, 5, 3)
     assert [(c["area"]["id"], c["households"], c["cadre_coverage"]) for c in body["children"]] == [
         (tree.village_a.pk, 5, None)
     ]
@@ -720,7 +727,8 @@ def test_coverage_csv(tree, county_admin, covered, api_for):
     ]
 
 
-def test_coverage_errors(tree, admin_a, county_admin, day, api_for):
+def test_coverage_errors(tree, admin_a, county_admin, day, api_for, settings):
+    settings.COVERAGE_COUNTED_LIVE = []  # every area from its snapshots
     client = api_for(admin_a)
     assert client.get("/api/v1/stats/coverage/").status_code == 404  # nothing computed yet
     coverage_recompute(as_of=day, by=SYSTEM)

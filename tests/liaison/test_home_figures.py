@@ -1,9 +1,11 @@
-"""The jurisdiction's coverage for the home page: the latest snapshot of its top areas (added
-up when there are several), month by month; rates floored to tenths."""
+"""The jurisdiction's coverage for the home page: its top area's figures (counted now when
+small, else its latest snapshot; added up when there are several), month by month; rates
+floored to tenths."""
 
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from districts.models import Role
 from liaison.common.charts import Series, month_chart, percent, percent_value
@@ -41,32 +43,43 @@ def snapshots(tree):
     }  # fmt: skip
 
 
-def test_one_area_gets_its_latest_snapshot(tree, admin_a, snapshots):
+@pytest.fixture
+def from_snapshots(settings):
+    """Townships read from their snapshots (as counties do by default)."""
+    settings.COVERAGE_COUNTED_LIVE = ["village", "group"]
+
+
+def test_one_area_gets_its_latest_snapshot(tree, admin_a, snapshots, from_snapshots):
     summary = selectors.coverage_summary(user=admin_a)
-    assert summary is not None
-    assert summary.pk == snapshots["a"][2].pk
-    assert (summary.as_of, summary.household_coverage_pct) == (NOV_2, "100.0%")
+    assert summary is not None and not summary.live
+    assert summary.figures.pk == snapshots["a"][2].pk
+    assert (summary.figures.as_of, summary.figures.household_coverage_pct) == (NOV_2, "100.0%")
 
 
-def test_several_areas_add_up_on_their_latest_common_date(tree, snapshots):
+def test_several_areas_add_up_their_latest_snapshots(tree, snapshots, from_snapshots):
     both = user_with_role(Role.VIEWER, tree.town_a, tree.town_b)
-    # Township B has no snapshot on 11-02: the sum is that of A alone on that date.
+    # A's latest is of 11-02, B's of 10-28: the sum is as old as its oldest part.
     summary = selectors.coverage_summary(user=both)
-    assert summary is not None and summary.pk == snapshots["a"][2].pk
-    snapshots["a"][2].delete()
-    summary = selectors.coverage_summary(user=both)
-    assert summary is not None and summary.pk is None  # a sum, not a stored row
-    assert (summary.as_of, summary.households, summary.covered_households) == (OCT_28, 16, 12)
-    assert (summary.cadres, summary.cadres_with_households) == (8, 6)
-    assert (summary.zones, summary.zones_with_leader) == (4, 2)
-    assert summary.computed_at == min(
-        s.computed_at for s in snapshots["a"][1:2] + snapshots["b"][1:]
-    )
+    assert summary is not None and summary.area is None
+    figures = summary.figures
+    assert figures.pk is None  # a sum, not a stored row
+    assert (figures.as_of, figures.households, figures.covered_households) == (OCT_28, 18, 15)
+    assert (figures.cadres, figures.cadres_with_households) == (8, 6)
+    assert (figures.zones, figures.zones_with_leader) == (4, 2)
+    assert figures.computed_at == min(s.computed_at for s in (snapshots["a"][2], snapshots["b"][1]))
+    assert summary.gaps == {"households": 3, "cadres": 2, "zones": 2}
 
 
-def test_no_snapshot_or_no_area_gives_none(tree, admin_a, db):
+def test_no_snapshot_or_no_area_gives_none(tree, admin_a, db, from_snapshots):
     assert selectors.coverage_summary(user=admin_a) is None
     assert selectors.coverage_summary(user=UserFactory()) is None
+
+
+def test_a_small_jurisdiction_is_counted_now_without_any_snapshot(tree, admin_a, db):
+    summary = selectors.coverage_summary(user=admin_a)
+    assert summary is not None and summary.live and not summary.pending
+    assert summary.figures.as_of == timezone.localdate()
+    assert summary.figures.households == len(tree.households_a)
 
 
 def test_each_month_takes_its_last_snapshot(tree, admin_a, snapshots):

@@ -118,8 +118,8 @@ def test_coverage_dashboard_and_drill_down(login, tree, county_admin, cadre_a):
     assert page.find("h1").text == "覆盖率 · 孟连县"
     assert page.find(id="coverage-summary").texts(class_="card-body") == [
         "有责任干部的农户 14.2% 1 / 7 6 户无责任干部",
-        "有联系农户的干部 100.0% 1 / 1 无联系农户的干部",
-        "有负责人的责任区 — 0 / 0 无负责人的责任区",
+        "有联系农户的干部 100.0% 1 / 1 0 名无联系农户",
+        "有负责人的责任区 — 0 / 0 0 个无负责人",
     ]
     assert page.table_rows("#coverage-children") == [
         ["娜允镇", "5", "20.0%", "1/1", "0/0"],

@@ -185,7 +185,7 @@ def test_undo_restores_the_old_pairings_with_history(
     _transfer(tree, cadre_a, cadre_a2, admin_a, leave=True)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         restored = services.cadre_transfer_undo(cadre=cadre_a, by=admin_a)
-    assert len(restored) == 3 and len(callbacks) == 2  # today and the transfer's day
+    assert len(restored) == 3 and len(callbacks) == 3  # the mark; today and the transfer's day
     assert CoverageSnapshot.objects.filter(area=tree.town_a).exists()
     assert set(Pairing.objects.active().values_list("cadre_id", "start_date")) == {
         (cadre_a.pk, datetime.date(2026, 1, 1))

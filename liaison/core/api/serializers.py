@@ -195,6 +195,13 @@ class CoverageFiguresSerializer(serializers.Serializer):
 
 
 class CoverageSerializer(CoverageFiguresSerializer):
+    live = serializers.BooleanField(
+        required=False, help_text=_("Counted just now rather than read from a snapshot.")
+    )
+    pending = serializers.BooleanField(
+        required=False,
+        help_text=_("A change committed after this snapshot is still being counted."),
+    )
     children = CoverageFiguresSerializer(many=True)
 
 

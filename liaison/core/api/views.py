@@ -5,8 +5,14 @@ import datetime
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -21,6 +27,7 @@ from districts import selectors as district_selectors
 from districts.access import RolePermission, can
 from districts.api.serializers import HouseholdSerializer, ZoneSerializer
 from districts.middleware import api_refusal, password_change_required
+from districts.models import Area, Zone
 from liaison.common.api import (
     LABELS_PARAMETER,
     CsvFormatMixin,
@@ -33,7 +40,7 @@ from liaison.common.exports import export_response
 
 from .. import exports, jobs, selectors, services
 from ..filters import CadreFilter, DepartmentFilter, PairingFilter
-from ..models import CoverageJob
+from ..models import Cadre, CoverageJob
 from .serializers import (
     BulkAssignSerializer,
     CadreSerializer,
@@ -240,6 +247,24 @@ class DepartmentLinkViewSet(
         )
 
 
+WITHIN_PARAMETER = OpenApiParameter(
+    "within", OpenApiTypes.INT, description=gettext_lazy("only inside this area (an area id)")
+)
+
+
+def _within(request) -> tuple["Area | None", bool]:
+    """The area of `?within=` (None without one) and whether the user may not see it (an
+    empty list then, as a filter gives)."""
+    within = request.query_params.get("within")
+    if not within:
+        return None, False
+    if not within.isdigit():
+        raise ValidationError({"within": _("Give an area id.")})
+    area = district_selectors.area_list(user=request.user).filter(pk=within).first()
+    return area, area is None
+
+
+@extend_schema_view(list=extend_schema(parameters=[WITHIN_PARAMETER]))
 class GapHouseholdsView(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Active households without a cadre, in your jurisdiction (filter `within`)."""
 
@@ -247,36 +272,45 @@ class GapHouseholdsView(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         households = selectors.uncovered_households(user=self.request.user)
-        within = self.request.query_params.get("within")
-        if within:
-            if not within.isdigit():
-                raise ValidationError({"within": _("Give an area id.")})
-            area = district_selectors.area_list(user=self.request.user).filter(pk=within).first()
-            households = households.in_area(area) if area else households.none()
-        return households
+        area, outside = _within(self.request)
+        if outside:
+            return households.none()
+        return households.in_area(area) if area else households
 
 
+@extend_schema_view(list=extend_schema(parameters=[WITHIN_PARAMETER]))
 class GapCadresView(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Active cadres serving in your jurisdiction without any household."""
+    """Active cadres serving in your jurisdiction without any household (filter `within`:
+    cadres serving in that area)."""
 
     serializer_class = CadreSerializer
 
     def get_queryset(self):
         user = self.request.user
-        return selectors.cadres_with_load(selectors.idle_cadres(user=user), user=user)
+        area, outside = _within(self.request)
+        if outside:
+            return Cadre.objects.none()
+        return selectors.cadres_with_load(selectors.idle_cadres(user=user, area=area), user=user)
 
 
+@extend_schema_view(list=extend_schema(parameters=[WITHIN_PARAMETER]))
 class GapZonesView(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Zones without a leader, in your jurisdiction."""
+    """Zones without a leader, in your jurisdiction (filter `within`: zones covering part
+    of that area)."""
 
     serializer_class = ZoneSerializer
 
     def get_queryset(self):
-        return selectors.leaderless_zones(user=self.request.user).prefetch_related("areas")
+        area, outside = _within(self.request)
+        if outside:
+            return Zone.objects.none()
+        return selectors.leaderless_zones(user=self.request.user, area=area).prefetch_related(
+            "areas"
+        )
 
 
 def coverage_payload(*, user, area_id=None, as_of=None) -> dict:
-    """Return the coverage figures of an area and its children, from the snapshots.
+    """Return the coverage figures of an area and its children (`selectors.coverage_of`).
 
     Raise NotFound if the area is not the user's or no snapshot exists.
     """
@@ -287,17 +321,18 @@ def coverage_payload(*, user, area_id=None, as_of=None) -> dict:
         area = roots[0]
     else:
         area = district_selectors.area_get(user=user, pk=area_id)
-    snapshot = selectors.coverage_snapshot(area, as_of)
-    if snapshot is None:
+    coverage = selectors.coverage_of(area, as_of)
+    if coverage is None:
         raise NotFound(
             _("No coverage has been computed for this area and date yet; ask for a recompute.")
         )
-    snapshot.area = area
-    return exports.coverage_payload(snapshot, selectors.coverage_children(area, snapshot.as_of))
+    return exports.coverage_payload(coverage)
 
 
 class CoverageView(CsvFormatMixin, APIView):
-    """Coverage of an area (default: your top area) and its children, from the snapshots."""
+    """Coverage of an area (default: your top area) and its children, as the pages show it:
+    today's counted live for small areas (`live`), else the latest snapshot on or before
+    `as_of` (`pending` while a change committed since is being counted)."""
 
     @extend_schema(
         parameters=[

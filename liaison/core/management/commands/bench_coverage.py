@@ -26,7 +26,7 @@ from django.db.models import Exists, OuterRef, Q
 from districts.access import SYSTEM
 from districts.models import Area, AreaLevel, Household, Zone, ZoneArea
 from liaison.common.natural import natural_key
-from liaison.core.coverage import coverage_recompute
+from liaison.core.coverage import coverage_count, coverage_recompute
 from liaison.core.models import Cadre, CoverageSnapshot, Department, Pairing, ZoneLeadership
 
 AS_OF = datetime.date(2026, 6, 1)
@@ -243,7 +243,9 @@ class Command(BaseCommand):
             naive_area(area, AS_OF)
         per_area = (time.perf_counter() - started) / len(areas)
         naive = per_area * len(bench_ids)
+        live = self._live(got, rounds)
         a, b = statistics.median(project), statistics.median(limit)
+        self.stdout.write(live)
         self.stdout.write(
             f"(a) recompute (compute + write {len(got):,} rows): median {a:.3f} s "
             f"of {rounds} rounds {sorted(round(x, 3) for x in project)}\n"
@@ -253,6 +255,34 @@ class Command(BaseCommand):
             f"(a) and (b) agree on all {len(bench_ids):,} areas. "
             f"a/b = {a / b:.2f}×, c/a = {naive / a:,.0f}×"
         )
+
+    def _live(self, got: dict[int, tuple], rounds: int) -> str:
+        """(d) What a page does for a township or a village: count it and its children now
+        (`coverage_count`), which must give (a)'s figures, against (e) the naive ORM counts
+        of the area alone."""
+        lines = []
+        for level in (AreaLevel.TOWNSHIP, AreaLevel.VILLAGE):
+            bench = Area.objects.filter(path__startswith="/99/", level=level)
+            areas = list(bench.order_by("?")[:5])
+            counted, naive = [], []
+            for area in areas:
+                for _ in range(rounds):
+                    started = time.perf_counter()
+                    rows = coverage_count(area, AS_OF)
+                    counted.append(time.perf_counter() - started)
+                for pk, row in rows.items():
+                    if tuple(getattr(row, k) for k in FIELDS) != got[pk]:
+                        raise CommandError(f"the live count of {area} disagrees with (a)")
+                started = time.perf_counter()
+                naive_area(area, AS_OF)
+                naive.append(time.perf_counter() - started)
+            d, e = statistics.median(counted), statistics.median(naive)
+            lines.append(
+                f"(d) live count of a {level} and its {len(rows) - 1} children: median "
+                f"{d * 1000:.1f} ms ({len(areas)} areas × {rounds}); (e) naive ORM, the area "
+                f"alone: {e * 1000:.1f} ms; e/d = {e / d:.1f}×; (d) agrees with (a)\n"
+            )
+        return "".join(lines)
 
 
 FIELDS = (
