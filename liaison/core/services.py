@@ -87,6 +87,7 @@ def cadre_create(
     department: Department,
     rank: str,
     phone: str = "",
+    staff_code: str = "",
     area: Area | None = None,
     user: Any = None,
     by: Actor,
@@ -106,6 +107,7 @@ def cadre_create(
         department=department,
         rank=rank,
         phone=phone.strip(),
+        staff_code=staff_code.strip(),
         area=area,
         user=user,
     )
@@ -127,9 +129,10 @@ def cadre_update(*, cadre: Cadre, data: dict[str, Any], by: Actor) -> Cadre:
         require(by, "manage_cadres", data["area"])
     cadre = Cadre.objects.select_for_update().get(pk=cadre.pk)
     serving_in = cadre.area_id
-    for key in ("name", "gender", "department", "rank", "phone", "area", "user"):
+    for key in ("name", "gender", "department", "rank", "phone", "staff_code", "area", "user"):
         if key in data and not (key == "area" and data[key] is None):
-            setattr(cadre, key, data[key])
+            value = data[key]
+            setattr(cadre, key, value.strip() if key == "staff_code" else value)
     if "department" in data and data.get("area") is None:
         cadre.area = cadre.department.area
     if not cadre.area.path.startswith(cadre.department.area.path):

@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from districts.access import SYSTEM
@@ -19,6 +20,7 @@ from liaison.core.models import (
 )
 
 from ..factories import CadreFactory, DepartmentFactory, HouseholdFactory, ZoneFactory
+from ..html import parse
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +183,7 @@ def test_cadre_list_is_scoped_and_counts_current_households(
         "department": cadre_a.department_id,
         "rank": "ordinary",
         "phone": cadre_a.phone,
+        "staff_code": "",
         "area": tree.town_a.pk,
         "active": True,
         "left_date": None,
@@ -241,6 +244,7 @@ def test_create_cadre(tree, admin_a, township_a_department, api_for):
     assert response.json() == {
         "id": cadre.pk,
         **payload,
+        "staff_code": "",  # optional: clients that never send it keep working
         "area": tree.town_a.pk,
         "active": True,
         "left_date": None,
@@ -895,3 +899,34 @@ def test_coverage_as_of_a_day_without_snapshot_uses_the_latest_before(tree, coun
     assert body["as_of"] == "2026-03-01"
     missing = api_for(county_admin).get("/api/v1/stats/coverage/?as_of=2026-02-15")
     assert missing.status_code == 404
+
+
+def test_a_staff_code_is_set_and_changed_through_the_api_and_stays_unique(
+    tree, admin_a, township_a_department, cadre_a, api_for, login
+):
+    client = api_for(admin_a)
+    created = client.post(
+        "/api/v1/cadres/",
+        {"name": "岩庄", "gender": "male", "department": township_a_department.pk,
+         "rank": "ordinary", "staff_code": " MLX-0042 "},
+        format="json",
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+    assert created.json()["staff_code"] == "MLX-0042"
+    taken = client.patch(f"/api/v1/cadres/{cadre_a.pk}/", {"staff_code": "MLX-0042"})
+    assert taken.status_code == 400
+    assert set(taken.json()) == {"staff_code"}
+    cadre_a.refresh_from_db()
+    assert cadre_a.staff_code == ""
+    changed = client.patch(f"/api/v1/cadres/{cadre_a.pk}/", {"staff_code": "MLX-0007"})
+    assert changed.status_code == 200 and changed.json()["staff_code"] == "MLX-0007"
+    # Without the field, a client written before it keeps working and sees "".
+    plain = client.post(
+        "/api/v1/cadres/",
+        {"name": "岩坎", "gender": "male", "department": township_a_department.pk,
+         "rank": "ordinary"},
+        format="json",
+    )  # fmt: skip
+    assert plain.status_code == 201 and plain.json()["staff_code"] == ""
+    page = parse(login(admin_a).get(reverse("cadre-detail", args=[cadre_a.pk])))
+    assert page.find(id="staff-code").text == "MLX-0007"

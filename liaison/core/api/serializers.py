@@ -54,6 +54,15 @@ class CadreSerializer(serializers.ModelSerializer):
         ),
     )
     active = serializers.BooleanField(source="is_active", read_only=True)
+    staff_code = serializers.CharField(
+        max_length=30,
+        required=False,
+        allow_blank=True,
+        help_text=_(
+            "The organisation department's number for the cadre, if the county uses one "
+            "(unique; imports find the cadre by it)."
+        ),
+    )
 
     class Meta:
         model = Cadre
@@ -64,6 +73,7 @@ class CadreSerializer(serializers.ModelSerializer):
             "department",
             "rank",
             "phone",
+            "staff_code",
             "area",
             "active",
             "left_date",
