@@ -36,6 +36,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from liaison.common.dates import date_error
 from liaison.common.db import chunks
 from liaison.common.registry import publish
 
@@ -58,6 +59,9 @@ from .services import (
     area_path,
 )
 from .validators import (
+    MEMBERS_MAX,
+    MEMBERS_MIN,
+    members_error,
     normalize_id_number,
     normalize_phone,
     validate_area_code,
@@ -955,12 +959,10 @@ def _parse_household(
     if rec.get("members"):
         try:
             members = int(rec["members"])
-            if not 1 <= members <= 99:
+            if not MEMBERS_MIN <= members <= MEMBERS_MAX:
                 raise ValueError
         except ValueError:
-            errors.append(
-                RowError(row, "members", _("Members must be a whole number from 1 to 99."))
-            )
+            errors.append(RowError(row, "members", members_error()))
     id_number = normalize_id_number(rec.get("id_number", ""))
     if id_number:
         try:
@@ -989,6 +991,8 @@ def _parse_household(
         status_date = parse_date(rec["status_date"])
         if status_date is None:
             errors.append(RowError(row, "status_date", _("Write dates as YYYY-MM-DD.")))
+        elif (refused := date_error(status_date)) is not None:
+            errors.append(RowError(row, "status_date", refused))
     elif status != HouseholdStatus.ACTIVE:
         errors.append(
             RowError(

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from districts.access import SYSTEM, Actor, require, user_of
+from liaison.common.dates import check_date, date_error
 from liaison.common.jobs import job_record, job_start, minutes, stale_jobs
 from liaison.common.tasks import enqueue
 
@@ -29,9 +30,11 @@ from .selectors import coverage_job_get
 def coverage_job_create(*, as_of: datetime.date, by: Actor) -> CoverageJob:
     """Record a recompute request and schedule it after the transaction commits.
 
-    Raise PermissionDenied unless the actor may recompute statistics.
+    Raise PermissionDenied unless the actor may recompute statistics, ValidationError
+    (keyed by `as_of`) for a date before 2000-01-01 or after today.
     """
     require(by, "recompute_statistics")
+    check_date(as_of, field="as_of")
     job = CoverageJob.objects.create(as_of=as_of, requested_by=user_of(by))
     _schedule(job)
     return job
@@ -51,7 +54,8 @@ def coverage_recompute_later(as_of: datetime.date | None = None) -> None:
     from .tasks import coverage_recompute_task
 
     today = timezone.localdate()
-    days = {today} | ({as_of} if as_of is not None and as_of < today else set())
+    backdated = as_of is not None and date_error(as_of, today=today) is None and as_of < today
+    days = {today} | ({as_of} if backdated else set())
     for day in sorted(days):
         transaction.on_commit(partial(enqueue, coverage_recompute_task, day.isoformat()))
 
