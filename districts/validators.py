@@ -111,6 +111,8 @@ def members_error() -> str:
 
 
 def validate_members(value: int) -> None:
-    """Check a household's number of members (1 to 99). Raise ValidationError if not."""
-    if not MEMBERS_MIN <= value <= MEMBERS_MAX:
+    """Check a household's number of members is at most 99 (the database's constraint
+    `household_members_positive` holds the 1, with its own message). Raise ValidationError
+    if not."""
+    if value > MEMBERS_MAX:
         raise ValidationError(members_error(), code="members_range")
