@@ -239,7 +239,7 @@ def check_upload(fileobj: IO[bytes], name: str) -> None:
 
 def _read_xlsx(fileobj: IO[bytes]) -> tuple[list[str], list[list[str]]]:
     # Before openpyxl (or the NUL repair below) decompresses anything.
-    check_upload(fileobj, ".xlsx")
+    check_upload(fileobj, "upload.xlsx")
     data = fileobj.read()
     try:
         return _xlsx_rows(data)

@@ -32,8 +32,7 @@ class SpreadsheetRefused(Exception):
     """The file is refused before parsing: what was wrong, in the reader's language."""
 
 
-def _megabytes(size: int) -> int:
-    return max(1, size // (1024 * 1024))
+MB = 1024 * 1024
 
 
 def check_xlsx_archive(fileobj: IO[bytes]) -> None:
@@ -60,13 +59,19 @@ def check_xlsx_archive(fileobj: IO[bytes]) -> None:
         )
     total = sum(member.file_size for member in members)
     if total > limit:
-        raise SpreadsheetRefused(
-            _(
-                "This workbook unpacks to %(size)d MB, more than the %(limit)d MB an import "
-                "may hold; split it into smaller files."
-            )
-            % {"size": _megabytes(total), "limit": _megabytes(limit)}
+        raise unpacks_too_large(total, limit)
+
+
+def unpacks_too_large(size: int, limit: int) -> SpreadsheetRefused:
+    """The refusal of a workbook that unpacks to `size` bytes, more than `limit`."""
+    return SpreadsheetRefused(
+        _(
+            "This workbook unpacks to %(size)s MB, more than the %(limit)s MB an import may "
+            "hold; split it into smaller files."
         )
+        # Rounded apart, so that the two never read alike.
+        % {"size": f"{-(-size // MB):,}", "limit": f"{max(1, limit // MB):,}"}
+    )
 
 
 def row_limit() -> int:
