@@ -318,7 +318,7 @@ def _parse_month(value: str | None, default: datetime.date) -> datetime.date:
         return default.replace(day=1)
     # Keep month arithmetic (previous / next month) away from year 9999, and before the
     # months the system records.
-    return month if dates.EARLIEST <= month and month.year <= 2999 else default.replace(day=1)
+    return month if month >= dates.EARLIEST and month.year <= 2999 else default.replace(day=1)
 
 
 @login_required

@@ -101,7 +101,11 @@ class DutyDaySerializer(serializers.ModelSerializer):
 
 
 class ComplianceRecomputeSerializer(serializers.Serializer):
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$",
+        help_text="YYYY-MM",
+        error_messages={"invalid": _("Give the month as YYYY-MM.")},
+    )
 
     def validate_month(self, value: str) -> str:
         # The service's rules, answered before a task is scheduled.

@@ -54,8 +54,9 @@ def coverage_recompute_later(as_of: datetime.date | None = None) -> None:
     from .tasks import coverage_recompute_task
 
     today = timezone.localdate()
-    backdated = as_of is not None and date_error(as_of, today=today) is None and as_of < today
-    days = {today} | ({as_of} if backdated else set())
+    days = {today}
+    if as_of is not None and as_of < today and date_error(as_of, today=today) is None:
+        days.add(as_of)  # (a date before the records has no snapshot to refresh)
     for day in sorted(days):
         transaction.on_commit(partial(enqueue, coverage_recompute_task, day.isoformat()))
 

@@ -17,9 +17,9 @@ import re
 import struct
 import zipfile
 import zlib
-from decimal import Decimal
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -28,18 +28,21 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _t
 from openpyxl import Workbook, load_workbook
 
-from districts import jobs as import_jobs
 from districts.access import SYSTEM
 from districts.imports import ImportFileError, import_households
 from districts.models import Area, AreaLevel, Household, HouseholdStatus, ImportJob
 from districts.services import household_create, household_update
-from dutydays.compliance import compliance_recompute
-from dutydays.models import MonthlyCompliance
+from districts.validators import members_error
+from dutydays.compliance import FUTURE_MONTH, compliance_recompute
+from dutydays.models import DutyDay, MonthlyCompliance
 from dutydays.services import dutyday_log
 from dutydays.tasks import compliance_recompute_task
+from liaison.common import dates
 from liaison.common.api import CsvFormatMixin
+from liaison.common.dates import date_error, month_error
 from liaison.common.exports import FORMULA_STARTS, Sheet, export_response
 from liaison.common.spreadsheets import too_many_rows, unpacks_too_large
 from liaison.core import jobs as coverage_jobs
@@ -47,6 +50,7 @@ from liaison.core.coverage import coverage_recompute
 from liaison.core.models import CoverageJob, CoverageSnapshot, Rank
 from tests.factories import (
     CadreFactory,
+    CoverageSnapshotFactory,
     DepartmentFactory,
     DutyDayFactory,
     GroupFactory,
@@ -120,10 +124,14 @@ def hostile(tree, county_admin) -> Hostile:
 Url = Callable[[Hostile], str]
 
 
-def _page(name: str, fmt: str, query: Callable[[Hostile], str] = lambda h: "", **kw: Any) -> Url:
-    return lambda h: reverse(name, kwargs={k: v(h) for k, v in kw.items()} | {"fmt": fmt}) + (
-        query(h)
+def _page(name: str, fmt: str, query: Callable[[Hostile], str], **kw: Any) -> Url:
+    return lambda h: (
+        reverse(name, kwargs={k: v(h) for k, v in kw.items()} | {"fmt": fmt}) + (query(h))
     )
+
+
+def _none(h: Hostile) -> str:
+    return ""
 
 
 def _month(h: Hostile) -> str:
@@ -133,36 +141,40 @@ def _month(h: Hostile) -> str:
 # Every download of the system: (URL name or API view, label, URL of the hostile county).
 DOWNLOADS: list[tuple[str, str, Url]] = [
     *[
-        (name, f"{name}.{fmt}", url)
+        (name, f"{label}.{fmt}", _page(name, fmt, query, **kw))
         for fmt in ("csv", "xlsx")
-        for name, url in (
-            ("area-households-export", _page("area-households-export", fmt, pk=lambda h: h.group.pk)),
-            ("coverage-export", _page("coverage-export", fmt, lambda h: f"?area={h.county.pk}")),
-            ("gaps-export", _page("gaps-export", fmt, kind=lambda h: "households")),
-            ("gaps-export", _page("gaps-export", fmt, kind=lambda h: "cadres")),
-            ("gaps-export", _page("gaps-export", fmt, kind=lambda h: "zones")),
-            ("duty-compliance-export", _page("duty-compliance-export", fmt, _month)),
-            ("area-diaries-export", _page("area-diaries-export", fmt, pk=lambda h: h.village.pk)),
+        for name, label, query, kw in (
+            ("area-households-export", "households", _none, {"pk": lambda h: h.group.pk}),
+            ("coverage-export", "coverage", lambda h: f"?area={h.county.pk}", {}),
+            ("gaps-export", "gap-households", _none, {"kind": lambda h: "households"}),
+            ("gaps-export", "gap-cadres", _none, {"kind": lambda h: "cadres"}),
+            ("gaps-export", "gap-zones", _none, {"kind": lambda h: "zones"}),
+            ("duty-compliance-export", "compliance", _month, {}),
+            ("area-diaries-export", "diaries", _none, {"pk": lambda h: h.village.pk}),
         )
     ],
     (
         "import-errors-csv",
-        "import-errors-csv",
+        "import-errors.csv",
         lambda h: reverse("import-errors-csv", kwargs={"pk": h.import_job.pk}),
     ),
     *[
-        (view, f"{view}{labels}", url)
+        (view, f"api-{label}{'-labels' if labels else ''}.csv", url)
         for labels in ("", "&labels=1")
-        for view, url in (
+        for view, label, url in (
             (
                 "CoverageView",
-                lambda h, labels=labels: f"/api/v1/stats/coverage/?area={h.county.pk}"
-                f"&format=csv{labels}",
+                "coverage",
+                lambda h, labels=labels: (
+                    f"/api/v1/stats/coverage/?area={h.county.pk}&format=csv{labels}"
+                ),
             ),
             (
                 "DutyComplianceView",
-                lambda h, labels=labels: f"/api/v1/stats/duty-compliance/?month="
-                f"{last_month():%Y-%m}&format=csv{labels}",
+                "compliance",
+                lambda h, labels=labels: (
+                    f"/api/v1/stats/duty-compliance/?month={last_month():%Y-%m}&format=csv{labels}"
+                ),
             ),
         )
     ],
@@ -224,7 +236,9 @@ def test_every_download_of_the_system_is_replayed():
     """A download added later fails here until it joins DOWNLOADS."""
     pages, api_views = set(), set()
     for route, pattern in _walk(get_resolver().url_patterns):
-        view = getattr(pattern.callback, "cls", None) or getattr(pattern.callback, "view_class", None)
+        view = getattr(pattern.callback, "cls", None) or getattr(
+            pattern.callback, "view_class", None
+        )
         if view is not None and issubclass(view, CsvFormatMixin):
             api_views.add(view.__name__)
         elif "<export:" in route or route.endswith((".csv", ".xlsx")):
@@ -311,7 +325,9 @@ def _zip(members: list[tuple[str, bytes, int, int]]) -> bytes:
         )
     start, entries = out.tell(), len(members)
     out.write(directory.getvalue())
-    out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, entries, entries, directory.tell(), start, 0))
+    out.write(
+        struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, entries, entries, directory.tell(), start, 0)
+    )
     return out.getvalue()
 
 
@@ -366,9 +382,7 @@ def test_the_api_refuses_the_bomb_in_the_request(tree, county_admin, api_for, no
         "/api/v1/imports/", {"kind": "households", "file": upload}, format="multipart"
     )
     assert response.status_code == 400
-    assert response.json() == {
-        "file": [_message(_bomb_refusal())]
-    }
+    assert response.json() == {"file": [_message(_bomb_refusal())]}
     assert (ImportJob.objects.count(), no_parsing) == (0, [])
 
 
@@ -376,9 +390,7 @@ def test_the_import_page_refuses_the_bomb_in_the_request(tree, admin_a, login, n
     upload = SimpleUploadedFile("bomb.xlsx", _bomb())
     response = login(admin_a).post(reverse("import-list"), {"kind": "households", "file": upload})
     assert response.status_code == 200
-    assert parse(response).form_errors() == [
-        _message(_bomb_refusal())
-    ]
+    assert parse(response).form_errors() == [_message(_bomb_refusal())]
     assert (ImportJob.objects.count(), no_parsing) == (0, [])
 
 
@@ -448,9 +460,12 @@ def test_the_upload_is_parsed_by_a_background_thread_not_the_request(
     monkeypatch.setattr(tasks.threading, "Thread", Thread)
     parsed: list[int] = []
     real_load = openpyxl.load_workbook
-    monkeypatch.setattr(
-        openpyxl, "load_workbook", lambda *a, **kw: parsed.append(1) or real_load(*a, **kw)
-    )
+
+    def load_workbook(*args: Any, **kwargs: Any) -> Any:
+        parsed.append(1)
+        return real_load(*args, **kwargs)
+
+    monkeypatch.setattr(openpyxl, "load_workbook", load_workbook)
     upload = SimpleUploadedFile("h.xlsx", _workbook(3))
     with django_capture_on_commit_callbacks(execute=True):
         response = api_for(county_admin).post(
@@ -463,3 +478,188 @@ def test_the_upload_is_parsed_by_a_background_thread_not_the_request(
     task.apply(args=args)  # what the thread runs
     job.refresh_from_db()
     assert (job.status, job.created_count, parsed) == (ImportJob.Status.SUCCEEDED, 3, [1])
+
+
+# Dates and months ------------------------------------------------------------------------------
+
+FAR_FUTURE = datetime.date(9999, 12, 31)
+LONG_AGO = datetime.date(1, 1, 1)
+
+
+def _date_refusal(value: datetime.date) -> str:
+    with translation.override("zh-hans"):
+        return str(date_error(value))
+
+
+def _month_refusal(value: datetime.date) -> str:
+    with translation.override("zh-hans"):
+        return str(month_error(value))
+
+
+@pytest.mark.parametrize("as_of", [FAR_FUTURE, datetime.date(1999, 12, 31)])
+def test_a_recompute_refuses_a_date_out_of_range(tree, as_of):
+    with pytest.raises(ValidationError, match=re.escape(str(date_error(as_of)))) as refused:
+        coverage_recompute(as_of=as_of, by=SYSTEM)
+    assert list(refused.value.message_dict) == ["as_of"]
+    with pytest.raises(ValidationError, match=re.escape(str(date_error(as_of)))):
+        coverage_jobs.coverage_job_create(as_of=as_of, by=SYSTEM)
+    assert not CoverageSnapshot.objects.exists()
+    assert not CoverageJob.objects.exists()
+    assert coverage_recompute(as_of=dates.EARLIEST, by=SYSTEM) == Area.objects.count()
+
+
+@pytest.mark.parametrize("as_of", ["9999-12-31", "1999-12-31"])
+def test_the_api_refuses_a_recompute_out_of_range(tree, county_admin, api_for, as_of):
+    response = api_for(county_admin).post(
+        "/api/v1/stats/coverage/recompute/", {"as_of": as_of}, format="json"
+    )
+    assert response.status_code == 400
+    day = datetime.date.fromisoformat(as_of)
+    assert response.json() == {"as_of": [_date_refusal(day)]}
+    assert not CoverageJob.objects.exists()
+
+
+def test_the_command_refuses_a_date_out_of_range(tree):
+    with pytest.raises(CommandError, match=re.escape(str(date_error(FAR_FUTURE)))):
+        call_command("recompute_coverage", "--as-of", "9999-12-31")
+    assert not CoverageSnapshot.objects.exists()
+
+
+def test_a_snapshot_dated_after_today_is_never_the_latest(tree, county_admin, api_for):
+    """Written by the system before the check: it must not become everyone's figures."""
+    coverage_recompute(as_of=timezone.localdate(), by=SYSTEM)
+    CoverageSnapshotFactory(area=tree.county, as_of=FAR_FUTURE, households=1)
+    body = api_for(county_admin).get(f"/api/v1/stats/coverage/?area={tree.county.pk}").json()
+    assert (body["as_of"], body["households"]) == (timezone.localdate().isoformat(), 7)
+
+
+@pytest.mark.parametrize("month", [LONG_AGO, datetime.date(1999, 12, 1)])
+def test_compliance_refuses_a_month_before_the_records(tree, month):
+    with pytest.raises(ValidationError, match=re.escape(str(month_error(month)))):
+        compliance_recompute(month=month, by=SYSTEM)
+    with pytest.raises(ValidationError, match=re.escape(str(month_error(month)))):
+        compliance_recompute_task(f"{month.year:04d}-{month.month:02d}")
+    assert not MonthlyCompliance.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("month", "key"),
+    [("0000-01", "format"), ("1999-12", "range"), ("9999-12", "future"), ("2026-13", "format")],
+)
+def test_the_api_refuses_a_compliance_month_out_of_range(tree, county_admin, api_for, month, key):
+    client = api_for(county_admin)
+    with translation.override("zh-hans"):
+        expected = {
+            "format": str(_t("Give the month as YYYY-MM.")),
+            "range": _month_refusal(datetime.date(1999, 12, 1)),
+            "future": str(FUTURE_MONTH),
+        }[key]
+    recompute = client.post(
+        "/api/v1/stats/duty-compliance/recompute/", {"month": month}, format="json"
+    )
+    assert (recompute.status_code, recompute.json()) == (400, {"month": [expected]})
+    # Reading such a month crashed the month arithmetic (9999-12 has no next month).
+    read = client.get("/api/v1/stats/duty-compliance/", {"month": month})
+    assert read.status_code == 400
+    assert list(read.json()) == ["month"]
+    assert not MonthlyCompliance.objects.exists()
+
+
+@pytest.mark.parametrize("month", ["0001-01", "1999-12"])
+def test_the_compliance_page_refuses_a_month_out_of_range(tree, county_admin, login, month):
+    client = login(county_admin)
+    response = client.post(reverse("duty-compliance-recompute"), {"month": month}, follow=True)
+    first = datetime.date.fromisoformat(f"{month}-01")
+    assert parse(response).messages("danger") == [_month_refusal(first)]
+    assert not MonthlyCompliance.objects.exists()
+
+
+def test_a_duty_day_before_the_records_is_refused(tree, cadre_a, county_admin, api_for):
+    with pytest.raises(ValidationError, match=re.escape(str(date_error(LONG_AGO)))) as refused:
+        dutyday_log(
+            cadre=cadre_a, date=LONG_AGO, area=tree.group_a1, activities=["farm_work"],
+            diary="在组上开了院坝会，听取了群众对修路和饮水的意见。", by=county_admin,
+        )  # fmt: skip
+    assert list(refused.value.message_dict) == ["date"]
+    response = api_for(county_admin).post(
+        "/api/v1/duty-days/",
+        {
+            "cadre": cadre_a.pk,
+            "date": "0001-01-01",
+            "area": tree.group_a1.pk,
+            "activities": ["farm_work"],
+            "households": [tree.households_a[0].pk],
+        },
+        format="json",
+    )
+    assert (response.status_code, response.json()) == (400, {"date": [_date_refusal(LONG_AGO)]})
+    assert not DutyDay.objects.exists()
+
+
+def _moved_out(day: str) -> dict[str, Any]:
+    return {"status": HouseholdStatus.MOVED_OUT, "status_date": day}
+
+
+def test_a_status_date_after_today_is_refused(tree, admin_a, api_for, login):
+    household = tree.households_a[0]
+    with pytest.raises(ValidationError, match=re.escape(str(date_error(FAR_FUTURE)))):
+        household_update(
+            household=household,
+            data={"status": HouseholdStatus.MOVED_OUT, "status_date": FAR_FUTURE},
+            by=admin_a,
+        )
+    api = api_for(admin_a).patch(
+        f"/api/v1/households/{household.pk}/", _moved_out("9999-12-31"), format="json"
+    )
+    assert (api.status_code, api.json()) == (400, {"status_date": [_date_refusal(FAR_FUTURE)]})
+    page = login(admin_a).post(
+        reverse("household-update", args=[household.pk]),
+        {"code": household.code, "head_name": household.head_name, "members": 3}
+        | _moved_out("9999-12-31"),
+    )
+    assert parse(page).form_errors() == [_date_refusal(FAR_FUTURE)]
+    household.refresh_from_db()
+    assert (household.status, household.status_date) == (HouseholdStatus.ACTIVE, None)
+
+
+def test_the_import_refuses_a_status_date_after_today(tree):
+    data = (
+        "code,group_code,head_name,members,status,status_date\n"
+        "S1,530827100201001,岩罕,3,迁出,9999-12-31\n"
+        "S2,530827100201001,岩温,3,迁出,1999-06-30\n"
+    ).encode()
+    result = import_households(io.BytesIO(data), "h.csv", by=SYSTEM)
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (2, "status_date", str(date_error(FAR_FUTURE))),
+        (3, "status_date", str(date_error(datetime.date(1999, 6, 30)))),
+    ]
+    assert not Household.objects.filter(code__in=["S1", "S2"]).exists()
+
+
+@pytest.mark.parametrize("members", [100, 2147483648])
+def test_members_beyond_99_are_refused_everywhere(tree, admin_a, api_for, login, members):
+    household = tree.households_a[0]
+    with translation.override("zh-hans"):
+        expected = members_error()
+    with pytest.raises(ValidationError, match=re.escape(members_error())):
+        household_create(
+            data={"group": tree.group_a1, "code": "M1", "head_name": "岩新", "members": members},
+            by=admin_a,
+        )
+    api = api_for(admin_a).patch(
+        f"/api/v1/households/{household.pk}/", {"members": members}, format="json"
+    )
+    assert api.status_code == 400
+    assert expected in api.json()["members"]
+    page = login(admin_a).post(
+        reverse("household-update", args=[household.pk]),
+        {"code": household.code, "head_name": household.head_name, "members": members}
+        | {"status": "active"},
+    )
+    assert expected in parse(page).form_errors()
+    household.refresh_from_db()
+    assert household.members == 3
+    data = f"code,group_code,head_name,members\nM2,530827100201001,岩罕,{members}\n".encode()
+    result = import_households(io.BytesIO(data), "h.csv", by=SYSTEM)
+    assert [(e.column, e.message) for e in result.errors] == [("members", members_error())]
+    assert not Household.objects.filter(code__in=["M1", "M2"]).exists()
