@@ -84,6 +84,15 @@ def coverage_job_run(*, job_id: int) -> CoverageJob:
             finished_at=timezone.now(),
         )
         raise
+    except ValidationError as exc:  # a date out of range (a job stored before the check)
+        job_record(
+            job,
+            attempt,
+            status=CoverageJob.Status.FAILED,
+            error=" ".join(exc.messages)[:2000],
+            finished_at=timezone.now(),
+        )
+        return job
     except Exception as exc:
         job_record(
             job,

@@ -50,6 +50,7 @@ from liaison.core.coverage import coverage_recompute
 from liaison.core.models import CoverageJob, CoverageSnapshot, Rank
 from tests.factories import (
     CadreFactory,
+    CoverageJobFactory,
     CoverageSnapshotFactory,
     DepartmentFactory,
     DutyDayFactory,
@@ -517,6 +518,14 @@ def test_the_api_refuses_a_recompute_out_of_range(tree, county_admin, api_for, a
     day = datetime.date.fromisoformat(as_of)
     assert response.json() == {"as_of": [_date_refusal(day)]}
     assert not CoverageJob.objects.exists()
+
+
+def test_a_job_stored_before_the_check_fails_with_the_reason(tree):
+    job = CoverageJobFactory(as_of=FAR_FUTURE)
+    coverage_jobs.coverage_job_run(job_id=job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.error) == (CoverageJob.Status.FAILED, str(date_error(FAR_FUTURE)))
+    assert not CoverageSnapshot.objects.exists()
 
 
 def test_the_command_refuses_a_date_out_of_range(tree):
