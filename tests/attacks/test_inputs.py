@@ -47,7 +47,9 @@ from liaison.common.exports import FORMULA_STARTS, Sheet, export_response
 from liaison.common.spreadsheets import too_many_rows, unpacks_too_large
 from liaison.core import jobs as coverage_jobs
 from liaison.core.coverage import coverage_recompute
-from liaison.core.models import CoverageJob, CoverageSnapshot, Rank
+from liaison.core.imports import import_pairings
+from liaison.core.models import Cadre, CoverageJob, CoverageSnapshot, Pairing, Rank
+from liaison.core.services import pairing_create
 from tests.factories import (
     CadreFactory,
     CoverageJobFactory,
@@ -672,3 +674,22 @@ def test_members_beyond_99_are_refused_everywhere(tree, admin_a, api_for, login,
     result = import_households(io.BytesIO(data), "h.csv", by=SYSTEM)
     assert [(e.column, e.message) for e in result.errors] == [("members", members_error())]
     assert not Household.objects.filter(code__in=["M1", "M2"]).exists()
+
+
+def test_a_pairing_before_the_records_is_refused(tree, cadre_a, admin_a, api_for):
+    household = tree.households_a[0]
+    with pytest.raises(ValidationError, match=re.escape(str(date_error(LONG_AGO)))):
+        pairing_create(cadre=cadre_a, household=household, start_date=LONG_AGO, by=admin_a)
+    api = api_for(admin_a).post(
+        "/api/v1/pairings/",
+        {"cadre": cadre_a.pk, "household": household.pk, "start_date": "0001-01-01"},
+        format="json",
+    )
+    assert (api.status_code, api.json()) == (400, {"start_date": [_date_refusal(LONG_AGO)]})
+    Cadre.objects.filter(pk=cadre_a.pk).update(phone="13900001234")
+    data = f"household_code,cadre_phone,start_date\n{household.code},13900001234,1999-12-31\n"
+    result = import_pairings(io.BytesIO(data.encode()), "p.csv", by=SYSTEM)
+    assert [(e.row, e.column, e.message) for e in result.errors] == [
+        (2, "start_date", str(date_error(datetime.date(1999, 12, 31))))
+    ]
+    assert not Pairing.objects.exists()
