@@ -36,8 +36,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from liaison.common.dates import date_error
 from liaison.common.db import chunks
 from liaison.common.registry import publish
+from liaison.common.spreadsheets import (
+    SpreadsheetRefused,
+    check_xlsx_archive,
+    row_limit,
+    too_many_rows,
+)
 
 from .access import Actor, Scope, require, scope_for, user_of
 from .bulk import households_insert, households_update
@@ -58,6 +65,9 @@ from .services import (
     area_path,
 )
 from .validators import (
+    MEMBERS_MAX,
+    MEMBERS_MIN,
+    members_error,
     normalize_id_number,
     normalize_phone,
     validate_area_code,
@@ -143,6 +153,10 @@ class ImportFileError(Exception):
     """The file cannot be read at all (wrong type, encoding, header)."""
 
 
+class ImportFileRefused(ImportFileError):
+    """The file is refused unread: too large unpacked, too many rows."""
+
+
 def _no_progress(phase: str, done: int, total: int) -> None:
     pass
 
@@ -192,16 +206,45 @@ def _read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
             continue
     else:
         raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text."))
-    rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""))]
+    rows = _at_most(
+        ([c.strip() for c in row] for row in csv.reader(io.StringIO(text, newline=""))),
+        row_limit(),
+    )
     if not rows:
         raise ImportFileError(_("The file is empty."))
     return rows[0], rows[1:]
 
 
+def _at_most(rows: Iterable[list[str]], limit: int) -> list[list[str]]:
+    """Return the rows, stopping as soon as there are more than `limit` (a sheet without a
+    dimension, or a CSV of blank lines, could run on for millions). Raise ImportFileError
+    if there are."""
+    kept: list[list[str]] = []
+    for row in rows:
+        if len(kept) == limit:
+            raise ImportFileRefused(str(too_many_rows(limit)))
+        kept.append(row)
+    return kept
+
+
+def check_upload(fileobj: IO[bytes], name: str) -> None:
+    """The checks an upload passes before it is stored and parsed, quick enough for the
+    request: an XLSX's zip directory (liaison.common.spreadsheets). Raise ImportFileError."""
+    if Path(name).suffix.lower() == ".xlsx":
+        try:
+            check_xlsx_archive(fileobj)
+        except SpreadsheetRefused as exc:
+            raise ImportFileRefused(str(exc)) from None
+
+
 def _read_xlsx(fileobj: IO[bytes]) -> tuple[list[str], list[list[str]]]:
+    # Before openpyxl (or the NUL repair below) decompresses anything.
+    check_upload(fileobj, "upload.xlsx")
     data = fileobj.read()
     try:
         return _xlsx_rows(data)
+    except ImportFileRefused:
+        raise
     except ImportFileError:
         # A NUL written raw (or as &#0;) makes the sheet invalid XML, and the parser stops
         # without saying in which cell. Read it again with each NUL in OOXML's escape, so
@@ -215,12 +258,22 @@ def _read_xlsx(fileobj: IO[bytes]) -> tuple[list[str], list[list[str]]]:
 def _xlsx_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
     from openpyxl import load_workbook
 
+    limit = row_limit()
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = workbook.worksheets[0]
+        # The dimension the sheet declares (read from its first bytes) refuses a long sheet
+        # before its rows are parsed; one that declares none is counted as it is read.
+        # (openpyxl reads no further than a declared dimension.)
+        if (sheet.max_row or 0) > limit:
+            raise ImportFileRefused(str(too_many_rows(limit)))
         # Read-only sheets are parsed as they are iterated: a damaged one fails here.
-        rows = [[_cell(c) for c in row] for row in sheet.iter_rows(values_only=True)]
+        rows = _at_most(
+            ([_cell(c) for c in row] for row in sheet.iter_rows(values_only=True)), limit
+        )
         workbook.close()
+    except ImportFileRefused:
+        raise
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise ImportFileError(
             _("The spreadsheet cannot be opened: %(error)s") % {"error": exc}
@@ -955,12 +1008,10 @@ def _parse_household(
     if rec.get("members"):
         try:
             members = int(rec["members"])
-            if not 1 <= members <= 99:
+            if not MEMBERS_MIN <= members <= MEMBERS_MAX:
                 raise ValueError
         except ValueError:
-            errors.append(
-                RowError(row, "members", _("Members must be a whole number from 1 to 99."))
-            )
+            errors.append(RowError(row, "members", members_error()))
     id_number = normalize_id_number(rec.get("id_number", ""))
     if id_number:
         try:
@@ -989,6 +1040,8 @@ def _parse_household(
         status_date = parse_date(rec["status_date"])
         if status_date is None:
             errors.append(RowError(row, "status_date", _("Write dates as YYYY-MM-DD.")))
+        elif (refused := date_error(status_date)) is not None:
+            errors.append(RowError(row, "status_date", refused))
     elif status != HouseholdStatus.ACTIVE:
         errors.append(
             RowError(

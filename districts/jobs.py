@@ -22,7 +22,7 @@ from liaison.common.registry import importer_for
 from liaison.common.tasks import enqueue
 
 from .access import Actor, require, user_of
-from .imports import ImportFileError
+from .imports import ImportFileError, check_upload
 from .models import ImportJob
 from .selectors import import_job_get
 
@@ -53,6 +53,12 @@ def import_job_create(*, kind: str, uploaded_file: Any, by: Actor) -> ImportJob:
                 % {"mb": settings.IMPORT_MAX_FILE_SIZE // (1024 * 1024)}
             }
         )
+    # Quick checks only (an XLSX's zip directory): the rows are parsed by the job, never
+    # in the request.
+    try:
+        check_upload(uploaded_file, name)
+    except ImportFileError as exc:
+        raise ValidationError({"file": str(exc)}) from None
     with transaction.atomic():
         job = ImportJob.objects.create(
             kind=kind, file=uploaded_file, original_name=name[:200], created_by=user_of(by)

@@ -10,9 +10,15 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from liaison.common.constraints import FieldConstraintsMixin, on_field
+from liaison.common.dates import validate_record_date
 
 from .fields import FlagsField
-from .validators import validate_area_code, validate_id_number, validate_phone
+from .validators import (
+    validate_area_code,
+    validate_id_number,
+    validate_members,
+    validate_phone,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -214,7 +220,9 @@ class Household(FieldConstraintsMixin, models.Model):
         Area, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
     )
     head_name = models.CharField(_("head of household"), max_length=50)
-    members = models.PositiveSmallIntegerField(_("members"), default=1)
+    members = models.PositiveSmallIntegerField(
+        _("members"), default=1, validators=[validate_members]
+    )
     id_number = models.CharField(
         _("ID number"),
         max_length=18,
@@ -228,7 +236,9 @@ class Household(FieldConstraintsMixin, models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=HouseholdStatus.choices, default=HouseholdStatus.ACTIVE
     )
-    status_date = models.DateField(_("status date"), null=True, blank=True)
+    status_date = models.DateField(
+        _("status date"), null=True, blank=True, validators=[validate_record_date]
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -99,3 +99,20 @@ def validate_area_code(code: str, level: str) -> None:
             _("An area code has digits only (at most 20), as in the national scheme."),
             code="area_code",
         )
+
+
+# A household's members: what the households import accepts, the API, the page and the model
+# accept too (a number of 2147483648 is a typing error or an attack, never a household).
+MEMBERS_MIN, MEMBERS_MAX = 1, 99
+
+
+def members_error() -> str:
+    return str(_("Members must be a whole number from 1 to 99."))
+
+
+def validate_members(value: int) -> None:
+    """Check a household's number of members is at most 99 (the database's constraint
+    `household_members_positive` holds the 1, with its own message). Raise ValidationError
+    if not."""
+    if value > MEMBERS_MAX:
+        raise ValidationError(members_error(), code="members_range")

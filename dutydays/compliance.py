@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from districts.access import Actor, require
 from districts.models import Household
+from liaison.common.dates import check_month
 from liaison.common.db import copy_rows
 from liaison.core.models import Cadre
 
@@ -70,12 +71,13 @@ def compliance_recompute(*, month: datetime.date, by: Actor) -> ComplianceResult
 
     Raise PermissionDenied unless the actor may recompute statistics (tasks act as SYSTEM),
     and ValidationError for a month that has not begun (a month still running may be
-    computed: its figures say how far the cadres have come).
+    computed: its figures say how far the cadres have come) or one before 2000-01.
     """
     require(by, "recompute_statistics")
-    start, end = month_bounds(month)
-    if start > timezone.localdate():
+    if month.replace(day=1) > timezone.localdate():
         raise ValidationError(FUTURE_MONTH, code="future_month")
+    check_month(month)  # and not before the months the system records
+    start, end = month_bounds(month)
     month_days = (end - start).days
     qn = connection.ops.quote_name
     day_table, link = qn(DutyDay._meta.db_table), qn(DutyDay.households.through._meta.db_table)

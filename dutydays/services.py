@@ -14,6 +14,7 @@ from django.utils.translation import ngettext
 
 from districts.access import Actor, SystemActor, can, require, scope_for, user_of
 from districts.models import Area, AreaLevel, Household
+from liaison.common.dates import date_error
 from liaison.common.uploads import upload_keep
 from liaison.core.models import Cadre, Pairing, ZoneLeadership
 
@@ -133,6 +134,8 @@ def _log_errors(
     policy = DutySettings.current()
     if date > today:
         errors["date"] = _("A duty day cannot be in the future.")
+    elif (refused := date_error(date, today=today)) is not None:  # 0001-01-01 and the like
+        errors["date"] = refused
     elif not on_behalf and (today - date).days > policy.edit_days:
         errors["date"] = locked_message(policy.edit_days)
     if area.level not in PLACE_LEVELS:

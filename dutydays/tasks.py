@@ -3,9 +3,12 @@
 import datetime
 
 from celery import shared_task
+from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from districts.access import SYSTEM
+from liaison.common import dates
 from liaison.common.uploads import kept_uploads_purge
 
 from .compliance import compliance_recompute
@@ -16,7 +19,10 @@ from .models import KEPT_PHOTOS
 def compliance_recompute_task(month: str | None = None) -> int:
     """Recompute a month's compliance (YYYY-MM; default: last month). Idempotent."""
     if month:
-        day = datetime.date.fromisoformat(f"{month}-01")
+        # Checked at the service: a month out of range is refused there, not a crash here.
+        day = dates.month_from_text(month)
+        if day is None:
+            raise ValidationError(_("Give the month as YYYY-MM."), code="month_format")
     else:
         day = (timezone.localdate().replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
     return compliance_recompute(month=day, by=SYSTEM).rows

@@ -22,6 +22,7 @@ from django.utils.translation import pgettext
 from districts import selectors as district_selectors
 from districts.access import can, require, scope_for
 from districts.models import Area, AreaLevel, Household
+from liaison.common import dates
 from liaison.common.charts import Series, chart_spec
 from liaison.common.exports import export_response, table
 from liaison.common.forms import add_service_errors
@@ -315,8 +316,9 @@ def _parse_month(value: str | None, default: datetime.date) -> datetime.date:
         month = datetime.date.fromisoformat(f"{value}-01")
     except (TypeError, ValueError):
         return default.replace(day=1)
-    # Keep month arithmetic (previous / next month) away from year 1 and 9999.
-    return month if 1900 <= month.year <= 2999 else default.replace(day=1)
+    # Keep month arithmetic (previous / next month) away from year 9999, and before the
+    # months the system records.
+    return month if month >= dates.EARLIEST and month.year <= 2999 else default.replace(day=1)
 
 
 @login_required
@@ -487,9 +489,8 @@ def compliance_recompute_view(request):
     from .tasks import compliance_recompute_task
 
     url = reverse("duty-compliance")
-    try:
-        month = datetime.date.fromisoformat(f"{request.POST.get('month')}-01")
-    except ValueError:
+    month = dates.month_from_text(request.POST.get("month"))
+    if month is None:
         messages.error(request, _("Give the month as YYYY-MM."))
         return redirect(url)
     area_id = request.POST.get("area") or None
@@ -501,6 +502,9 @@ def compliance_recompute_view(request):
     if month > timezone.localdate():
         messages.error(request, str(FUTURE_MONTH))
         return redirect(f"{url}?{query}")
+    if (refused := dates.month_error(month)) is not None:
+        messages.error(request, refused)
+        return redirect(url)
     enqueue(compliance_recompute_task, f"{month:%Y-%m}")
     messages.success(
         request, _("Compliance for %(month)s is being computed.") % {"month": f"{month:%Y-%m}"}

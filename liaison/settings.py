@@ -209,6 +209,11 @@ STORAGES = {
 # Import files of 100,000 rows are a few MB; refuse anything absurd early.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 IMPORT_MAX_FILE_SIZE = env.int("IMPORT_MAX_FILE_SIZE", default=50 * 1024 * 1024)
+# An XLSX is zipped XML: refuse one that unpacks to more (a 1.6 MB "zip bomb" held 420 MB),
+# and any file of more rows, before parsing (liaison.common.spreadsheets). 500,000 rows of
+# households unpack to about 250 MB.
+IMPORT_MAX_UNCOMPRESSED_SIZE = env.int("IMPORT_MAX_UNCOMPRESSED_SIZE", default=256 * 1024 * 1024)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=500_000)
 DUTY_PHOTO_MAX_SIZE = env.int("DUTY_PHOTO_MAX_SIZE", default=5 * 1024 * 1024)
 
 REST_FRAMEWORK = {

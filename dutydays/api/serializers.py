@@ -1,6 +1,5 @@
 """Serializers of duty days (API v1)."""
 
-import datetime
 from typing import Any
 
 from django.utils import timezone
@@ -8,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from districts.models import Household
+from liaison.common import dates
 from liaison.common.api import CategoriesField, ScopedField
 from liaison.common.ids import ids_in_range
 from liaison.core.selectors import cadre_list
@@ -101,14 +101,20 @@ class DutyDaySerializer(serializers.ModelSerializer):
 
 
 class ComplianceRecomputeSerializer(serializers.Serializer):
-    month = serializers.RegexField(r"^\d{4}-(0[1-9]|1[0-2])$", help_text="YYYY-MM")
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$",
+        help_text="YYYY-MM",
+        error_messages={"invalid": _("Give the month as YYYY-MM.")},
+    )
 
     def validate_month(self, value: str) -> str:
-        # The service's rule, answered before a task is scheduled.
-        try:
-            month = datetime.date.fromisoformat(f"{value}-01")
-        except ValueError:  # year 0000
-            raise serializers.ValidationError(_("Give the month as YYYY-MM.")) from None
+        # The service's rules, answered before a task is scheduled.
+        month = dates.month_from_text(value)
+        if month is None:  # year 0000
+            raise serializers.ValidationError(_("Give the month as YYYY-MM."))
         if month > timezone.localdate():
             raise serializers.ValidationError(FUTURE_MONTH)
+        refused = dates.month_error(month)  # before the months the system records
+        if refused is not None:
+            raise serializers.ValidationError(refused)
         return value

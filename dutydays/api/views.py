@@ -3,6 +3,7 @@
 import datetime
 
 import django_filters
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -15,7 +16,14 @@ from rest_framework.views import APIView
 
 from districts.access import can
 from districts.models import Area
-from liaison.common.api import LABELS_PARAMETER, CsvFormatMixin, ServiceWriteMixin, wants_labels
+from liaison.common import dates
+from liaison.common.api import (
+    LABELS_PARAMETER,
+    CsvFormatMixin,
+    ServiceWriteMixin,
+    django_errors_to_drf,
+    wants_labels,
+)
 from liaison.common.exports import export_response
 from liaison.common.filters import IdFilter
 from liaison.common.tasks import enqueue
@@ -89,10 +97,11 @@ class DutyDayViewSet(
 
 
 def parse_month(value: str | None) -> datetime.date:
+    """Return the month asked for (YYYY-MM, 2000-01 to this month). Raise a 400 if not."""
     try:
-        return datetime.date.fromisoformat(f"{value}-01")
-    except (TypeError, ValueError):
-        raise ValidationError({"month": _("Give the month as YYYY-MM.")}) from None
+        return dates.parse_month(value)
+    except DjangoValidationError as exc:
+        raise django_errors_to_drf(exc) from exc
 
 
 class DutyComplianceView(CsvFormatMixin, APIView):

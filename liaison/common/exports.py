@@ -18,6 +18,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -44,6 +45,9 @@ _ILLEGAL_XLSX = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # Joins the labels of a list (categories, activities) in a cell, as Chinese lists are written.
 LIST_SEPARATOR = "、"
 EXCEL_SHEET_TITLE = 31  # characters
+# Cell values written as they are: a spreadsheet reads them as numbers, dates or booleans,
+# never as a formula (a negative number stays a number).
+_KEPT_TYPES = (bool, int, float, Decimal, date)
 
 
 @dataclass(frozen=True)
@@ -114,10 +118,12 @@ def local_time(value: datetime | None) -> str:
 
 def guard(value: Any) -> Any:
     """Return `value` safe for a spreadsheet cell: text that a spreadsheet would run as a
-    formula gets a leading quote. Numbers, dates and None pass unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    formula gets a leading quote. Numbers, dates, booleans and None pass unchanged; anything
+    else (a lazy translation, a model instance, a choice) is written as its text, guarded."""
+    if value is None or isinstance(value, _KEPT_TYPES):
+        return value
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -127,9 +133,7 @@ def _xlsx_value(value: Any) -> Any:
     if isinstance(value, datetime):
         # Excel has no time zones: write the reader's local time.
         return timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
-    if value is None or isinstance(value, bool | int | float | date):
-        return value
-    return str(value)
+    return value
 
 
 # File names --------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from districts.access import Actor, require
 from districts.models import Area, Household, Zone, ZoneArea
+from liaison.common.dates import check_date
 
 from .models import Cadre, CoverageSnapshot, Pairing, ZoneLeadership
 
@@ -243,10 +244,12 @@ def coverage_recompute(*, as_of: datetime.date | None = None, by: Actor) -> int:
     """Recompute the snapshot of every area as of a date; rerunning replaces, never duplicates.
 
     Return the number of snapshot rows written. Raise PermissionDenied unless the actor
-    may recompute statistics (tasks act as SYSTEM).
+    may recompute statistics (tasks act as SYSTEM), ValidationError for a date before
+    2000-01-01 or after today (a snapshot to come would become everyone's latest).
     """
     require(by, "recompute_statistics")
     as_of = as_of or timezone.localdate()
+    check_date(as_of, field="as_of")
     t = _tables()
     if connection.vendor == "postgresql":
         # Two recomputes of one date (nightly and on demand) take turns instead of colliding

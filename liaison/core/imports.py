@@ -45,6 +45,7 @@ from districts.imports import (
 )
 from districts.models import Area, AreaLevel, Household, HouseholdStatus
 from districts.validators import normalize_phone
+from liaison.common.dates import date_error
 from liaison.common.db import chunks
 
 from . import access as _access  # noqa: F401  (registers the core's actions and targets)
@@ -745,6 +746,8 @@ def _parse_pairing(
             errors.append(RowError(row, "start_date", _("Write dates as YYYY-MM-DD.")))
         elif parsed > today:
             errors.append(RowError(row, "start_date", _("A pairing cannot start in the future.")))
+        elif (refused := date_error(parsed, today=today)) is not None:
+            errors.append(RowError(row, "start_date", refused))
         else:
             start = parsed
     replace_text = name_key(rec.get("replace", ""))

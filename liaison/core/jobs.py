@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from districts.access import SYSTEM, Actor, require, user_of
+from liaison.common.dates import check_date, date_error
 from liaison.common.jobs import job_record, job_start, minutes, stale_jobs
 from liaison.common.tasks import enqueue
 
@@ -29,9 +30,11 @@ from .selectors import coverage_job_get
 def coverage_job_create(*, as_of: datetime.date, by: Actor) -> CoverageJob:
     """Record a recompute request and schedule it after the transaction commits.
 
-    Raise PermissionDenied unless the actor may recompute statistics.
+    Raise PermissionDenied unless the actor may recompute statistics, ValidationError
+    (keyed by `as_of`) for a date before 2000-01-01 or after today.
     """
     require(by, "recompute_statistics")
+    check_date(as_of, field="as_of")
     job = CoverageJob.objects.create(as_of=as_of, requested_by=user_of(by))
     _schedule(job)
     return job
@@ -54,7 +57,9 @@ def coverage_recompute_later(as_of: datetime.date | None = None) -> None:
 
     transaction.on_commit(mark_changed)
     today = timezone.localdate()
-    days = {today} | ({as_of} if as_of is not None and as_of < today else set())
+    days = {today}
+    if as_of is not None and as_of < today and date_error(as_of, today=today) is None:
+        days.add(as_of)  # (a date before the records has no snapshot to refresh)
     for day in sorted(days):
         transaction.on_commit(partial(enqueue, coverage_recompute_task, day.isoformat()))
 
@@ -82,6 +87,15 @@ def coverage_job_run(*, job_id: int) -> CoverageJob:
             finished_at=timezone.now(),
         )
         raise
+    except ValidationError as exc:  # a date out of range (a job stored before the check)
+        job_record(
+            job,
+            attempt,
+            status=CoverageJob.Status.FAILED,
+            error=" ".join(exc.messages)[:2000],
+            finished_at=timezone.now(),
+        )
+        return job
     except Exception as exc:
         job_record(
             job,

@@ -307,10 +307,11 @@ def department_links(*, user: Actor) -> QuerySet[DepartmentVillageLink]:
 
 
 def coverage_snapshot(area: Area, as_of: datetime.date | None = None) -> CoverageSnapshot | None:
-    """Return the area's latest snapshot (on or before `as_of`, if given)."""
-    snapshots = CoverageSnapshot.objects.filter(area=area)
-    if as_of is not None:
-        snapshots = snapshots.filter(as_of__lte=as_of)
+    """Return the area's latest snapshot (on or before `as_of`, if given; never one dated
+    after today, which no recompute writes now but an older version of the system did)."""
+    today = timezone.localdate()
+    day = today if as_of is None else min(as_of, today)
+    snapshots = CoverageSnapshot.objects.filter(area=area, as_of__lte=day)
     return snapshots.order_by("-as_of").first()
 
 

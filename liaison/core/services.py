@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from districts.access import Actor, require, require_all, scope_for, user_of
 from districts.models import Area, AreaLevel, Household, HouseholdStatus, Zone
+from liaison.common.dates import check_date
 
 from . import access as _access  # noqa: F401  (registers the core's actions and targets)
 from . import selectors
@@ -156,8 +157,10 @@ def _lock_households(ids: Iterable[int]) -> list[Household]:
 
 
 def _not_future(day: datetime.date, field: str) -> None:
+    """Raise ValidationError keyed by `field` for a date to come or one before the records."""
     if day > _today():
         raise ValidationError({field: _("This date is in the future.")})
+    check_date(day, field=field)
 
 
 def _create_pairings(
@@ -218,6 +221,7 @@ def pairings_bulk_assign(
     start = start_date or _today()
     if start > _today():
         raise ValidationError({"start_date": _("A pairing cannot start in the future.")})
+    check_date(start, field="start_date")
     _lock_cadres([cadre])
     cadre.refresh_from_db(fields=["left_date"])
     _require_visible_cadre(by, cadre)

@@ -2,6 +2,7 @@
 
 import datetime
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from liaison.common.api import (
     LABELS_PARAMETER,
     CsvFormatMixin,
     ServiceWriteMixin,
+    django_errors_to_drf,
     job_started,
     job_started_schema,
     wants_labels,
@@ -378,7 +380,10 @@ class CoverageRecomputeView(APIView):
         body = CoverageRecomputeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         as_of = body.validated_data.get("as_of")
-        job = jobs.coverage_job_create(as_of=as_of or timezone.localdate(), by=request.user)
+        try:
+            job = jobs.coverage_job_create(as_of=as_of or timezone.localdate(), by=request.user)
+        except DjangoValidationError as exc:
+            raise django_errors_to_drf(exc) from exc
         return coverage_job_started(request, job)
 
 

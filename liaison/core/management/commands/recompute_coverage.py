@@ -5,6 +5,7 @@ import time
 from argparse import ArgumentParser
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
@@ -24,7 +25,10 @@ class Command(BaseCommand):
         except ValueError:
             raise CommandError("Write --as-of as YYYY-MM-DD.") from None
         started = time.perf_counter()
-        rows = coverage_recompute(as_of=day, by=SYSTEM)
+        try:
+            rows = coverage_recompute(as_of=day, by=SYSTEM)
+        except ValidationError as exc:
+            raise CommandError(" ".join(exc.messages)) from None
         self.stdout.write(
             self.style.SUCCESS(
                 f"Coverage as of {day}: {rows} areas in {time.perf_counter() - started:.2f} s."
