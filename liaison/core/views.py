@@ -181,7 +181,9 @@ def coverage_export(request, fmt):
     snapshot.area = area
     payload = exports.coverage_payload(snapshot, children)
     sheet = exports.coverage_sheet(payload, labels=True)
-    return export_response(fmt, exports.coverage_filename(payload, labels=True), [sheet])
+    return export_response(
+        fmt, exports.coverage_filename(payload, labels=True), [sheet], request=request
+    )
 
 
 @login_required
@@ -718,7 +720,9 @@ def gaps_export(request, kind, fmt):
     else:
         sheet = table(title, exports.LEADERLESS_ZONE_COLUMNS, rows.iterator(2000), labels=True)
     where = f"-{area.name}" if area else ""
-    return export_response(fmt, f"{title}{where}-{timezone.localdate():%Y-%m-%d}", [sheet])
+    return export_response(
+        fmt, f"{title}{where}-{timezone.localdate():%Y-%m-%d}", [sheet], request=request
+    )
 
 
 # Zone leaders --------------------------------------------------------------------------
