@@ -428,6 +428,16 @@ class PersonalDataAccess(AppendOnlyModel):
         return f"{self.user} · {self.household_id} · {self.at:%Y-%m-%d %H:%M}"
 
 
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """Rows that are only ever added: bulk updates and deletes refuse too."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(f"{self.model.__name__} rows are never changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self.model.__name__} rows are never deleted.")
+
+
 class AuditEntry(AppendOnlyModel):
     """One line of the audit log (安全审计, 等保 2.0): sign-ins, reveals of personal data,
     downloads, permission changes, erasures. Append only.
@@ -448,15 +458,17 @@ class AuditEntry(AppendOnlyModel):
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # PROTECT: an account with a history is deactivated, never deleted (a SET_NULL would
+    # be an update of the log).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("user"),
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
-    # The name as given (a failed sign-in may name no account), kept if the user goes.
+    # The name as given (a failed sign-in may name no account).
     username = models.CharField(_("username"), max_length=150, blank=True)
     area = models.ForeignKey(
         Area,
@@ -469,6 +481,8 @@ class AuditEntry(AppendOnlyModel):
     ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     # What happened: {"household": id, "file": name, "account": username, "changes": …}.
     details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit log entry")

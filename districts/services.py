@@ -262,13 +262,14 @@ def household_reveal(
     user = user_of(by)
     if user is not None:
         _check_reveal_rate(user)
-    PersonalDataAccess.objects.create(
-        user=user,
-        household=household,
-        fields="id_number,phone",
-        reason=reason[:200],
-        ip_address=ip,
-    )
+        # The reveal log is of users; the system actor's (a command's) is in the audit log.
+        PersonalDataAccess.objects.create(
+            user=user,
+            household=household,
+            fields="id_number,phone",
+            reason=reason[:200],
+            ip_address=ip,
+        )
     audit_record(
         AuditEntry.Kind.REVEAL,
         user=user,
@@ -276,6 +277,7 @@ def household_reveal(
         ip=ip,
         household=household.pk,
         code=household.code,
+        username="" if user else str(by.get_username()),
         reason=reason[:200],
     )
     return {"id_number": household.id_number, "phone": household.phone}
