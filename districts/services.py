@@ -416,7 +416,7 @@ def personal_data_erase(
     counts = {county_id: len(ids) for county_id, ids in by_county.items()}
     if dry_run:
         return counts
-    history = Household.history.model.objects  # type: ignore[attr-defined]
+    history = Household.history.model.objects
     policy = PrivacyPolicy.current()
     counties = Area.objects.in_bulk(list(by_county))
     for county_id, ids in by_county.items():

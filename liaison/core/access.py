@@ -80,7 +80,10 @@ register_target(
 def cadre_serves(scope: Scope, household: Any, actor: Any) -> bool:
     """Return whether `actor`'s cadre serves `household` today: paired with it, or leading
     the zone that covers its group, village or township (DOMAIN.md: 一个领导负责一个责任区)."""
-    cadre = Cadre.objects.filter(user_id=getattr(actor, "pk", None), left_date__isnull=True)
+    user_id = getattr(actor, "pk", None)
+    if user_id is None:
+        return False
+    cadre = Cadre.objects.filter(user_id=user_id, left_date__isnull=True)
     cadre_id = cadre.values_list("pk", flat=True).first()
     if cadre_id is None:
         return False
