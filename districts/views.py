@@ -213,14 +213,28 @@ def household_reveal(request, pk):
             household=household, by=request.user, ip=client_ip(request)
         )
     except RateLimited as exc:
-        response = HttpResponse(str(exc), status=429)
+        response = _reveal_refused(request, household, str(exc), 429)
         response["Retry-After"] = str(exc.retry_after)
         return response
     except PermissionDenied as exc:
-        return HttpResponse(str(exc) or _("Your role may not see personal data."), status=403)
+        reason = str(exc) or _("Your role may not see personal data.")
+        return _reveal_refused(request, household, reason, 403)
     return render(
         request, "districts/_personal_data.html", {"household": household, "numbers": numbers}
     )
+
+
+def _reveal_refused(
+    request: HttpRequest, household: Household, reason: str, status: int
+) -> HttpResponse:
+    """The masked numbers again, with the reason of the refusal (app.js lets htmx show it)."""
+    context = {
+        "household": household,
+        "numbers": _masked(household),
+        "masked_view": True,
+        "refusal": reason,
+    }
+    return render(request, "districts/_personal_data.html", context, status=status)
 
 
 def _save_household(

@@ -141,7 +141,16 @@ def test_the_page_refuses_with_429_too(login, cadre_user_a, forty_paired):
     assert client.post(url).status_code == 200
     refused = client.post(url)
     assert refused.status_code == 429
-    assert parse(refused).text.startswith("You have revealed personal data 1 time")
+    # The masked numbers again, with the reason in their place (app.js lets htmx swap it).
+    shown = parse(refused)
+    assert shown.find(id="reveal-refused").text == (
+        "You have revealed personal data 1 time in the last hour, the most allowed. "
+        "Try again in 60 minutes."
+    )
+    assert (
+        shown.find(id="phone").text
+        == forty_paired[0].phone[:3] + "****" + forty_paired[0].phone[-4:]
+    )
     assert PersonalDataAccess.objects.count() == 1
 
 
@@ -162,7 +171,11 @@ def test_attack_a_cadre_reveals_a_household_of_the_township_they_do_not_serve(
         parse(page.get(reverse("household-detail", args=[other.pk]))).find_all(hx_post=True) == []
     )
     assert parse(page.get(reverse("household-detail", args=[mine.pk]))).find_all(hx_post=True)
-    assert page.post(reverse("household-reveal", args=[other.pk])).status_code == 403
+    refused_page = page.post(reverse("household-reveal", args=[other.pk]))
+    assert refused_page.status_code == 403
+    assert parse(refused_page).find(id="reveal-refused").text == (
+        "You may see the numbers of the households you serve only."
+    )
     assert list(PersonalDataAccess.objects.values_list("household", flat=True)) == [mine.pk]
 
 
