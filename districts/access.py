@@ -123,9 +123,56 @@ register_action("manage_zones", ADMINS)
 register_action("import", ADMINS)
 register_action("recompute_statistics", (Role.ADMINISTRATOR,))
 register_action("reveal_personal_data", (*ADMINS, Role.CADRE))
+# The reveal log and the audit log of the jurisdiction (PIPL, 等保 2.0): for administrators.
+# Not a read action: a viewer or cadre asking for the log is refused (403), not misled.
+register_action("view_audit_log", ADMINS)
+# Erasing households' personal data after the retention period: the command (SYSTEM).
+register_action("erase_personal_data", (Role.ADMINISTRATOR,))
 # The API's documentation is for those who connect other systems: the menu offers it to
 # administrators (the API itself answers every role through its tokens).
 register_action("view_api_docs", ADMINS, read=True)
+
+
+# Rules of a role ------------------------------------------------------------------------
+# Some roles may take an action only on some of the targets in their jurisdiction: a cadre
+# reveals the numbers of the households they serve, not of every household of the
+# township. Which households those are, only a higher app knows (the core's pairings and
+# zone leaders), so it registers the rule; until it does, the role is refused.
+
+
+@dataclass(frozen=True)
+class RoleRule:
+    """`allows(scope, target, actor)`: may this role take the action on this target;
+    `refused`: the reason given (403) when it may not."""
+
+    allows: Callable[["Scope", Any, Any], bool]
+    refused: Promise | str
+
+
+_ROLE_RULES: dict[tuple[str, str], RoleRule] = {}
+
+
+def register_role_rule(
+    action_name: str,
+    role: str,
+    allows: Callable[["Scope", Any, Any], bool],
+    *,
+    refused: Promise | str,
+) -> None:
+    """Limit `role`'s `action_name` to the targets `allows` accepts (replaces an earlier rule)."""
+    _ROLE_RULES[(action_name, role)] = RoleRule(allows, refused)
+
+
+def _refuse_all(scope: "Scope", target: Any, actor: Any) -> bool:
+    return False
+
+
+register_role_rule(
+    "reveal_personal_data",
+    Role.CADRE,
+    _refuse_all,
+    refused=_("You may see the numbers of the households you serve only."),
+)
 
 
 # Scope ----------------------------------------------------------------------------------
@@ -341,6 +388,9 @@ def require(actor: Actor, action_name: str, target: Any = None) -> None:
         if spec.read:
             raise Http404(str(kind.not_found) if kind else gettext("Not found."))
         raise PermissionDenied(gettext("Your role does not allow this."))
+    rule = None if scope.everything else _ROLE_RULES.get((action_name, scope.role or ""))
+    if rule is not None and target is not None and not rule.allows(scope, target, actor):
+        raise PermissionDenied(str(rule.refused))
     if (
         kind is not None
         and not spec.read

@@ -1,12 +1,22 @@
 """Admin: every table here is domain data, viewable for support and changed only by the
-services (imports, pages, API)."""
+services (imports, pages, API) — except the privacy policy, a policy table edited here."""
 
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from liaison.common.admin import ReadOnlyAdminMixin
 
-from .models import Area, Household, ImportJob, Jurisdiction, PersonalDataAccess, Zone, ZoneArea
+from .models import (
+    Area,
+    AuditEntry,
+    Household,
+    ImportJob,
+    Jurisdiction,
+    PersonalDataAccess,
+    PrivacyPolicy,
+    Zone,
+    ZoneArea,
+)
 
 
 @admin.register(Area)
@@ -61,3 +71,27 @@ class ImportJobAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "original_name", "status", "created_by"]
     list_filter = ["kind", "status"]
     readonly_fields = ["errors"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The audit log: append only, in the admin as everywhere."""
+
+    list_display = ["at", "kind", "username", "area", "ip_address"]
+    list_filter = ["kind"]
+    search_fields = ["username"]
+    date_hierarchy = "at"
+    show_full_result_count = False
+
+
+@admin.register(PrivacyPolicy)
+class PrivacyPolicyAdmin(admin.ModelAdmin):
+    """Policy: reveals an hour, the idle timeout, the retention period."""
+
+    list_display = ["__str__", "reveals_per_hour", "session_idle_minutes", "retention_years"]
+
+    def has_add_permission(self, request):
+        return not PrivacyPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

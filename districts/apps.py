@@ -9,7 +9,7 @@ class DistrictsConfig(AppConfig):
     def ready(self) -> None:
         from liaison.common.registry import Importer, MenuEntry, register_importer, register_menu
 
-        from . import exports, imports
+        from . import audit, exports, imports
         from .access import has_permission, signed_in
         from .models import ImportJob
 
@@ -32,6 +32,7 @@ class DistrictsConfig(AppConfig):
             )
         )
 
+        audit.connect()  # sign-ins and downloads go to the audit log
         register_menu(MenuEntry("home", _("Home"), "dashboard", 0, signed_in))
         register_menu(
             MenuEntry(
@@ -61,6 +62,16 @@ class DistrictsConfig(AppConfig):
                 70,
                 has_permission("import"),
                 also_current=("import-detail",),
+            )
+        )
+        register_menu(
+            MenuEntry(
+                "audit",
+                _("Audit log"),
+                "audit-log",
+                85,
+                has_permission("view_audit_log"),
+                also_current=("reveal-log",),
             )
         )
         register_menu(

@@ -11,11 +11,18 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from liaison.common.exports import Column, Sheet, choice_label, choice_labels
+from liaison.common.exports import Column, Sheet, choice_label, choice_labels, local_time
 from liaison.common.registry import export_headers, export_values, importer_for
 
 from .imports import ImportColumn
-from .models import Household, HouseholdCategory, HouseholdStatus, ImportJob
+from .models import (
+    AuditEntry,
+    Household,
+    HouseholdCategory,
+    HouseholdStatus,
+    ImportJob,
+    PersonalDataAccess,
+)
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -132,3 +139,30 @@ def import_errors_sheet(job: ImportJob) -> Sheet:
         [_("Row"), _("Column"), _("Problem")],
         ([e["row"], e["column"], e["message"]] for e in job.errors),
     )
+
+
+# The logs ------------------------------------------------------------------------------
+
+REVEAL_COLUMNS: list[Column[PersonalDataAccess]] = [
+    Column("at", gettext_lazy("Time"), lambda r: r.at.isoformat(), lambda r: local_time(r.at)),
+    Column("user", gettext_lazy("User"), lambda r: r.user.get_username()),
+    Column("household", gettext_lazy("Household code"), lambda r: r.household.code),
+    Column("group", gettext_lazy("Village group"), lambda r: r.household.group.name),
+    Column("fields", gettext_lazy("Fields"), lambda r: r.fields),
+    Column("reason", gettext_lazy("Reason"), lambda r: r.reason),
+    Column("ip_address", gettext_lazy("IP address"), lambda r: r.ip_address or ""),
+]
+
+AUDIT_COLUMNS: list[Column[AuditEntry]] = [
+    Column("at", gettext_lazy("Time"), lambda e: e.at.isoformat(), lambda e: local_time(e.at)),
+    Column("kind", gettext_lazy("Kind"), lambda e: e.kind, lambda e: e.get_kind_display()),
+    Column("user", gettext_lazy("User"), lambda e: e.username),
+    Column("area", gettext_lazy("Area"), lambda e: e.area.name if e.area else ""),
+    Column("ip_address", gettext_lazy("IP address"), lambda e: e.ip_address or ""),
+    Column("details", gettext_lazy("Details"), lambda e: audit_details(e)),
+]
+
+
+def audit_details(entry: AuditEntry) -> str:
+    """Return an entry's details as one line: "key: value; …" in a stable order."""
+    return "; ".join(f"{key}: {entry.details[key]}" for key in sorted(entry.details))

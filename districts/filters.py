@@ -16,10 +16,12 @@ from .models import (
     Area,
     AreaLevel,
     AreaQuerySet,
+    AuditEntry,
     Household,
     HouseholdCategory,
     HouseholdQuerySet,
     HouseholdStatus,
+    PersonalDataAccess,
     Zone,
 )
 
@@ -94,3 +96,32 @@ class ZoneFilter(django_filters.FilterSet):
     class Meta:
         model = Zone
         fields = ["level", "area"]
+
+
+class _LogFilter(django_filters.FilterSet):
+    """The filters the two logs share: dates (inclusive, in the local time zone)."""
+
+    date_after = django_filters.DateFilter(
+        field_name="at", lookup_expr="date__gte", label=_("from (date)")
+    )
+    date_before = django_filters.DateFilter(
+        field_name="at", lookup_expr="date__lte", label=_("to (date)")
+    )
+
+
+class RevealFilter(_LogFilter):
+    user = django_filters.CharFilter(field_name="user__username", label=_("username"))
+    household = django_filters.CharFilter(field_name="household__code", label=_("household code"))
+
+    class Meta:
+        model = PersonalDataAccess
+        fields = ["user", "household", "date_after", "date_before"]
+
+
+class AuditFilter(_LogFilter):
+    kind = django_filters.ChoiceFilter(choices=AuditEntry.Kind.choices, label=_("kind"))
+    user = django_filters.CharFilter(field_name="username", label=_("username"))
+
+    class Meta:
+        model = AuditEntry
+        fields = ["kind", "user", "date_after", "date_before"]

@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -182,6 +183,10 @@ class HouseholdStatus(models.TextChoices):
     ACTIVE = "active", _("Active")
     MOVED_OUT = "moved_out", _("Moved out")
     DEREGISTERED = "deregistered", _("Deregistered")
+
+
+# The head's name of a household whose personal data was erased (the name is required).
+ERASED_NAME = "—"
 
 
 class HouseholdQuerySet(models.QuerySet["Household"]):
@@ -383,8 +388,33 @@ class Jurisdiction(models.Model):
         return f"{self.user} ({self.get_role_display()})"
 
 
-class PersonalDataAccess(models.Model):
-    """A record that a user revealed a household's ID or phone number."""
+class AppendOnlyError(Exception):
+    """An attempt to change or delete a row of an append-only log."""
+
+
+class AppendOnlyModel(models.Model):
+    """A log row that is written once: `save()` refuses an update, `delete()` refuses.
+
+    The application has no other way to change these rows (the admin shows them read-only,
+    the API only lists them); only the database's own owner could.
+    """
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are never changed.")
+        kwargs.pop("force_update", None)
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise AppendOnlyError(f"{type(self).__name__} rows are never deleted.")
+
+
+class PersonalDataAccess(AppendOnlyModel):
+    """A record that a user revealed a household's ID or phone number (the reveal log)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.PROTECT
@@ -401,9 +431,114 @@ class PersonalDataAccess(models.Model):
         verbose_name = _("personal data access")
         verbose_name_plural = _("personal data accesses")
         ordering = ["-at"]
+        # The rate limit counts a user's reveals of the last hour.
+        indexes = [models.Index(fields=["user", "at"], name="reveal_user_at")]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.household_id} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """Rows that are only ever added: bulk updates and deletes refuse too."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise AppendOnlyError(f"{self.model.__name__} rows are never changed.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnlyError(f"{self.model.__name__} rows are never deleted.")
+
+
+class AuditEntry(AppendOnlyModel):
+    """One line of the audit log (安全审计, 等保 2.0): sign-ins, reveals of personal data,
+    downloads, permission changes, erasures. Append only.
+
+    `area` places the entry in a jurisdiction: the household's group for a reveal, the
+    smallest area holding the jurisdiction of the account concerned for the rest (the
+    account changed, for permission changes), the county for an erasure; empty (seen by
+    superusers only) for unknown usernames and accounts without a jurisdiction.
+    """
+
+    class Kind(models.TextChoices):
+        SIGN_IN = "sign_in", _("Signed in")
+        SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+        REVEAL = "reveal", _("Personal data revealed")
+        EXPORT = "export", _("Download")
+        PERMISSION = "permission", _("Permission change")
+        ERASURE = "erasure", _("Personal data erased")
+
+    at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # PROTECT: an account with a history is deactivated, never deleted (a SET_NULL would
+    # be an update of the log).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # The name as given (a failed sign-in may name no account).
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # What happened: {"household": id, "file": name, "account": username, "changes": …}.
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["kind", "at"], name="audit_kind_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} · {self.get_kind_display()} · {self.username}"
+
+
+class PrivacyPolicy(models.Model):
+    """Policy: the numbers of personal-data protection (one row, edited in the admin)."""
+
+    reveals_per_hour = models.PositiveSmallIntegerField(
+        _("reveals a user may make in an hour"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+    )
+    session_idle_minutes = models.PositiveSmallIntegerField(
+        _("minutes of inactivity before signing out"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+    )
+    retention_years = models.PositiveSmallIntegerField(
+        _("years personal data is kept after a household leaves"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text=_(
+            "After this many years since moving out or deregistration, names, ID numbers, "
+            "phones and addresses are erased (the erase_personal_data command)."
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("privacy policy")
+        verbose_name_plural = _("privacy policy")
+
+    def __str__(self) -> str:
+        return str(_("Privacy policy"))
+
+    @classmethod
+    def current(cls) -> "PrivacyPolicy":
+        """Return the policy row (created with the defaults the first time)."""
+        policy, _created = cls.objects.get_or_create(pk=1)
+        return policy
 
 
 class ImportJob(models.Model):

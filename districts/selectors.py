@@ -6,16 +6,18 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .access import Actor, area_chain, read_scope, scope_for, user_of
+from .access import Actor, area_chain, read_scope, require, scope_for, user_of
 from .models import (
     HOUSEHOLD_ANCESTOR_LEVELS,
     Area,
     AreaLevel,
     AreaQuerySet,
+    AuditEntry,
     Household,
     HouseholdQuerySet,
     HouseholdStatus,
     ImportJob,
+    PersonalDataAccess,
     Zone,
     ZoneArea,
 )
@@ -132,3 +134,32 @@ def import_job_get(*, user: Actor, pk: Any) -> ImportJob:
         return import_job_list(user=user).get(pk=pk)
     except (ImportJob.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such import.")) from None
+
+
+def reveal_list(*, user: Actor) -> QuerySet[PersonalDataAccess]:
+    """Return the reveals of personal data of households in the user's jurisdiction,
+    newest first.
+
+    Raise PermissionDenied for roles that may not read the logs (viewers, cadres …).
+    """
+    require(user, "view_audit_log")
+    scope = scope_for(user)
+    return (
+        PersonalDataAccess.objects.filter(scope.household_q("household__"))
+        .select_related("user", "household", "household__group")
+        .order_by("-at", "-pk")
+    )
+
+
+def audit_list(*, user: Actor) -> QuerySet[AuditEntry]:
+    """Return the audit log entries of the user's jurisdiction, newest first: those whose
+    area lies in it (entries without an area are for users who see everything).
+
+    Raise PermissionDenied for roles that may not read the logs.
+    """
+    require(user, "view_audit_log")
+    scope = scope_for(user)
+    entries = AuditEntry.objects.all()
+    if not scope.everything:
+        entries = entries.filter(scope.area_q("area__"))
+    return entries.select_related("area").order_by("-at", "-pk")

@@ -1,25 +1,35 @@
 """Writes and rules for areas, households, zones and personal-data reveals."""
 
+import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Concat, Length, Substr
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from liaison.common.limits import RateLimited
 from liaison.common.natural import natural_key
 from liaison.common.registry import publish
 
 from .access import Actor, area_chain, require, require_all, scope_for, user_of
+from .audit import audit_record
 from .events import HOUSEHOLDS_CHANGED, ZONES_CHANGED
 from .models import (
+    ERASED_NAME,
     HOUSEHOLD_ANCESTOR_LEVELS,
     Area,
     AreaLevel,
+    AuditEntry,
     Household,
+    HouseholdStatus,
     PersonalDataAccess,
+    PrivacyPolicy,
     Zone,
     ZoneArea,
 )
@@ -237,22 +247,69 @@ def household_update(*, household: Household, data: dict[str, Any], by: Actor) -
     return household
 
 
+@transaction.atomic
 def household_reveal(
     *, household: Household, by: Actor, reason: str = "", ip: str | None = None
 ) -> dict[str, str]:
-    """Return the unmasked ID and phone numbers, and record who saw them.
+    """Return the unmasked ID and phone numbers, and record who saw them (the reveal log
+    and the audit log).
 
-    Raise PermissionDenied if the user's role may not see personal data.
+    Raise Http404 outside the jurisdiction; PermissionDenied if the user's role may not see
+    personal data, or (a cadre) the household is not one they serve; RateLimited once the
+    user has revealed PrivacyPolicy.reveals_per_hour households in the last hour.
     """
     require(by, "reveal_personal_data", household)
-    PersonalDataAccess.objects.create(
-        user=user_of(by),
-        household=household,
-        fields="id_number,phone",
+    user = user_of(by)
+    if user is not None:
+        _check_reveal_rate(user)
+        # The reveal log is of users; the system actor's (a command's) is in the audit log.
+        PersonalDataAccess.objects.create(
+            user=user,
+            household=household,
+            fields="id_number,phone",
+            reason=reason[:200],
+            ip_address=ip,
+        )
+    audit_record(
+        AuditEntry.Kind.REVEAL,
+        user=user,
+        area=household.group,
+        ip=ip,
+        household=household.pk,
+        code=household.code,
+        username="" if user else str(by.get_username()),
         reason=reason[:200],
-        ip_address=ip,
     )
     return {"id_number": household.id_number, "phone": household.phone}
+
+
+REVEAL_WINDOW = datetime.timedelta(hours=1)
+
+
+def _check_reveal_rate(user: Any) -> None:
+    """Raise RateLimited if `user` has used up the reveals of the last hour.
+
+    The user's row is locked first, so that two reveals racing each other are counted one
+    after the other (PostgreSQL; SQLite writes one transaction at a time anyway).
+    """
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    limit = PrivacyPolicy.current().reveals_per_hour
+    since = timezone.now() - REVEAL_WINDOW
+    recent = PersonalDataAccess.objects.filter(user=user, at__gt=since).order_by("at")
+    times = list(recent.values_list("at", flat=True)[:limit])
+    if len(times) >= limit:
+        wait = int((times[0] + REVEAL_WINDOW - timezone.now()).total_seconds()) + 1
+        raise RateLimited(
+            ngettext(
+                "You have revealed personal data %(count)d time in the last hour, the most "
+                "allowed. Try again in %(minutes)d minutes.",
+                "You have revealed personal data %(count)d times in the last hour, the most "
+                "allowed. Try again in %(minutes)d minutes.",
+                len(times),
+            )
+            % {"count": len(times), "minutes": max(1, -(-wait // 60))},
+            retry_after=wait,
+        )
 
 
 def _check_zone_areas(zone_level: str, areas: list[Area], zone: Zone | None) -> None:
@@ -317,3 +374,68 @@ def zone_update(*, zone: Zone, data: dict[str, Any], by: Actor) -> Zone:
         ZoneArea.objects.bulk_create(ZoneArea(zone=zone, area=a) for a in new_areas)
         publish(ZONES_CHANGED)
     return zone
+
+
+# Erasure ------------------------------------------------------------------------------
+
+PERSONAL_FIELDS = {"head_name": ERASED_NAME, "id_number": "", "phone": "", "address": ""}
+GONE = (HouseholdStatus.MOVED_OUT, HouseholdStatus.DEREGISTERED)
+
+
+def retention_cutoff(today: datetime.date, years: int) -> datetime.date:
+    """Return the last status date whose households are past `years` of retention."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+def households_to_erase(*, today: datetime.date | None = None) -> Any:
+    """Return the households moved out or deregistered longer ago than the retention
+    period (PrivacyPolicy.retention_years) that still hold personal data."""
+    today = today or timezone.localdate()
+    cutoff = retention_cutoff(today, PrivacyPolicy.current().retention_years)
+    still_personal = ~Q(head_name=ERASED_NAME) | ~Q(id_number="") | ~Q(phone="") | ~Q(address="")
+    return Household.objects.filter(status__in=GONE, status_date__lte=cutoff).filter(still_personal)
+
+
+@transaction.atomic
+def personal_data_erase(
+    *, by: Actor, dry_run: bool = False, today: datetime.date | None = None
+) -> dict[int, int]:
+    """Erase the name, ID number, phone and address of households gone longer than the
+    retention period, in the households and in their change history; return the number
+    of households by county id. Codes, members, categories, status and areas stay, so
+    every count and coverage figure stays as it was. One audit entry per county.
+
+    With `dry_run`, count only. Raise PermissionDenied for a role that may not erase.
+    """
+    require(by, "erase_personal_data")
+    households = households_to_erase(today=today)
+    by_county: dict[int, list[int]] = {}
+    for pk, county_id in households.values_list("pk", "county_id").order_by("pk"):
+        by_county.setdefault(county_id, []).append(pk)
+    counts = {county_id: len(ids) for county_id, ids in by_county.items()}
+    if dry_run:
+        return counts
+    history = Household.history.model.objects
+    policy = PrivacyPolicy.current()
+    counties = Area.objects.in_bulk(list(by_county))
+    for county_id, ids in by_county.items():
+        for start in range(0, len(ids), ERASE_BATCH):
+            batch = ids[start : start + ERASE_BATCH]
+            # Updates without save(): no new history row carries the data either.
+            Household.objects.filter(pk__in=batch).update(**PERSONAL_FIELDS)
+            history.filter(id__in=batch).update(**PERSONAL_FIELDS)
+        audit_record(
+            AuditEntry.Kind.ERASURE,
+            user=user_of(by),
+            username="" if user_of(by) else str(by.get_username()),
+            area=counties.get(county_id),
+            households=len(ids),
+            retention_years=policy.retention_years,
+        )
+    return counts
+
+
+ERASE_BATCH = 1000

@@ -8,11 +8,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from liaison.common.exports import export_response
+from liaison.common.exports import export_response, table
 from liaison.common.forms import add_service_errors
+from liaison.common.limits import RateLimited
 from liaison.common.pagination import SeekPaginator, query_without_page
 from liaison.common.registry import (
     columns_for,
@@ -25,15 +27,24 @@ from liaison.common.registry import (
 )
 
 from . import jobs, selectors, services
-from .access import can
-from .exports import household_sheet, import_errors_sheet, import_template
-from .filters import HouseholdFilter, ZoneFilter
+from .access import allowed, can
+from .audit import client_ip
+from .exports import (
+    AUDIT_COLUMNS,
+    REVEAL_COLUMNS,
+    audit_details,
+    household_sheet,
+    import_errors_sheet,
+    import_template,
+)
+from .filters import AuditFilter, HouseholdFilter, RevealFilter, ZoneFilter
 from .forms import HouseholdForm, ImportForm
 from .history import history_with_changes
 from .imports import column_label
 from .models import (
     Area,
     AreaLevel,
+    AuditEntry,
     Household,
     HouseholdCategory,
     HouseholdStatus,
@@ -155,7 +166,7 @@ def area_households_export(request, pk, fmt):
     households = _area_households(request, area).qs.order_by("code")
     title = _("Households")
     sheet = household_sheet(request, households, title=title)
-    return export_response(fmt, f"{area.name}-{title}", [sheet])
+    return export_response(fmt, f"{area.name}-{title}", [sheet], request=request)
 
 
 def _history(obj: Area | Household) -> list[tuple[Any, list[dict[str, str]]]]:
@@ -187,6 +198,7 @@ def household_detail(request, pk):
             "history": _history(household),
             "panels": panels_for("household", request, household),
             "can_edit": can(request.user, "manage_households"),
+            "can_reveal": allowed(request.user, "reveal_personal_data", household),
         },
     )
 
@@ -198,13 +210,31 @@ def household_reveal(request, pk):
     household = selectors.household_get(user=request.user, pk=pk)
     try:
         numbers = services.household_reveal(
-            household=household, by=request.user, ip=request.META.get("REMOTE_ADDR")
+            household=household, by=request.user, ip=client_ip(request)
         )
-    except PermissionDenied:
-        return HttpResponse(_("Your role may not see personal data."), status=403)
+    except RateLimited as exc:
+        response = _reveal_refused(request, household, str(exc), 429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    except PermissionDenied as exc:
+        reason = str(exc) or _("Your role may not see personal data.")
+        return _reveal_refused(request, household, reason, 403)
     return render(
         request, "districts/_personal_data.html", {"household": household, "numbers": numbers}
     )
+
+
+def _reveal_refused(
+    request: HttpRequest, household: Household, reason: str, status: int
+) -> HttpResponse:
+    """The masked numbers again, with the reason of the refusal (app.js lets htmx show it)."""
+    context = {
+        "household": household,
+        "numbers": _masked(household),
+        "masked_view": True,
+        "refusal": reason,
+    }
+    return render(request, "districts/_personal_data.html", context, status=status)
 
 
 def _save_household(
@@ -370,7 +400,9 @@ def import_retry(request, pk):
 @login_required
 def import_errors_csv(request, pk):
     job = selectors.import_job_get(user=request.user, pk=pk)
-    return export_response("csv", f"import-{job.pk}-errors", [import_errors_sheet(job)])
+    return export_response(
+        "csv", f"import-{job.pk}-errors", [import_errors_sheet(job)], request=request
+    )
 
 
 @login_required
@@ -383,4 +415,64 @@ def import_template_file(request, kind, fmt):
         raise Http404(_("Choose what the file holds."))
     label = importer.label
     example = _("example file")  # outside the f-string, where makemessages can find it
-    return export_response(fmt, f"{label}-{example}", [import_template(kind)])
+    return export_response(fmt, f"{label}-{example}", [import_template(kind)], request=request)
+
+
+# The logs: reveals of personal data, and the audit log -------------------------------
+
+LOG_PER_PAGE = 50
+
+
+def _log_page(request: HttpRequest, selector: Any, filter_class: Any, template: str) -> Any:
+    log_filter = filter_class(request.GET or None, queryset=selector(user=request.user))
+    page = SeekPaginator(log_filter.qs, LOG_PER_PAGE).page(request.GET.get("page"))
+    return render(
+        request,
+        template,
+        {
+            "filter": log_filter,
+            "page": page,
+            "rows": [(row, _row_details(row)) for row in page.object_list],
+            "query_without_page": query_without_page(request),
+        },
+    )
+
+
+def _row_details(row: Any) -> str:
+    return audit_details(row) if isinstance(row, AuditEntry) else ""
+
+
+@login_required
+def reveal_log(request):
+    """Who revealed which household's numbers, when (administrators, their jurisdiction)."""
+    return _log_page(request, selectors.reveal_list, RevealFilter, "districts/reveal_log.html")
+
+
+@login_required
+def reveal_log_export(request, fmt):
+    """Download the reveal log as the page filters it."""
+    log_filter = RevealFilter(
+        request.GET or None, queryset=selectors.reveal_list(user=request.user)
+    )
+    title = _("Reveal log")
+    sheet = table(title, REVEAL_COLUMNS, log_filter.qs.iterator(chunk_size=2000), labels=True)
+    return export_response(
+        fmt, f"{title}-{timezone.localdate():%Y-%m-%d}", [sheet], request=request
+    )
+
+
+@login_required
+def audit_log(request):
+    """Sign-ins, reveals, downloads, permission changes and erasures of the jurisdiction."""
+    return _log_page(request, selectors.audit_list, AuditFilter, "districts/audit_log.html")
+
+
+@login_required
+def audit_log_export(request, fmt):
+    """Download the audit log as the page filters it."""
+    log_filter = AuditFilter(request.GET or None, queryset=selectors.audit_list(user=request.user))
+    title = _("Audit log")
+    sheet = table(title, AUDIT_COLUMNS, log_filter.qs.iterator(chunk_size=2000), labels=True)
+    return export_response(
+        fmt, f"{title}-{timezone.localdate():%Y-%m-%d}", [sheet], request=request
+    )

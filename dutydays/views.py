@@ -538,7 +538,7 @@ def diaries_export(request, pk, fmt):
     days = selectors.diary_list(user=request.user, area=area).prefetch_related("photos")
     title = _("Diaries")
     sheet = table(title, DIARY_COLUMNS, days.iterator(chunk_size=2000), labels=True)
-    return export_response(fmt, f"{area.name}-{title}", [sheet])
+    return export_response(fmt, f"{area.name}-{title}", [sheet], request=request)
 
 
 @login_required
@@ -555,7 +555,7 @@ def compliance_export(request, fmt):
     )
     left = days_left(month, timezone.localdate())
     sheets = compliance_sheets(report, labels=True, left=left)
-    return export_response(fmt, compliance_filename(report, labels=True), sheets)
+    return export_response(fmt, compliance_filename(report, labels=True), sheets, request=request)
 
 
 def household_panel(request: "HttpRequest", household: Household) -> tuple[str, dict[str, Any]]:

@@ -20,10 +20,12 @@ from districts.demo import synthetic_id_number
 from districts.models import (
     Area,
     AreaLevel,
+    AuditEntry,
     Household,
     ImportJob,
     Jurisdiction,
     PersonalDataAccess,
+    PrivacyPolicy,
     Role,
     Zone,
     ZoneArea,
@@ -226,6 +228,41 @@ class PersonalDataAccessFactory(ModelFactory[PersonalDataAccess]):
     fields = "id_number,phone"
     reason = "回访"
     ip_address = "127.0.0.1"
+
+
+class AuditEntryFactory(ModelFactory[AuditEntry]):
+    """A sign-in of a user, placed in a group (as the audit receivers write it)."""
+
+    class Meta:
+        model = AuditEntry
+
+    kind = AuditEntry.Kind.SIGN_IN
+    user = factory.SubFactory(UserFactory)
+    username = factory.LazyAttribute(lambda e: e.user.username if e.user else "")
+    area = factory.SubFactory(GroupFactory)
+    ip_address = "127.0.0.1"
+    details = factory.LazyFunction(dict)
+
+
+class PrivacyPolicyFactory(ModelFactory[PrivacyPolicy]):
+    """The one privacy policy row (pk 1); `PrivacyPolicyFactory(reveals_per_hour=3)` sets
+    the numbers given on the row that is there."""
+
+    class Meta:
+        model = PrivacyPolicy
+        django_get_or_create = ("id",)
+
+    id = 1
+    reveals_per_hour = 30
+    session_idle_minutes = 30
+    retention_years = 5
+
+    @classmethod
+    def _create(cls, model_class: Any, *args: Any, **kwargs: Any) -> PrivacyPolicy:
+        policy, _created = model_class.objects.update_or_create(
+            pk=kwargs.pop("id"), defaults=kwargs
+        )
+        return policy
 
 
 class ImportJobFactory(ModelFactory[ImportJob]):

@@ -23,6 +23,7 @@ from .factories import (
     DutyDayFactory,
     ImportJobFactory,
     MonthlyComplianceFactory,
+    PersonalDataAccessFactory,
     ZoneFactory,
     ZoneLeadershipFactory,
     user_with_role,
@@ -121,6 +122,7 @@ def county_in_use(tree, cadre_a, cadre_a2, cadre_b, cadre_user_a):
 def test_pages_of_an_administrator_have_no_serious_violation(
     page, live_server, tree, cadre_a, county_in_use
 ):
+    PersonalDataAccessFactory(household=tree.households_a[0])  # a row in the reveal log
     log_in(page, live_server, "wang")
     audit = Audit(page, "admin")
     url = live_server.url
@@ -145,6 +147,8 @@ def test_pages_of_an_administrator_have_no_serious_violation(
     audit.check("zones", f"{url}/zones/")
     audit.check("imports", f"{url}/imports/")
     audit.check("users", f"{url}/users/")
+    audit.check("audit-log", f"{url}/audit/")
+    audit.check("reveal-log", f"{url}/audit/reveals/")
     audit.check("user-new", f"{url}/users/new/")
     page.locator("main form button[type=submit]").last.click()  # empty: errors on the fields
     page.wait_for_selector(".invalid-feedback")

@@ -18,10 +18,12 @@ from django.utils import timezone
 
 from districts.models import (
     Area,
+    AuditEntry,
     Household,
     ImportJob,
     Jurisdiction,
     PersonalDataAccess,
+    PrivacyPolicy,
     Zone,
 )
 from dutydays.models import DutyDay, DutyPhoto, DutyQuota, DutySettings, Leave, MonthlyCompliance
@@ -122,7 +124,10 @@ DOMAIN: dict[type[Model], Callable[[Any, Any], Model]] = {
 DOMAIN[AccountEvent] = lambda tree, user: AccountEvent.objects.create(
     actor=user, user=user, action="created", details={}
 )
-POLICY = {FiveLinksRule, ContactInfo, DutyQuota, DutySettings, Leave}
+DOMAIN[AuditEntry] = lambda tree, user: AuditEntry.objects.create(
+    kind="sign_in", user=user, username=user.username, area=tree.town_a
+)
+POLICY = {FiveLinksRule, ContactInfo, DutyQuota, DutySettings, Leave, PrivacyPolicy}
 
 
 def _url(model: type[Model], view: str, *args: Any) -> str:

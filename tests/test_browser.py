@@ -81,3 +81,28 @@ def test_import_a_file_and_see_the_error_report(page, live_server, tree, tmp_pat
     assert page.locator("#import-status").inner_text().strip() == (
         "已导入 2 行：新增 2 行，更新 0 行，0 行未变。"
     )
+
+
+def test_a_refused_reveal_says_why(page, live_server, tree):
+    """The second reveal over the policy's limit (1 an hour here) shows the reason in place
+    of the button (a 429 that htmx would otherwise drop silently)."""
+    from .factories import PrivacyPolicyFactory
+
+    PrivacyPolicyFactory(reveals_per_hour=1)
+    user_with_role(Role.AREA_ADMIN, tree.town_a, username="zhang")
+    first, second = tree.households_a[:2]
+    log_in(page, live_server, "zhang")
+    page.goto(f"{live_server.url}/households/{first.pk}/")
+    page.click("button[lang=en]")  # the new message is English until its translation is merged
+    page.wait_for_selector("text=Change history")
+    page.click("text=Show full numbers")
+    page.wait_for_selector(f"#id-number >> text={first.id_number}")
+    page.goto(f"{live_server.url}/households/{second.pk}/")
+    page.click("text=Show full numbers")
+    page.wait_for_selector("#reveal-refused")
+    assert page.locator("#reveal-refused").inner_text() == (
+        "You have revealed personal data 1 time in the last hour, the most allowed. "
+        "Try again in 60 minutes."
+    )
+    assert page.locator("#id-number").inner_text() != second.id_number
+    shot(page, "reveal-refused")

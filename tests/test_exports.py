@@ -41,7 +41,7 @@ def test_other_values_pass_unchanged(value):
 
 def test_csv_has_a_bom_and_quotes_formulas():
     sheet = Sheet("表", ["名称", "=x"], [["岩罕", 3], [HOSTILE[0], -1], [None, True]])
-    response = export_response("csv", "测试", [sheet])
+    response = export_response("csv", "测试", [sheet], request=None)
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert read_csv(response) == [
         ["名称", "'=x"],
@@ -58,7 +58,7 @@ def test_xlsx_has_every_sheet_bold_headers_and_no_formula():
         Sheet("按部门", ["部门"], [["县财政局\x07"]]),
         Sheet("按部门", ["部门"], []),  # a repeated title is made unique
     ]
-    response = export_response("xlsx", "报告", sheets)
+    response = export_response("xlsx", "报告", sheets, request=None)
     assert response["Content-Type"] == (
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
@@ -76,7 +76,7 @@ def test_xlsx_has_every_sheet_bold_headers_and_no_formula():
 
 def test_another_format_is_not_found():
     with pytest.raises(Http404, match="CSV"):
-        export_response("pdf", "x", [Sheet("x", [], [])])
+        export_response("pdf", "x", [Sheet("x", [], [])], request=None)
 
 
 def test_ascii_names_are_sent_as_they_are():

@@ -56,6 +56,8 @@ DEMO_TABLES = {
     "districts.ZoneArea": 666,
     "districts.Jurisdiction": 7,
     "districts.PersonalDataAccess": 0,
+    "districts.AuditEntry": 0,
+    "districts.PrivacyPolicy": 0,
     "districts.ImportJob": 0,
     "liaison.Department": 46,
     "liaison.Cadre": 2205,
@@ -210,7 +212,7 @@ MENU_CADRE = [
     ("My month", "duty-month"),
     ("My households", "my-households"),
 ]
-MENU_ADMIN = [("Import", "import-list"), ("Users", "user-list")]
+MENU_ADMIN = [("Import", "import-list"), ("Users", "user-list"), ("Audit log", "audit-log")]
 API = ("API ↗ (opens in a new tab)", "api-docs")
 
 

@@ -14,10 +14,12 @@ from liaison.common.api import CategoriesField, IdRangeMixin
 from ..models import (
     Area,
     AreaLevel,
+    AuditEntry,
     Household,
     HouseholdCategory,
     HouseholdStatus,
     ImportJob,
+    PersonalDataAccess,
     VillageCategory,
     Zone,
 )
@@ -172,3 +174,33 @@ class ImportJobSerializer(serializers.ModelSerializer):
 class ImportJobCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ImportJob.Kind.choices)
     file = serializers.FileField(help_text=_("A .csv or .xlsx file with the documented columns."))
+
+
+class RevealLogSerializer(serializers.ModelSerializer):
+    """One reveal of a household's personal numbers (never the numbers themselves)."""
+
+    user = serializers.CharField(source="user.username")
+    household_code = serializers.CharField(source="household.code")
+
+    class Meta:
+        model = PersonalDataAccess
+        fields = [
+            "id",
+            "at",
+            "user",
+            "household",
+            "household_code",
+            "fields",
+            "reason",
+            "ip_address",
+        ]
+        read_only_fields = fields
+
+
+class AuditEntrySerializer(serializers.ModelSerializer):
+    """One entry of the audit log."""
+
+    class Meta:
+        model = AuditEntry
+        fields = ["id", "at", "kind", "user", "username", "area", "ip_address", "details"]
+        read_only_fields = fields

@@ -1,6 +1,7 @@
 """API v1 of districts: areas, households, zones, imports."""
 
 from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -11,17 +12,20 @@ from liaison.common.api import ServiceWriteMixin, job_started, job_started_schem
 
 from .. import jobs, selectors, services
 from ..access import RolePermission
-from ..filters import AreaFilter, HouseholdFilter, ZoneFilter
+from ..audit import client_ip
+from ..filters import AreaFilter, AuditFilter, HouseholdFilter, RevealFilter, ZoneFilter
 from ..history import history_with_changes
-from ..models import Area, ImportJob
+from ..models import Area, AuditEntry, ImportJob, PersonalDataAccess
 from .serializers import (
     AreaSerializer,
+    AuditEntrySerializer,
     HistorySerializer,
     HouseholdPersonalDataSerializer,
     HouseholdRevealSerializer,
     HouseholdSerializer,
     ImportJobCreateSerializer,
     ImportJobSerializer,
+    RevealLogSerializer,
     ZoneSerializer,
 )
 
@@ -95,10 +99,15 @@ class HouseholdViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
             by=self.request.user,
         )
 
-    @extend_schema(request=HouseholdRevealSerializer, responses=HouseholdPersonalDataSerializer)
+    @extend_schema(
+        request=HouseholdRevealSerializer,
+        responses={200: HouseholdPersonalDataSerializer, 429: OpenApiTypes.OBJECT},
+    )
     @action(detail=True, methods=["post"], permission_classes=[permissions.IsAuthenticated])
     def reveal(self, request, pk=None):
-        """Return the full ID and phone numbers; the access is recorded."""
+        """Return the full ID and phone numbers; the access is recorded. A cadre sees only
+        the households they serve (403 otherwise); every user makes at most the policy's
+        number of reveals an hour (429 with Retry-After beyond it)."""
         household = self.get_object()
         body = HouseholdRevealSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -107,7 +116,7 @@ class HouseholdViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
             household=household,
             by=request.user,
             reason=body.validated_data.get("reason", ""),
-            ip=request.META.get("REMOTE_ADDR"),
+            ip=client_ip(request),
         )
         return Response(data)
 
@@ -192,3 +201,36 @@ class ImportJobViewSet(
         job = self.call_service(jobs.import_job_retry, job=self.get_object(), by=request.user)
         job.refresh_from_db()
         return job_started(request, job, ImportJobSerializer, "import-job-detail")
+
+
+class RevealLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The reveal log of your jurisdiction, newest first (administrators; others 403).
+
+    Filters: `user` (username), `household` (code), `date_after`, `date_before`.
+    """
+
+    serializer_class = RevealLogSerializer
+    filterset_class = RevealFilter
+    queryset = PersonalDataAccess.objects.none()  # for the schema; see get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return PersonalDataAccess.objects.none()
+        return selectors.reveal_list(user=self.request.user)
+
+
+class AuditLogViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The audit log of your jurisdiction, newest first (administrators; others 403).
+    Read only: entries are never changed or deleted.
+
+    Filters: `kind`, `user` (username), `date_after`, `date_before`.
+    """
+
+    serializer_class = AuditEntrySerializer
+    filterset_class = AuditFilter
+    queryset = AuditEntry.objects.none()  # for the schema; see get_queryset
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return AuditEntry.objects.none()
+        return selectors.audit_list(user=self.request.user)

@@ -11,6 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -129,14 +130,18 @@ class DutyComplianceView(CsvFormatMixin, APIView):
             user=request.user, month=month, area_id=ids["area"], department_id=ids["department"]
         )
         if request.query_params.get("format") == "csv":
-            return compliance_csv(report, labels=wants_labels(request))
+            return compliance_csv(request, report, labels=wants_labels(request))
         return Response(report)
 
 
-def compliance_csv(report: ComplianceReport, *, labels: bool = False) -> HttpResponse:
+def compliance_csv(
+    request: Request, report: ComplianceReport, *, labels: bool = False
+) -> HttpResponse:
     """The report's rows as CSV: the codes other systems read, or (`labels`) the page's."""
     sheets = compliance_sheets(report, labels=labels)
-    return export_response("csv", compliance_filename(report, labels=labels), sheets)
+    return export_response(
+        "csv", compliance_filename(report, labels=labels), sheets, request=request
+    )
 
 
 class DutyComplianceRecomputeView(APIView):

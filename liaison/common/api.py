@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_serializer
-from rest_framework import serializers
-from rest_framework.exceptions import PermissionDenied
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
 
 from .ids import is_id
+from .limits import RateLimited
 
 
 class IdRangeMixin:
@@ -69,14 +70,27 @@ def django_errors_to_drf(exc: DjangoValidationError) -> serializers.ValidationEr
     return serializers.ValidationError({"non_field_errors": exc.messages})
 
 
+class TooManyRequests(APIException):
+    """429 with the service's own words and a Retry-After header (DRF sets it from `wait`)."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "throttled"
+
+    def __init__(self, detail: str, *, wait: int) -> None:
+        super().__init__(detail)
+        self.wait = wait
+
+
 class ServiceWriteMixin:
-    """Turn the services' Django errors into DRF 400/403 responses (404 passes through)."""
+    """Turn the services' Django errors into DRF 400/403/429 responses (404 passes through)."""
 
     def call_service(self, fn: Callable[..., Any], **kwargs: Any) -> Any:
         try:
             return fn(**kwargs)
         except DjangoValidationError as exc:
             raise django_errors_to_drf(exc) from exc
+        except RateLimited as exc:
+            raise TooManyRequests(str(exc), wait=exc.retry_after) from exc
         except DjangoPermissionDenied as exc:
             raise PermissionDenied(str(exc)) from exc
 

@@ -23,11 +23,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from django.db.models import TextChoices
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import register_converter
 from django.urls.converters import get_converters
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.request import Request
+
+from .registry import publish
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -171,10 +174,19 @@ def content_disposition(filename: str) -> str:
 # Responses ---------------------------------------------------------------------------------
 
 
-def export_response(fmt: str, filename: str, sheets: Sequence[Sheet]) -> HttpResponse:
+# Published (liaison.common.registry) for every download written for a request, with
+# `request`, `fmt` and `filename`: districts records it in the audit log.
+EXPORTED = "exported"
+
+
+def export_response(
+    fmt: str, filename: str, sheets: Sequence[Sheet], *, request: HttpRequest | Request | None
+) -> HttpResponse:
     """Return `sheets` as a download: a CSV of the first sheet, or an XLSX of all of them.
 
-    `filename` is given without suffix. Raise Http404 for another format.
+    `filename` is given without suffix. `request` is the request the file answers (its
+    user and address go to the audit log); None only for files written outside a request.
+    Raise Http404 for another format.
     """
     if fmt == CSV:
         content = _csv_bytes(sheets[0])
@@ -182,6 +194,7 @@ def export_response(fmt: str, filename: str, sheets: Sequence[Sheet]) -> HttpRes
         content = _xlsx_bytes(sheets)
     else:
         raise Http404(_("Files are exported as CSV or XLSX."))
+    publish(EXPORTED, request=request, fmt=fmt, filename=filename)
     response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
     response["Content-Disposition"] = content_disposition(f"{filename}.{fmt}")
     return response

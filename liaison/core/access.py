@@ -9,11 +9,19 @@ from districts.access import (
     ALL_ROLES,
     Scope,
     register_action,
+    register_role_rule,
     register_target,
 )
 from districts.models import Role
 
-from .models import Cadre, CoverageJob, Department, DepartmentVillageLink, Pairing
+from .models import (
+    Cadre,
+    CoverageJob,
+    Department,
+    DepartmentVillageLink,
+    Pairing,
+    ZoneLeadership,
+)
 
 register_action("view_departments", ALL_ROLES, read=True)
 register_action("view_cadres", ALL_ROLES, read=True)
@@ -66,4 +74,32 @@ register_target(
     CoverageJob,
     visible=lambda s, job, u: s.everything or job.requested_by_id == getattr(u, "pk", None),
     not_found=_("No such recompute job."),
+)
+
+
+def cadre_serves(scope: Scope, household: Any, actor: Any) -> bool:
+    """Return whether `actor`'s cadre serves `household` today: paired with it, or leading
+    the zone that covers its group, village or township (DOMAIN.md: 一个领导负责一个责任区)."""
+    user_id = getattr(actor, "pk", None)
+    if user_id is None:
+        return False
+    cadre = Cadre.objects.filter(user_id=user_id, left_date__isnull=True)
+    cadre_id = cadre.values_list("pk", flat=True).first()
+    if cadre_id is None:
+        return False
+    if Pairing.objects.active().filter(cadre_id=cadre_id, household_id=household.pk).exists():
+        return True
+    places = [household.group_id, household.village_id, household.township_id]
+    return ZoneLeadership.objects.filter(
+        cadre_id=cadre_id, end_date__isnull=True, zone__zone_areas__area_id__in=places
+    ).exists()
+
+
+# A cadre reveals the numbers of their own households and of the zones they lead; the
+# rest of the township is the administrators' (districts refuses until this is registered).
+register_role_rule(
+    "reveal_personal_data",
+    Role.CADRE,
+    cadre_serves,
+    refused=_("You may see the numbers of the households you serve only."),
 )

@@ -27,7 +27,8 @@ from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 
 from districts.access import Actor, can, role_label, scope_for, user_of
-from districts.models import ROLES, Area, AreaLevel, Jurisdiction, Role
+from districts.audit import account_area, audit_record
+from districts.models import ROLES, Area, AreaLevel, AuditEntry, Jurisdiction, Role
 
 from .models import AccountEvent, Cadre
 from .selectors import cadre_list
@@ -247,8 +248,28 @@ def _raise(errors: dict[str, list[str]]) -> None:
         raise ValidationError(errors)
 
 
+# Account events that grant or take away permissions: also in the audit log.
+PERMISSION_ACTIONS = frozenset(
+    {AccountEvent.Action.CREATED, AccountEvent.Action.UPDATED, AccountEvent.Action.DEACTIVATED}
+)
+
+
 def _record(by: Actor, user: Any, action: str, **details: Any) -> None:
     AccountEvent.objects.create(actor=_saved_user(by), user=user, action=action, details=details)
+    if action in PERMISSION_ACTIONS:
+        # Placed where the account's areas were and are: both sides of a move see it.
+        codes = details.get("areas") or []
+        codes = [c for item in codes for c in (item if isinstance(item, list) else [item])]
+        before = list(Area.objects.filter(code__in=codes).only("path"))
+        audit_record(
+            AuditEntry.Kind.PERMISSION,
+            user=_saved_user(by),
+            username="" if _saved_user(by) else by.get_username(),
+            area=account_area(user, also=before),
+            account=user.get_username(),
+            action=action,
+            changes=details,
+        )
 
 
 def _link_cadre(cadre: Cadre, user: Any, by: Actor) -> None:
@@ -320,7 +341,9 @@ def user_create(
         password=password or issued or "",
         role=role,
         areas=areas,
-        must_change=issued is not None,
+        # A password someone else chose is changed at the first sign-in, like a one-time
+        # one; the shell's operator (the system actor) sets up accounts, often their own.
+        must_change=issued is not None or _saved_user(by) is not None,
     )
     if linked is not None:
         _link_cadre(linked, user, by)
@@ -349,8 +372,9 @@ def user_update(
 ) -> Any:
     """Change an account's role, areas, active flag, linked cadre (None: unlink) or password.
 
-    Arguments left out stay as they are. A password given here is the administrator's
-    choice and need not be changed at login. Raise Http404 if `by` may not see the account,
+    Arguments left out stay as they are. A password an administrator gives here must be
+    changed by the account's owner at the next login (not when set by the system actor, a
+    command). Raise Http404 if `by` may not see the account,
     PermissionDenied for superusers and accounts `by` may not give the role of,
     ValidationError (keyed by field) for the rest.
     """
@@ -402,7 +426,9 @@ def user_update(
     if password is not UNSET:
         user.set_password(password)
         user.save(update_fields=["password"])
-        Jurisdiction.objects.filter(user=user).update(must_change_password=False)
+        # Chosen by an administrator: the account's owner replaces it at the next sign-in.
+        chosen_by_other = _saved_user(by) is not None and not _is_self(by, user)
+        Jurisdiction.objects.filter(user=user).update(must_change_password=chosen_by_other)
         Token.objects.filter(user=user).delete()
     if "areas" in changes:
         jurisdiction.areas.set(areas)

@@ -185,7 +185,9 @@ def coverage_export(request, fmt):
         )
     payload = exports.coverage_payload(coverage)
     sheet = exports.coverage_sheet(payload, labels=True)
-    return export_response(fmt, exports.coverage_filename(payload, labels=True), [sheet])
+    return export_response(
+        fmt, exports.coverage_filename(payload, labels=True), [sheet], request=request
+    )
 
 
 @login_required
@@ -732,7 +734,9 @@ def gaps_export(request, kind, fmt):
     else:
         sheet = table(title, exports.LEADERLESS_ZONE_COLUMNS, rows.iterator(2000), labels=True)
     where = f"-{area.name}" if area else ""
-    return export_response(fmt, f"{title}{where}-{timezone.localdate():%Y-%m-%d}", [sheet])
+    return export_response(
+        fmt, f"{title}{where}-{timezone.localdate():%Y-%m-%d}", [sheet], request=request
+    )
 
 
 # Zone leaders --------------------------------------------------------------------------

@@ -64,3 +64,14 @@ document.addEventListener("change", function (event) {
 document.addEventListener("keydown", function (event) {
   if (event.key === "Enter" && event.target.id === "household-search") event.preventDefault();
 });
+
+// A refused reveal (403: not a household the cadre serves; 429: too many in the last hour)
+// comes back as the masked numbers with the reason: show it instead of doing nothing.
+document.addEventListener("htmx:beforeSwap", function (event) {
+  var status = event.detail.xhr.status;
+  var source = event.detail.requestConfig && event.detail.requestConfig.elt;
+  if ((status === 403 || status === 429) && source && source.hasAttribute("data-swap-refusal")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});

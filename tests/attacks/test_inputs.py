@@ -218,11 +218,20 @@ def test_numbers_stay_numbers(hostile, county_admin, login):
     numbers = [c.value for c in county if c.data_type == "n" and not isinstance(c.value, bool)]
     assert Household.objects.count() in numbers  # the county's households, as a number
     sheet = Sheet("x", ["a", "b", "c", "d"], [[-3, Decimal("-1.5"), -2.5, "-3"]])
-    row = list(load_workbook(io.BytesIO(export_response("xlsx", "x", [sheet]).content)).active)[1]
+    row = list(
+        load_workbook(
+            io.BytesIO(export_response("xlsx", "x", [sheet], request=None).content)
+        ).active
+    )[1]
     assert [(c.value, c.data_type) for c in row] == [
         (-3, "n"), (-1.5, "n"), (-2.5, "n"), ("'-3", "s"),
     ]  # fmt: skip
-    assert read_csv(export_response("csv", "x", [sheet]))[1] == ["-3", "-1.5", "-2.5", "'-3"]
+    assert read_csv(export_response("csv", "x", [sheet], request=None))[1] == [
+        "-3",
+        "-1.5",
+        "-2.5",
+        "'-3",
+    ]
 
 
 def _walk(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:

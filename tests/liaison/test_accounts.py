@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from rest_framework.authtoken.models import Token
 
+from districts.access import SYSTEM
 from districts.models import Jurisdiction, Role
 from liaison.core import accounts
 from liaison.core.models import AccountEvent, Cadre
@@ -69,7 +70,7 @@ def test_create_without_password_issues_a_one_time_password_to_change(tree, admi
     assert issued not in str(event.details)
 
 
-def test_create_with_a_password_needs_no_change(tree, admin_a):
+def test_create_with_a_password_chosen_by_an_administrator_must_be_changed(tree, admin_a):
     user, issued = accounts.user_create(
         username="yuxiang",
         role=Role.AREA_ADMIN,
@@ -79,6 +80,18 @@ def test_create_with_a_password_needs_no_change(tree, admin_a):
     )
     assert issued is None
     assert user.check_password("Mangjie-2026-spring")
+    assert Jurisdiction.objects.get(user=user).must_change_password is True
+
+
+def test_create_with_a_password_by_the_system_needs_no_change(tree):
+    user, issued = accounts.user_create(
+        username="yuxiang",
+        role=Role.AREA_ADMIN,
+        areas=[tree.town_a],
+        password="Mangjie-2026-spring",
+        by=SYSTEM,
+    )
+    assert issued is None
     assert Jurisdiction.objects.get(user=user).must_change_password is False
 
 
@@ -388,13 +401,12 @@ def test_update_refuses_a_cadre_linked_to_another_account(tree, admin_a, cadre_a
     assert Cadre.objects.get(pk=cadre_a.pk).user == owner
 
 
-def test_update_sets_a_password_without_the_change_flag(tree, admin_a, viewer_a):
-    Jurisdiction.objects.filter(user=viewer_a).update(must_change_password=True)
+def test_update_sets_a_password_that_the_owner_must_change(tree, admin_a, viewer_a):
     Token.objects.create(user=viewer_a)
     accounts.user_update(user=viewer_a, password="Lancang-river-77", by=admin_a)
     viewer_a.refresh_from_db()
     assert viewer_a.check_password("Lancang-river-77")
-    assert Jurisdiction.objects.get(user=viewer_a).must_change_password is False
+    assert Jurisdiction.objects.get(user=viewer_a).must_change_password is True
     assert not Token.objects.filter(user=viewer_a).exists()
     assert AccountEvent.objects.get(user=viewer_a).action == AccountEvent.Action.PASSWORD_SET
 

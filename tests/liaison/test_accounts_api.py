@@ -171,7 +171,7 @@ def test_create_with_a_password(tree, api, admin_a):
     assert response.status_code == 201, response.content
     assert "one_time_password" not in response.json()
     assert "password" not in response.json()
-    assert response.json()["must_change_password"] is False
+    assert response.json()["must_change_password"] is True  # chosen by an administrator
     assert User.objects.get(username="wang").check_password("Mengma-tea-hills-9")
 
 
@@ -208,7 +208,7 @@ def test_create_with_a_password(tree, api, admin_a):
         (
             {"username": "x", "role": "viewer", "areas": ["TOWN_A"], "password": "123"},
             {"password": [
-                "This password is too short. It must contain at least 8 characters.",
+                "This password is too short. It must contain at least 10 characters.",
                 "This password is too common.",
                 "This password is entirely numeric.",
             ]},

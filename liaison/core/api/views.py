@@ -27,8 +27,9 @@ from rest_framework.views import APIView
 from districts import selectors as district_selectors
 from districts.access import RolePermission, can
 from districts.api.serializers import HouseholdSerializer, ZoneSerializer
+from districts.audit import account_area, audit_record, client_ip
 from districts.middleware import api_refusal, password_change_required
-from districts.models import Area, Zone
+from districts.models import Area, AuditEntry, Zone
 from liaison.common.api import (
     LABELS_PARAMETER,
     CsvFormatMixin,
@@ -75,6 +76,13 @@ class ObtainTokenView(ObtainAuthToken):
         if password_change_required(user):
             raise PermissionDenied(api_refusal())
         token, _created = Token.objects.get_or_create(user=user)
+        audit_record(
+            AuditEntry.Kind.SIGN_IN,
+            user=user,
+            area=account_area(user),
+            ip=client_ip(request),
+            via="token",
+        )
         return Response({"token": token.key})
 
 
@@ -357,14 +365,16 @@ class CoverageView(CsvFormatMixin, APIView):
             raise ValidationError({"area": _("Give an area id.")})
         payload = coverage_payload(user=request.user, area_id=area_id, as_of=as_of)
         if request.query_params.get("format") == "csv":
-            return coverage_csv(payload, labels=wants_labels(request))
+            return coverage_csv(request, payload, labels=wants_labels(request))
         return Response(payload)
 
 
-def coverage_csv(payload: dict, *, labels: bool = False) -> HttpResponse:
+def coverage_csv(request: Request, payload: dict, *, labels: bool = False) -> HttpResponse:
     """The coverage as CSV: the codes other systems read, or (`labels`) the page's download."""
     sheet = exports.coverage_sheet(payload, labels=labels)
-    return export_response("csv", exports.coverage_filename(payload, labels=labels), [sheet])
+    return export_response(
+        "csv", exports.coverage_filename(payload, labels=labels), [sheet], request=request
+    )
 
 
 class CoverageRecomputeView(APIView):
