@@ -51,6 +51,7 @@ from liaison.core.imports import import_pairings
 from liaison.core.models import Cadre, CoverageJob, CoverageSnapshot, Pairing, Rank
 from liaison.core.services import pairing_create
 from tests.factories import (
+    AuditEntryFactory,
     CadreFactory,
     CoverageJobFactory,
     CoverageSnapshotFactory,
@@ -59,6 +60,7 @@ from tests.factories import (
     GroupFactory,
     HouseholdFactory,
     ImportJobFactory,
+    PersonalDataAccessFactory,
     ZoneFactory,
 )
 from tests.files import read_csv
@@ -106,7 +108,10 @@ def hostile(tree, county_admin) -> Hostile:
     for value in HOSTILE:
         # Households without a cadre (the gap list), cadres without households, zones
         # without a leader, days in the field with their diary: each named by the attack.
-        HouseholdFactory(group=tree.group_a1, head_name=value, address=value)
+        household = HouseholdFactory(group=tree.group_a1, head_name=value, address=value)
+        # The logs: a reveal with the attack as its reason, a sign-in under its name.
+        PersonalDataAccessFactory(user=county_admin, household=household, reason=value)
+        AuditEntryFactory(user=None, username=value, area=tree.group_a1)
         department = DepartmentFactory(
             name=value, area=tree.town_a, level=AreaLevel.TOWNSHIP, kind="party_gov"
         )
@@ -154,6 +159,8 @@ DOWNLOADS: list[tuple[str, str, Url]] = [
             ("gaps-export", "gap-zones", _none, {"kind": lambda h: "zones"}),
             ("duty-compliance-export", "compliance", _month, {}),
             ("area-diaries-export", "diaries", _none, {"pk": lambda h: h.village.pk}),
+            ("reveal-log-export", "reveal-log", _none, {}),
+            ("audit-log-export", "audit-log", _none, {}),
         )
     ],
     (
