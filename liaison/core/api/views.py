@@ -6,7 +6,12 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import mixins, permissions, serializers, viewsets
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -126,7 +131,8 @@ class CadreViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
         serializer.instance = self.get_queryset().get(pk=cadre.pk)
 
     @extend_schema(request=TransferSerializer, responses=PairingSerializer(many=True))
-    @action(detail=True, methods=["post"])
+    # The new pairings, all of them: a plain list (the schema said a page of results).
+    @action(detail=True, methods=["post"], pagination_class=None)
     def transfer(self, request, pk=None):
         """Hand all the cadre's households to others in one step (optionally: cadre left)."""
         cadre = self.get_object()
@@ -240,6 +246,11 @@ class DepartmentLinkViewSet(
         )
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[OpenApiParameter("within", OpenApiTypes.INT, description=_("area id"))]
+    )
+)
 class GapHouseholdsView(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Active households without a cadre, in your jurisdiction (filter `within`)."""
 
