@@ -4,15 +4,8 @@ Each app's `api/urls.py` owns a `router` (its ViewSets) and `urlpatterns` (its o
 paths); this module only joins them, so the API root lists every endpoint.
 """
 
-from django.conf import settings
 from django.urls import include, path
-from django.utils.csp import CSP
-from django.views.decorators.csp import csp_override
-from drf_spectacular.views import (
-    SpectacularAPIView,
-    SpectacularRedocView,
-    SpectacularSwaggerSplitView,
-)
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from districts.api import urls as districts_api
@@ -25,24 +18,10 @@ router = DefaultRouter()
 for app in APPS:
     router.registry.extend(app.router.registry)
 
-# Redoc styles itself with <style> elements it writes at run time and parses the schema in a
-# worker started from a blob: URL; its page alone (no user data, no form) allows both.
-redoc_csp = csp_override(
-    {
-        **settings.SECURE_CSP,
-        "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-        "style-src-elem": [CSP.SELF, CSP.UNSAFE_INLINE],
-        "worker-src": [CSP.SELF, "blob:"],
-    }
-)
-
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Swagger UI's start-up script as a file of its own (?script), not inline: the CSP.
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
-    path(
-        "redoc/", redoc_csp(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"
-    ),
     *(pattern for app in APPS for pattern in app.urlpatterns),
     path("", include(router.urls)),
 ]
