@@ -25,6 +25,7 @@ from districts.models import Area, AreaLevel, Household
 from liaison.common.charts import Series, chart_spec
 from liaison.common.exports import export_response, table
 from liaison.common.forms import add_service_errors
+from liaison.common.ids import parse_id
 from liaison.common.pagination import SeekPaginator, query_without_page
 from liaison.common.uploads import kept_upload_discard, kept_upload_open
 from liaison.core import selectors as liaison_selectors
@@ -129,7 +130,7 @@ def _household_label(h: Household) -> str:
 
 def _ids(values: Iterable[str]) -> list[int]:
     """The numeric ids among posted values (anything else is left to the form to refuse)."""
-    return [int(v) for v in values if v.isdigit() and len(v) < 19]
+    return [i for i in map(parse_id, values) if i]
 
 
 def _date_param(request: "HttpRequest", today: datetime.date) -> datetime.date:
