@@ -44,8 +44,11 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "liaison.example.gov.cn",
     "SECURE_TLS": "1",
 }
-# Variables of the caller that would change what is checked.
-OVERRIDDEN = re.compile(r"^(SECURE_|SESSION_COOKIE_|CSRF_COOKIE_|DEBUG$|SECRET_KEY$|ALLOWED_)")
+# Variables of the caller that would change what is checked (the browser tests set
+# DJANGO_ALLOW_ASYNC_UNSAFE in this process, which check --deploy rightly refuses).
+OVERRIDDEN = re.compile(
+    r"^(SECURE_|SESSION_COOKIE_|CSRF_COOKIE_|DJANGO_|DEBUG$|SECRET_KEY$|ALLOWED_)"
+)
 
 
 def run_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
