@@ -26,6 +26,7 @@ from liaison.common import dates
 from liaison.common.charts import Series, chart_spec
 from liaison.common.exports import export_response, table
 from liaison.common.forms import add_service_errors
+from liaison.common.ids import parse_id
 from liaison.common.pagination import SeekPaginator, query_without_page
 from liaison.common.uploads import kept_upload_discard, kept_upload_open
 from liaison.core import selectors as liaison_selectors
@@ -130,7 +131,7 @@ def _household_label(h: Household) -> str:
 
 def _ids(values: Iterable[str]) -> list[int]:
     """The numeric ids among posted values (anything else is left to the form to refuse)."""
-    return [int(v) for v in values if v.isdigit() and len(v) < 19]
+    return [i for i in map(parse_id, values) if i]
 
 
 def _date_param(request: "HttpRequest", today: datetime.date) -> datetime.date:
@@ -460,7 +461,7 @@ def compliance(request):
             "areas": district_selectors.area_list(user=request.user)
             .filter(
                 Q(level__in=[AreaLevel.COUNTY, AreaLevel.TOWNSHIP])
-                | Q(pk=int(area_id) if area_id else None)
+                | Q(pk=parse_id(area_id) if area_id else None)
             )
             .order_by("path"),
             # Whose cadres the totals count: the area asked for, else the jurisdiction.

@@ -5,7 +5,8 @@ paths); this module only joins them, so the API root lists every endpoint.
 """
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from districts.api import urls as districts_api
@@ -20,8 +21,11 @@ for app in APPS:
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    # Swagger UI's start-up script as a file of its own (?script), not inline: the CSP.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    # Redoc loaded fonts and a logo from outside and needed inline styles (the CSP): its old
+    # address, which people bookmarked, opens the same documentation in Swagger UI.
+    path("redoc/", RedirectView.as_view(pattern_name="api-docs", permanent=True), name="api-redoc"),
     *(pattern for app in APPS for pattern in app.urlpatterns),
     path("", include(router.urls)),
 ]

@@ -9,6 +9,7 @@ from pathlib import Path
 import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -269,6 +270,46 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 X_FRAME_OPTIONS = "DENY"
 # A form refused for its CSRF token: the site's own 403 page (JSON under /api/).
 CSRF_FAILURE_VIEW = "liaison.errors.csrf_failure"
+
+# --- Headers and production mode (README, "Security") ---
+# Content-Security-Policy, Django's own (django.middleware.csp), in every mode so that the
+# browser tests run under it: scripts come only from this site's static files (data reaches
+# them by json_script or data- attributes; no inline <script>, no onclick=), nothing is
+# framed, no plugin runs, forms post only here. Styles: <style> elements and style sheets
+# only from this site (an injected <style> could read attributes such as the CSRF token with
+# selectors); style="" attributes are allowed, since the pages set widths and heights with
+# them (progress bars of figures computed per page) and an attribute can neither select other
+# elements nor load anything from elsewhere (img-src and font-src stay 'self').
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+)
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "style-src-elem": [CSP.SELF],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    # data: for the icons inside Bootstrap's and Swagger UI's style sheets.
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Behind TLS (SECURE_TLS=1, at the proxy or here): plain HTTP is redirected, browsers are told
+# to use HTTPS for a year on this host and its subdomains (HSTS; `preload` makes the host
+# eligible for the browsers' built-in list, which still needs a submission), and cookies
+# travel only over HTTPS. Off by default: a plain-HTTP deployment would lock itself out.
+SECURE_TLS = env.bool("SECURE_TLS", default=False)
+SECURE_SSL_REDIRECT = SECURE_TLS
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600 if SECURE_TLS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=SECURE_TLS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=SECURE_TLS)
+if SECURE_TLS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
 LOGGING = {
     "version": 1,

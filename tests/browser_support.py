@@ -35,14 +35,48 @@ def browser():
         browser.close()
 
 
+# Every page reports what its Content-Security-Policy (settings.SECURE_CSP) refused: the
+# `securitypolicyviolation` event, registered before any script of the page runs (an init
+# script is the browser's own, outside the policy), and Chromium's console error.
+CSP_LISTENER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.reportCspViolation(
+    `${e.effectiveDirective} refused ${e.blockedURI || "inline code"} ` +
+    `at ${e.sourceFile || e.documentURI}:${e.lineNumber} (${e.sample})`
+  );
+});
+"""
+
+
+def watch_csp(page) -> list[str]:
+    """Collect, from now on, every CSP violation on `page` (across navigations)."""
+    found: list[str] = []
+
+    def report(text: str) -> None:
+        found.append(text)
+
+    def console(message) -> None:
+        if "Content Security Policy" in message.text:
+            found.append(message.text)
+
+    page.expose_function("reportCspViolation", report)
+    page.add_init_script(CSP_LISTENER)
+    page.on("console", console)
+    return found
+
+
 @pytest.fixture(params=[(1280, 900), (375, 812)], ids=["desktop", "phone"])
 def page(request, browser):
     width, height = request.param
     context = browser.new_context(viewport={"width": width, "height": height}, locale="zh-CN")
     page = context.new_page()
     page.viewport_name = request.node.callspec.id
+    # Every browser flow runs under the policy: anything it refused fails the test.
+    page.csp_violations = watch_csp(page)
     yield page
+    violations = page.csp_violations
     context.close()
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
 
 
 def shot(page, name):

@@ -108,9 +108,10 @@ class HistorySerializer(serializers.Serializer):
     """One change of an area or household: who, when, and each field's old and new value."""
 
     date = serializers.DateTimeField(source="history_date")
-    user = serializers.CharField(source="history_user.username", default=None)
+    # None for changes made by the system (imports, the demo) and for those without a reason.
+    user = serializers.CharField(source="history_user.username", default=None, allow_null=True)
     type = serializers.CharField(source="history_type")
-    reason = serializers.CharField(source="history_change_reason", default=None)
+    reason = serializers.CharField(source="history_change_reason", default=None, allow_null=True)
     changes = serializers.SerializerMethodField()
 
     @extend_schema_field(

@@ -17,6 +17,15 @@ from ..models import Activity, DutyDay
 from ..selectors import dutyday_households, place_list
 
 
+class VisibleHouseholdsField(serializers.ListField):
+    """Household ids of a day: read, those inside the caller's jurisdiction (a county cadre's
+    day seen from a township never names another township's households); written, a list."""
+
+    def get_attribute(self, instance: DutyDay) -> list[int]:
+        visible = dutyday_households(instance, user=self.context["request"].user)
+        return sorted(h.pk for h in visible)
+
+
 class DutyDaySerializer(serializers.ModelSerializer):
     """A day in the field. `cadre` defaults to the caller's own cadre record."""
 
@@ -26,10 +35,9 @@ class DutyDaySerializer(serializers.ModelSerializer):
         help_text=_("A village or group of your jurisdiction, or of your own zones."),
     )
     activities = CategoriesField(Activity, required=False)
-    households = serializers.ListField(
+    households = VisibleHouseholdsField(
         child=serializers.IntegerField(),
         required=False,
-        write_only=True,
         help_text=_(
             "Household ids. Reading lists only those in your jurisdiction; writing replaces "
             "those, and households you cannot see stay on the record."
@@ -55,14 +63,6 @@ class DutyDaySerializer(serializers.ModelSerializer):
         # A second record for the same cadre and day adds to the first (the service merges),
         # so no unique-together check here.
         validators: list[Any] = []
-
-    def to_representation(self, instance: DutyDay) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        # Only the households inside the caller's jurisdiction (a county cadre's day seen
-        # from a township never names another township's households).
-        visible = dutyday_households(instance, user=self.context["request"].user)
-        data["households"] = sorted(h.pk for h in visible)
-        return data
 
     def validate_households(self, value: list[int]) -> list[Household]:
         from districts.selectors import household_list

@@ -28,6 +28,16 @@ def ids_in_range(values: Iterable[Any]) -> set[int]:
     return {v for v in values if is_id(v)}
 
 
+def parse_id(value: str) -> int | None:
+    """Return the id a query-string or form value names: NO_ROW for a number too large to be
+    one; None for anything but ASCII digits ("", "-1", "²" and "١" among them: `int()` takes
+    some and refuses others, where `str.isdigit` says yes to all but the first two)."""
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else NO_ROW
+
+
 class IdFormField(forms.IntegerField):
     """A form field (and so a query-string filter) for an id: a whole number of 64 bits."""
 

@@ -25,6 +25,7 @@ from districts.access import can, role_label
 from districts.models import Area, role_choices
 from districts.selectors import area_list
 from liaison.common.forms import add_service_errors
+from liaison.common.ids import parse_id
 from liaison.common.pagination import SeekPaginator, query_without_page
 
 from . import accounts, selectors
@@ -291,7 +292,7 @@ def cadre_accounts_create(request: HttpRequest) -> HttpResponse:
     back = _safe_next(request, reverse("cadre-list"))
     values = set(request.POST.getlist("cadres"))
     # Ids beyond 64 bits cannot exist; treat them (and junk) as missing cadres.
-    ids = {int(v) for v in values if v.isdigit() and len(v) < 19}
+    ids = {i for i in map(parse_id, values) if i}
     cadres = list(selectors.cadre_list(user=request.user).filter(pk__in=ids))
     try:
         if len(cadres) < len(values):

@@ -1,10 +1,26 @@
-// Expand or collapse a row of the area tree; htmx loads the children on first open.
-function liaisonToggle(button, targetId) {
+// The page's behaviour lives here, never in the markup: the Content-Security-Policy
+// (settings.SECURE_CSP) runs no inline script and no onclick= / onchange= handler.
+
+// Expand or collapse a row of the area tree (data-toggle-rows="ID"); htmx loads the children
+// on first open.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest && event.target.closest("[data-toggle-rows]");
+  if (!button) return;
   var open = button.getAttribute("aria-expanded") !== "true";
   button.setAttribute("aria-expanded", open ? "true" : "false");
   button.textContent = open ? "▾" : "▸";
-  document.getElementById(targetId).classList.toggle("d-none", !open);
-}
+  document.getElementById(button.getAttribute("data-toggle-rows")).classList.toggle("d-none", !open);
+});
+
+// A button with data-print prints the page.
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) window.print();
+});
+
+// A select with data-autosubmit sends its form when another option is chosen.
+document.addEventListener("change", function (event) {
+  if (event.target.matches && event.target.matches("select[data-autosubmit]")) event.target.form.submit();
+});
 
 // A header checkbox with data-check-all="name" ticks or clears every checkbox of that name.
 document.addEventListener("change", function (event) {

@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from ..browser_support import BROWSER_MARKS, browser, log_in, page, shot
 from ..factories import DutyQuotaFactory, ZoneFactory, ZoneLeadershipFactory
@@ -32,7 +33,7 @@ def test_log_a_visit_on_a_phone(page, live_server, tree, cadre_a, cadre_user_a):
     # (Wait for the new place's list: the first place has no own household either.)
     page.wait_for_selector(f"#household-search[hx-get$='area={tree.group_a1.pk}']")
     # htmx wires the new search box up while settling (then drops the class).
-    page.wait_for_function("!document.querySelector('.htmx-settling, .htmx-request')")
+    expect(page.locator(".htmx-settling, .htmx-request")).to_have_count(0)
     assert page.locator("#no-own-households").is_visible()
     for household in tree.households_a[:2]:
         page.fill("#household-search", household.head_name)

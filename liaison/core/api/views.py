@@ -40,6 +40,7 @@ from liaison.common.api import (
     wants_labels,
 )
 from liaison.common.exports import export_response
+from liaison.common.ids import parse_id
 
 from .. import exports, jobs, selectors, services
 from ..filters import CadreFilter, DepartmentFilter, PairingFilter
@@ -143,7 +144,8 @@ class CadreViewSet(ServiceWriteMixin, viewsets.ModelViewSet):
         serializer.instance = self.get_queryset().get(pk=cadre.pk)
 
     @extend_schema(request=TransferSerializer, responses=PairingSerializer(many=True))
-    @action(detail=True, methods=["post"])
+    # The new pairings, all of them: a plain list (the schema said a page of results).
+    @action(detail=True, methods=["post"], pagination_class=None)
     def transfer(self, request, pk=None):
         """Hand all the cadre's households to others in one step (optionally: cadre left)."""
         cadre = self.get_object()
@@ -268,9 +270,10 @@ def _within(request) -> tuple["Area | None", bool]:
     within = request.query_params.get("within")
     if not within:
         return None, False
-    if not within.isdigit():
+    area_id = parse_id(within)
+    if area_id is None:
         raise ValidationError({"within": _("Give an area id.")})
-    area = district_selectors.area_list(user=request.user).filter(pk=within).first()
+    area = district_selectors.area_list(user=request.user).filter(pk=area_id).first()
     return area, area is None
 
 
@@ -354,14 +357,16 @@ class CoverageView(CsvFormatMixin, APIView):
         responses=CoverageSerializer,
     )
     def get(self, request):
-        as_of = request.query_params.get("as_of")
+        # An empty value is no value (`?as_of=` from a form left blank).
+        as_of = request.query_params.get("as_of") or None
         if as_of:
             try:
                 as_of = datetime.date.fromisoformat(as_of)
             except ValueError:
                 raise ValidationError({"as_of": _("Write dates as YYYY-MM-DD.")}) from None
-        area_id = request.query_params.get("area")
-        if area_id is not None and not area_id.isdigit():
+        area = request.query_params.get("area")
+        area_id = None if area is None else parse_id(area)
+        if area is not None and area_id is None:
             raise ValidationError({"area": _("Give an area id.")})
         payload = coverage_payload(user=request.user, area_id=area_id, as_of=as_of)
         if request.query_params.get("format") == "csv":
