@@ -76,10 +76,11 @@ def _current_attempts() -> Any:
 
 
 def _grouped(field: str) -> list[dict[str, Any]]:
+    # An address field compares "" as NULL (which matches nothing): test it for NULL only.
+    present = {f"{field}__isnull": False} if field == "ip_address" else {f"{field}__gt": ""}
     return list(
         _current_attempts()
-        .exclude(**{f"{field}__isnull": True})
-        .exclude(**{field: ""})
+        .filter(**present)
         .values(field)
         .annotate(failures=Sum("failures_since_start"), last_failure=Max("attempt_time"))
         .filter(failures__gte=settings.LOGIN_FAILURE_LIMIT)
