@@ -17,6 +17,7 @@ key, which is shown only as a prefix.
 """
 
 import datetime
+from importlib import import_module
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +26,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
-from django.utils.module_loading import import_module
 from django.utils.translation import gettext as _
 from rest_framework.authtoken.models import Token
 

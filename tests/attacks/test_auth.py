@@ -295,4 +295,3 @@ def test_an_account_named_like_a_demo_one_with_its_own_password_is_fine(settings
     UserFactory(username="admin", is_superuser=True, is_staff=True)
     settings.DEBUG = False
     assert [e for e in run_checks() if e.id == DEMO_ACCOUNTS_ERROR] == []
-

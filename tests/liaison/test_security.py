@@ -22,7 +22,7 @@ from liaison.core import lockouts, tokens
 from liaison.core.models import AccountEvent
 
 from ..conftest import api_client_for
-from ..factories import UserFactory, user_with_role
+from ..factories import user_with_role
 from ..html import parse
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -308,7 +308,7 @@ def test_revoking_through_the_api(people, admin_a):
     Token.objects.create(user=people.a)
     Token.objects.create(user=people.b)
     client = api_client_for(admin_a)
-    client.credentials(**client._credentials, HTTP_ACCEPT_LANGUAGE="en")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     foreign = client.delete(f"{TOKENS}{people.b.pk}/")
     missing = client.delete(f"{TOKENS}987654321/")
     assert foreign.status_code == missing.status_code == 404
@@ -367,4 +367,3 @@ def test_logging_out_in_the_browser_forgets_the_session(client, people):
     assert client.session[SESSION_KEY] == str(people.a.pk)
     client.post(reverse("logout"))
     assert not UserSession.objects.exists()
-
