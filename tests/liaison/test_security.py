@@ -367,3 +367,11 @@ def test_logging_out_in_the_browser_forgets_the_session(client, people):
     assert client.session[SESSION_KEY] == str(people.a.pk)
     client.post(reverse("logout"))
     assert not UserSession.objects.exists()
+
+
+def test_the_django_admin_lists_tokens_without_their_keys(client, people, superuser):
+    token = Token.objects.create(user=people.a)
+    client.force_login(superuser)
+    page = parse(client.get(reverse("admin:authtoken_tokenproxy_changelist")))
+    assert f"{token.key[:6]}…" in page.all_text
+    assert token.key not in page.all_text
