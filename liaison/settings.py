@@ -273,6 +273,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ImportKindEnum": "districts.models.ImportJob.Kind",
         "DepartmentKindEnum": "liaison.core.models.DepartmentKind",
+        "LockoutKindEnum": "liaison.core.lockouts.KINDS",
     },
 }
 

@@ -174,6 +174,42 @@ def test_a_role_that_manages_no_accounts_gets_404_for_a_lockout(locked, tree):
     assert AccessAttempt.objects.filter(username="zhang_a").exists()
 
 
+# Lockouts: API -----------------------------------------------------------------------------
+
+LOCKOUTS = "/api/v1/auth/lockouts/"
+
+
+def test_the_lockout_api_lists_and_lifts_inside_the_jurisdiction(client, locked, admin_a):
+    api = api_client_for(admin_a)
+    api.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    listed = api.get(LOCKOUTS)
+    assert listed.status_code == 200
+    assert [(r["kind"], r["value"], r["failures"]) for r in listed.json()] == [
+        ("username", "zhang_a", 5)
+    ]
+    foreign = api.post(f"{LOCKOUTS}lift/", {"kind": "username", "value": "li_b"}, format="json")
+    missing = api.post(f"{LOCKOUTS}lift/", {"kind": "username", "value": "x"}, format="json")
+    assert foreign.status_code == missing.status_code == 404
+    assert foreign.json() == missing.json() == {"detail": "No such lockout."}
+    assert AccessAttempt.objects.filter(username="li_b").exists()
+    address = api.post(
+        f"{LOCKOUTS}lift/", {"kind": "address", "value": "198.51.100.1"}, format="json"
+    )
+    assert address.status_code == 404
+    lifted = api.post(f"{LOCKOUTS}lift/", {"kind": "username", "value": "zhang_a"}, format="json")
+    assert lifted.status_code == 204
+    assert api.get(LOCKOUTS).json() == []
+    assert not AccessAttempt.objects.filter(username="zhang_a").exists()
+
+
+def test_a_viewer_gets_403_on_the_lockout_api(locked, tree):
+    api = api_client_for(user_with_role(Role.VIEWER, tree.county, username="watcher"))
+    assert api.get(LOCKOUTS).status_code == 403
+    lift = api.post(f"{LOCKOUTS}lift/", {"kind": "username", "value": "zhang_a"}, format="json")
+    assert lift.status_code == 403
+    assert AccessAttempt.objects.filter(username="zhang_a").exists()
+
+
 # Lockouts: pages ---------------------------------------------------------------------------
 
 

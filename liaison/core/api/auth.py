@@ -1,4 +1,4 @@
-"""API v1: tokens that expire, logout, and administrators' list and revocation of tokens."""
+"""API v1: logout, administrators' list and revocation of tokens, login lockouts."""
 
 from typing import Any
 
@@ -19,7 +19,7 @@ from districts.access import can
 from liaison.common.api import ServiceWriteMixin
 from liaison.common.pagination import IdCursorPagination
 
-from .. import tokens
+from .. import lockouts, tokens
 
 
 class LogoutView(APIView):
@@ -100,3 +100,53 @@ class TokenViewSet(
 
     def perform_destroy(self, instance: Any) -> None:
         self.call_service(tokens.token_revoke, token=instance, by=self.request.user)
+
+
+class LiftLockoutsPermission(permissions.BasePermission):
+    """Lockouts are for roles with `lift_lockouts` (403 for the others, before the body)."""
+
+    message = _("Your role does not allow this.")
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return can(request.user, "lift_lockouts")
+
+
+class LockoutSerializer(serializers.Serializer):
+    """A username or a client address locked out now, and until when."""
+
+    kind = serializers.ChoiceField(choices=lockouts.KINDS)
+    value = serializers.CharField()
+    failures = serializers.IntegerField()
+    last_failure = serializers.DateTimeField()
+    until = serializers.DateTimeField()
+
+
+class LockoutLiftSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=lockouts.KINDS)
+    value = serializers.CharField(max_length=255)
+
+
+class LockoutListView(APIView):
+    """Login lockouts of the accounts you manage (superusers: also addresses), newest first."""
+
+    permission_classes = [permissions.IsAuthenticated, LiftLockoutsPermission]
+
+    @extend_schema(responses=LockoutSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        found = lockouts.lockout_list(user=request.user)
+        return Response(LockoutSerializer(found, many=True).data)
+
+
+class LockoutLiftView(ServiceWriteMixin, APIView):
+    """Lift a lockout (`{"kind": "username" | "address", "value": …}`): 204. A lockout you
+    may not see answers 404, like one that does not exist (or has ended)."""
+
+    permission_classes = [permissions.IsAuthenticated, LiftLockoutsPermission]
+
+    @extend_schema(request=LockoutLiftSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        body = LockoutLiftSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        lockout = lockouts.lockout_get(user=request.user, **body.validated_data)
+        self.call_service(lockouts.lockout_lift, lockout=lockout, by=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

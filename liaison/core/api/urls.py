@@ -23,6 +23,8 @@ router.register("auth/tokens", auth.TokenViewSet, basename="token")
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
     path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
+    path("auth/lockouts/", auth.LockoutListView.as_view(), name="api-lockouts"),
+    path("auth/lockouts/lift/", auth.LockoutLiftView.as_view(), name="api-lockout-lift"),
     path("stats/coverage/", views.CoverageView.as_view(), name="api-coverage"),
     path(
         "stats/coverage/recompute/",
