@@ -153,12 +153,21 @@ def on_user_saved(sender: Any, instance: Any, update_fields: Any = None, **kwarg
     credentials_revoke(instance)
 
 
-def on_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
-    """Remember the session a user logged in with, so deactivation can end it."""
+def session_remember(request: Any, user: Any) -> None:
+    """Remember `request`'s session as `user`'s, so that deactivation can end it.
+
+    Call it again whenever the session gets a new key (Django's login() and
+    update_session_auth_hash() cycle it).
+    """
     session = getattr(request, "session", None)
     key = getattr(session, "session_key", None)
     if key and user is not None and user.pk is not None:
         UserSession.objects.update_or_create(session_key=key, defaults={"user": user})
+
+
+def on_logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    """Remember the session a user logged in with."""
+    session_remember(request, user)
 
 
 def on_logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:

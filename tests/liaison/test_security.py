@@ -412,3 +412,25 @@ def test_the_django_admin_lists_tokens_without_their_keys(client, people, superu
     page = parse(client.get(reverse("admin:authtoken_tokenproxy_changelist")))
     assert f"{token.key[:6]}…" in page.all_text
     assert token.key not in page.all_text
+
+
+def test_a_session_that_changed_its_password_still_ends_at_deactivation(
+    client, people, county_admin
+):
+    from liaison.core.accounts import user_deactivate
+
+    client.post(reverse("login"), {"username": "zhang_a", "password": PASSWORD})
+    changed = client.post(
+        reverse("password-change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "Nanka-river-88",
+            "new_password2": "Nanka-river-88",
+        },
+    )
+    assert changed.status_code == 302
+    assert client.get(reverse("dashboard")).status_code == 200
+    user_deactivate(user=people.a, by=county_admin)
+    people.a.is_active = True
+    people.a.save(update_fields=["is_active"])
+    assert client.get(reverse("dashboard")).status_code == 302
