@@ -30,9 +30,8 @@ from liaison.common.api import (
 )
 from liaison.common.exports import export_response
 
-from .. import exports, jobs, selectors, services, tokens
+from .. import exports, jobs, lockouts, selectors, services, tokens
 from ..filters import CadreFilter, DepartmentFilter, PairingFilter
-from ..lockouts import lockout_message
 from ..models import CoverageJob
 from .serializers import (
     BulkAssignSerializer,
@@ -73,7 +72,7 @@ class ObtainTokenView(ObtainAuthToken):
         if not body.is_valid():
             # django-axes flags the request it refused (or that reached the limit).
             if getattr(request, "axes_locked_out", False):
-                return Response({"detail": lockout_message()}, status=429)
+                return Response({"detail": lockouts.lockout_message()}, status=429)
             raise ValidationError(body.errors)
         user = body.validated_data["user"]
         # An account with a one-time password sets its own in the browser first.
