@@ -138,7 +138,7 @@ def test_the_token_throttle_counts_the_real_address_not_the_header(monkeypatch):
     cache.clear()
 
 
-def test_a_lockout_and_its_lifting_leave_other_accounts_alone(client, settings):
+def test_one_accounts_lockout_leaves_other_accounts_alone(client, settings):
     UserFactory(username="zhang")
     UserFactory(username="li")
     for n in range(settings.LOGIN_FAILURE_LIMIT):
