@@ -32,6 +32,14 @@ TOKEN_URL = "/api/v1/auth/token/"
 PASSWORD = "pw-secret-123"  # UserFactory's
 
 
+@pytest.fixture(autouse=True)
+def language_reset_after_each_attack():
+    """Requests made in English (Accept-Language) leave English active in this thread: the
+    next module's messages must not depend on this one."""
+    yield
+    translation.deactivate()
+
+
 def _chinese_lockout_message() -> str:
     with translation.override("zh-hans"):
         return lockout_message()

@@ -13,7 +13,7 @@ from axes.models import AccessAttempt
 from django.contrib.auth import SESSION_KEY
 from django.http import Http404
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from rest_framework.authtoken.models import Token
 
 from districts.models import Role
@@ -28,6 +28,16 @@ from ..html import parse
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 PASSWORD = "pw-secret-123"
+
+
+@pytest.fixture(autouse=True)
+def language_reset_after_each_security_test():
+    """Requests made in English (Accept-Language) leave English active in this thread: the
+    next module's messages must not depend on this one."""
+    yield
+    translation.deactivate()
+
+
 TOKENS = "/api/v1/auth/tokens/"
 
 
