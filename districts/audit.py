@@ -16,6 +16,7 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest
 
 from liaison.common.exports import EXPORTED
+from liaison.common.net import client_ip as real_client_ip
 from liaison.common.registry import subscribe
 
 from .models import Area, AuditEntry, Jurisdiction, PrivacyPolicy
@@ -27,8 +28,9 @@ Kind = AuditEntry.Kind
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
-    """Return the address the request came from (the proxy's, behind one)."""
-    return (request.META.get("REMOTE_ADDR") or None) if request is not None else None
+    """Return the address of the client the request came from (behind a trusted proxy, the
+    one X-Forwarded-For names: `liaison.common.net.client_ip`)."""
+    return (real_client_ip(request) or None) if request is not None else None
 
 
 def common_area(areas: Iterable[Area]) -> Area | None:

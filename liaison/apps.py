@@ -11,3 +11,8 @@ class ProjectConfig(AppConfig):
     name = "liaison"
     label = "project"
     verbose_name = _("Liaison system")
+
+    def ready(self) -> None:
+        from . import checks  # registers the project's system checks
+
+        del checks

@@ -4,6 +4,7 @@ Without any environment the project runs embedded: SQLite, Celery tasks in-proce
 local-memory cache. Production (DEBUG off) refuses to start without a SECRET_KEY.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "districts",
     "liaison.core",
     "dutydays",
@@ -75,6 +77,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a login refused for a lockout into the lockout page (or JSON under /api/).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "liaison.urls"
@@ -189,6 +193,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed logins (the login page, the admin's and the API's token endpoint alike) are counted
+# by django-axes per username and per client address; either reaching LOGIN_FAILURE_LIMIT
+# within LOGIN_COOLOFF_MINUTES locks it out for that long (the right password included).
+# Administrators lift lockouts on the lockouts page (liaison/core/lockouts.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_COOLOFF_MINUTES = env.int("LOGIN_COOLOFF_MINUTES", default=30)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A success must not wipe the failures: a guesser with an account of their own would reset
+# their address's count between guesses.
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "liaison.common.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "liaison.core.lockouts.lockout_response"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False
+# Addresses (or networks, "10.0.0.0/8") of the reverse proxies in front of the site. Only a
+# request from one of them has its X-Forwarded-For believed; empty: the client is
+# REMOTE_ADDR, whatever headers it sends.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# API tokens expire this many days after they were issued (POST /api/v1/auth/token/ again
+# gives a new one).
+API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -225,7 +257,7 @@ DUTY_PHOTO_MAX_SIZE = env.int("DUTY_PHOTO_MAX_SIZE", default=5 * 1024 * 1024)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "liaison.core.api.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -257,6 +289,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "ImportKindEnum": "districts.models.ImportJob.Kind",
         "DepartmentKindEnum": "liaison.core.models.DepartmentKind",
+        "LockoutKindEnum": "liaison.core.lockouts.KINDS",
     },
 }
 
@@ -316,4 +349,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every login and logout at INFO; failures and lockouts are WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -51,6 +51,7 @@ from liaison.core.models import (
     FiveLinksRule,
     Pairing,
     Rank,
+    UserSession,
     ZoneLeadership,
 )
 
@@ -217,6 +218,16 @@ class AccountEventFactory(ModelFactory[AccountEvent]):
     details = factory.LazyFunction(
         lambda: {"role": Role.VIEWER, "areas": [], "cadre": None, "one_time_password": True}
     )
+
+
+class UserSessionFactory(ModelFactory[UserSession]):
+    """A browser session's key, as a login records it."""
+
+    class Meta:
+        model = UserSession
+
+    user = factory.SubFactory(UserFactory)
+    session_key = factory.Sequence(lambda n: f"session{n:033d}")
 
 
 class PersonalDataAccessFactory(ModelFactory[PersonalDataAccess]):

@@ -6,8 +6,10 @@ import io
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.apps import apps
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from districts import services as district_services
 from districts.access import SYSTEM
@@ -192,6 +194,15 @@ def foreign(tree, county_admin):
         kind="areas", file="imports/x.csv", original_name="x.csv", created_by=county_admin
     )
     coverage_job = CoverageJob.objects.create(as_of=DAY, requested_by=county_admin)
+    # A token is addressed by its account's id (one token per account).
+    account_b = user_with_role(Role.VIEWER, tree.town_b, username="viewer_b")
+    Token.objects.create(user=account_b)
+    # …and locked out after too many failed logins.
+    AccessAttempt.objects.create(
+        username="viewer_b", ip_address="198.51.100.7", user_agent="x", get_data="",
+        post_data="", http_accept="", path_info="/accounts/login/", failures_since_start=99,
+        attempt_time=timezone.now(),
+    )  # fmt: skip
     return {
         "areas": tree.town_b,
         "households": tree.households_b[0],
@@ -204,6 +215,7 @@ def foreign(tree, county_admin):
         "imports": job,
         "stats/coverage/jobs": coverage_job,
         "users": county_admin,
+        "auth/tokens": account_b,
     }
 
 
@@ -240,6 +252,7 @@ def _collection_bodies(tree, foreign, own_cadre) -> dict[str, dict]:
         "/api/v1/users/": {
             "username": "outsider", "role": Role.VIEWER, "areas": [tree.town_b.pk],
         },
+        "/api/v1/auth/lockouts/lift/": {"kind": "username", "value": "viewer_b"},
     }  # fmt: skip
 
 
@@ -267,8 +280,10 @@ def _masked(body: object) -> str:
 
 
 # Collection POSTs that name no other object: refused by role (403) for a township admin, or
-# handled by their own tests (an upload of a file).
+# handled by their own tests (an upload of a file; logout revokes only the caller's own
+# token: tests/attacks/test_auth.py).
 NO_FOREIGN_IDS = {
+    "/api/v1/auth/logout/",
     "/api/v1/auth/token/",
     "/api/v1/imports/",
     "/api/v1/stats/coverage/recompute/",
@@ -325,7 +340,12 @@ def test_every_write_endpoint_answers_404_for_another_townships_ids(tree, admin_
         ("patch", "/api/v1/duty-days/{id}/"),
         ("post", "/api/v1/zones/{id}/leader/"),
         ("post", "/api/v1/pairings/bulk-assign/"),
+        ("delete", "/api/v1/auth/tokens/{id}/"),
+        ("post", "/api/v1/auth/lockouts/lift/"),
     } <= set(walked)
+    # (Tokens are not in database_state: the walker's own is made after a snapshot.)
+    assert Token.objects.filter(user=foreign["auth/tokens"]).exists()
+    assert AccessAttempt.objects.filter(username="viewer_b").exists()
 
 
 def test_system_actor_is_explicit_and_a_missing_actor_is_an_error(tree):

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from districts.models import Area, Household, ImportJob, Zone
@@ -64,6 +65,8 @@ class World:
             "imports/": self.import_job.pk,
             "stats/coverage/jobs/": self.coverage_job.pk,
             "users/": self.user.pk,
+            # A token is addressed by its account's id; the pages' revoke too (users/…).
+            "auth/tokens/": self.user.pk,
         }
         path = path.removeprefix("/api/v1/").lstrip("/")
         return next((pk for prefix, pk in prefixes.items() if path.startswith(prefix)), None)
@@ -86,6 +89,7 @@ def hostile_world(tree) -> World:
     )
     coverage_job = CoverageJob.objects.create(as_of=day, requested_by=superuser)
     account = user_with_role("viewer", tree.town_a, username="viewer_in_a")
+    Token.objects.create(user=account)
     return World(
         tree.group_a1, household, department, cadre, pairing, zone, duty_day, import_job,
         coverage_job, account,
@@ -196,6 +200,8 @@ def test_every_api_operation_answers_big_ids_without_a_500(hostile_world, hostil
                         f"{url}?{_urlencode(query)}", data, format="json"
                     )
                 calls += 1
+                if path.endswith("/auth/logout/"):
+                    client = _api(hostile_user)  # that revoked the walker's own token
                 if response.status_code >= 500:
                     crashes.append(f"{method.upper()} {url} ({big!r}): {response.status_code}")
     assert calls > 150  # the walk really walked (about 55 operations today)

@@ -63,6 +63,7 @@ DEMO_TABLES = {
     "liaison.Cadre": 2205,
     "liaison.HistoricalCadre": 1,  # the demo cadre account linked to its cadre
     "liaison.AccountEvent": 0,
+    "liaison.UserSession": 0,
     "liaison.Pairing": 33219,
     "liaison.HistoricalPairing": 0,
     "liaison.ZoneLeadership": 345,

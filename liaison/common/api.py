@@ -14,9 +14,11 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema_field, inline_
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, PermissionDenied
 from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
 
 from .ids import is_id
 from .limits import RateLimited
+from .net import client_ip
 
 
 class IdRangeMixin:
@@ -134,3 +136,14 @@ def job_started_schema(name: str, serializer: Any) -> dict[int, Any]:
     return {
         202: inline_serializer(name, {"job": serializer(), "status_url": serializers.URLField()})
     }
+
+
+class ClientAddressThrottle(ScopedRateThrottle):
+    """DRF's scoped throttle, keyed by the real client address (liaison.common.net).
+
+    DRF's own key is the client-supplied X-Forwarded-For when there is one: a new header per
+    request was never throttled.
+    """
+
+    def get_ident(self, request: Any) -> str:
+        return client_ip(request)

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.models import Token
 
 from districts.access import (
     ADMINS,
@@ -14,6 +15,7 @@ from districts.access import (
 )
 from districts.models import Role
 
+from .lockouts import Lockout, lockout_visible
 from .models import (
     Cadre,
     CoverageJob,
@@ -29,6 +31,10 @@ register_action("view_pairings", ALL_ROLES, read=True)
 register_action("manage_cadres", ADMINS)
 register_action("manage_pairings", ADMINS)
 register_action("manage_users", ADMINS)
+# Security of the accounts one manages: lifting login lockouts, revoking API tokens. Only
+# superusers (who see everything) lift lockouts of addresses, which lie in no jurisdiction.
+register_action("lift_lockouts", ADMINS)
+register_action("revoke_tokens", ADMINS)
 register_action("view_coverage_jobs", (Role.ADMINISTRATOR,), read=True)
 # The home page's dashboard of the jurisdiction (coverage, gaps, compliance, trends): for
 # those who run or watch the work; cadres, the organisation department and inspectors get
@@ -103,3 +109,16 @@ register_role_rule(
     cadre_serves,
     refused=_("You may see the numbers of the households you serve only."),
 )
+
+
+def _token_visible(scope: Scope, token: Token, actor: Any) -> bool:
+    # A token is placed by its account: visible to whoever manages the account.
+    if scope.everything:
+        return True
+    from .accounts import user_list
+
+    return user_list(user=actor).filter(pk=token.user_id).exists()
+
+
+register_target(Token, visible=_token_visible, not_found=_("No such token."))
+register_target(Lockout, visible=lockout_visible, not_found=_("No such lockout."))

@@ -28,7 +28,7 @@ from liaison.common.forms import add_service_errors
 from liaison.common.ids import parse_id
 from liaison.common.pagination import SeekPaginator, query_without_page
 
-from . import accounts, selectors
+from . import accounts, selectors, tokens
 from .filters import UserFilter
 from .forms import UserForm
 from .models import AccountEvent, Cadre
@@ -328,7 +328,9 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         except ValidationError as exc:
             add_service_errors(form, exc)
             return self.form_invalid(form)
-        # Keep this session signed in (the password hash is part of it).
+        # Keep this session signed in (the password hash is part of it). That gives the
+        # session a new key: remember it, so that deactivation can still end it.
         update_session_auth_hash(self.request, cast(Any, self.request.user))
+        tokens.session_remember(self.request, self.request.user)
         messages.success(self.request, _("Your password has been changed."))
         return HttpResponseRedirect(_safe_next(self.request, reverse("dashboard")))

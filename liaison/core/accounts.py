@@ -32,6 +32,7 @@ from districts.models import ROLES, Area, AreaLevel, AuditEntry, Jurisdiction, R
 
 from .models import AccountEvent, Cadre
 from .selectors import cadre_list
+from .tokens import credentials_revoke
 
 User = get_user_model()
 
@@ -436,7 +437,8 @@ def user_update(
         user.is_active = is_active
         user.save(update_fields=["is_active"])
         if not is_active:
-            Token.objects.filter(user=user).delete()
+            # Also done by the post_save signal (for the Django admin): idempotent.
+            credentials_revoke(user)
     if "cadre" in changes:
         _unlink_cadre(user, by)
         if linked is not None:
@@ -454,7 +456,8 @@ def user_update(
 
 
 def user_deactivate(*, user: Any, by: Actor) -> Any:
-    """Deactivate an account (it can no longer log in; its API tokens are deleted).
+    """Deactivate an account (it can no longer log in; its API tokens are deleted and its
+    browser sessions ended).
 
     Deactivating an inactive account changes nothing. Raise as user_update does.
     """

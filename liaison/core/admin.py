@@ -2,11 +2,17 @@
 pages and API: checks, history, recomputes); the policy tables (five links, contact card
 details) are edited here."""
 
+from typing import Any
+
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from rest_framework.authtoken.admin import TokenAdmin
+from rest_framework.authtoken.models import TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 
 from liaison.common.admin import ReadOnlyAdminMixin
 
+from . import tokens
 from .models import (
     AccountEvent,
     Cadre,
@@ -97,3 +103,22 @@ class AccountEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# DRF's token admin lists the keys in full; a list of keys is a list of passwords.
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenPrefixAdmin(TokenAdmin):
+    """API tokens by account, with only the first characters of each key."""
+
+    list_display = ("user", "key_start", "created", "expires")
+
+    @admin.display(description=_("Token"))
+    def key_start(self, token: TokenProxy) -> str:
+        return f"{tokens.key_prefix(token)}…"
+
+    @admin.display(description=_("Expires"))
+    def expires(self, token: TokenProxy) -> Any:
+        return tokens.token_expires(token)

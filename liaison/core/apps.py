@@ -10,6 +10,10 @@ class LiaisonCoreConfig(AppConfig):
     verbose_name = _("Liaison")
 
     def ready(self) -> None:
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
+        from django.db.models.signals import post_save
+
         from districts.access import has_permission, is_role, signed_in
         from districts.events import HOUSEHOLDS_CHANGED, ZONES_CHANGED
         from districts.models import Role
@@ -22,11 +26,19 @@ class LiaisonCoreConfig(AppConfig):
             subscribe,
         )
 
-        from . import access, exports, home, views
+        from . import access, exports, home, tokens, views
         from .imports import register_importers
         from .jobs import coverage_recompute_later
 
         del access  # imported for its registrations
+        # A deactivated account loses its tokens and sessions, also when the Django admin
+        # (or any code) saves it inactive; logins are remembered so that their sessions can
+        # be ended. (dispatch_uid: ready() may run more than once in tests.)
+        post_save.connect(
+            tokens.on_user_saved, sender=get_user_model(), dispatch_uid="liaison-user-saved"
+        )
+        user_logged_in.connect(tokens.on_logged_in, dispatch_uid="liaison-logged-in")
+        user_logged_out.connect(tokens.on_logged_out, dispatch_uid="liaison-logged-out")
         home.register()
         # Imports and pages add, move and deregister households and change zones: the
         # coverage figures follow after commit.
@@ -61,6 +73,12 @@ class LiaisonCoreConfig(AppConfig):
                 "user-list",
                 80,
                 has_permission("manage_users"),
-                also_current=("user-create", "user-update", "user-reset-password"),
+                also_current=(
+                    "user-create",
+                    "user-update",
+                    "user-reset-password",
+                    "lockout-list",
+                    "token-list",
+                ),
             )
         )

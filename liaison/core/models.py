@@ -498,6 +498,8 @@ class AccountEvent(models.Model):
         PASSWORD_RESET = "password_reset", _("One-time password issued")
         PASSWORD_SET = "password_set", _("Password set by an administrator")
         PASSWORD_CHANGED = "password_changed", _("Password changed by the user")
+        TOKEN_REVOKED = "token_revoked", _("API token revoked")
+        LOCKOUT_LIFTED = "lockout_lifted", _("Login lockout lifted")
 
     at = models.DateTimeField(_("time"), auto_now_add=True)
     actor = models.ForeignKey(
@@ -527,3 +529,27 @@ class AccountEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} · {self.user_id} · {self.action}"
+
+
+class UserSession(models.Model):
+    """A browser session of a user, so that deactivating the user can end it.
+
+    Recorded when the user logs in (liaison.core.tokens), removed at logout. The session
+    itself lives in whatever SESSION_ENGINE keeps it; this row only names its key.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="login_sessions",
+    )
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("login session")
+        verbose_name_plural = _("login sessions")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.created:%Y-%m-%d %H:%M}"

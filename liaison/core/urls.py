@@ -3,7 +3,7 @@ from django.urls import path
 from liaison.common.exports import register_export_converter
 from liaison.common.ids import register_id_converter
 
-from . import account_views, views
+from . import account_views, security_views, views
 
 register_id_converter()  # <id:pk>: a number too large for an id is a 404
 register_export_converter()  # <export:fmt>: csv or xlsx
@@ -23,6 +23,10 @@ urlpatterns = [
     path("gaps/<str:kind>/export.<export:fmt>", views.gaps_export, name="gaps-export"),
     path("zones/<id:pk>/leader/", views.zone_leader, name="zone-leader"),
     path("users/", account_views.user_list, name="user-list"),
+    path("users/lockouts/", security_views.lockout_list, name="lockout-list"),
+    path("users/lockouts/lift/", security_views.lockout_lift, name="lockout-lift"),
+    path("users/tokens/", security_views.token_list, name="token-list"),
+    path("users/tokens/<id:pk>/revoke/", security_views.token_revoke, name="token-revoke"),
     path("users/new/", account_views.user_create, name="user-create"),
     path("users/<id:pk>/", account_views.user_update, name="user-update"),
     path("users/<id:pk>/deactivate/", account_views.user_deactivate, name="user-deactivate"),

@@ -5,7 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from liaison.common.ids import register_id_converter
 
-from . import users, views
+from . import auth, users, views
 
 register_id_converter()  # <id:pk>: a number too large for an id is a 404
 
@@ -18,9 +18,13 @@ router.register("gaps/households", views.GapHouseholdsView, basename="gap-househ
 router.register("gaps/cadres", views.GapCadresView, basename="gap-cadre")
 router.register("gaps/zones", views.GapZonesView, basename="gap-zone")
 router.register("users", users.UserViewSet, basename="user")
+router.register("auth/tokens", auth.TokenViewSet, basename="token")
 
 urlpatterns = [
     path("auth/token/", views.ObtainTokenView.as_view(), name="api-token"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
+    path("auth/lockouts/", auth.LockoutListView.as_view(), name="api-lockouts"),
+    path("auth/lockouts/lift/", auth.LockoutLiftView.as_view(), name="api-lockout-lift"),
     path("stats/coverage/", views.CoverageView.as_view(), name="api-coverage"),
     path(
         "stats/coverage/recompute/",

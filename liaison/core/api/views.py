@@ -15,13 +15,11 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import mixins, permissions, serializers, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from districts import selectors as district_selectors
@@ -32,6 +30,7 @@ from districts.middleware import api_refusal, password_change_required
 from districts.models import Area, AuditEntry, Zone
 from liaison.common.api import (
     LABELS_PARAMETER,
+    ClientAddressThrottle,
     CsvFormatMixin,
     ServiceWriteMixin,
     django_errors_to_drf,
@@ -42,7 +41,7 @@ from liaison.common.api import (
 from liaison.common.exports import export_response
 from liaison.common.ids import parse_id
 
-from .. import exports, jobs, selectors, services
+from .. import exports, jobs, lockouts, selectors, services, tokens
 from ..filters import CadreFilter, DepartmentFilter, PairingFilter
 from ..models import Cadre, CoverageJob
 from .serializers import (
@@ -61,22 +60,36 @@ from .serializers import (
 
 
 class ObtainTokenView(ObtainAuthToken):
-    """Exchange a username and password for an API token: `{"token": "..."}`."""
+    """Exchange a username and password for an API token: `{"token": "..."}`.
 
-    throttle_classes = [ScopedRateThrottle]
+    The token lasts API_TOKEN_TTL_DAYS; asking again with the password gives the same token
+    while it is valid and a new one once it has expired. Failed tries count towards the
+    login lockout (429 with the reason), by username and by the real client address.
+    """
+
+    throttle_classes = [ClientAddressThrottle]
     throttle_scope = "token"
     # ObtainAuthToken names DRF's own parsers; take the project's defaults (depth-limited JSON).
     parser_classes = APIView.parser_classes
 
-    @extend_schema(responses=inline_serializer("TokenResponse", {"token": serializers.CharField()}))
+    @extend_schema(
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            429: inline_serializer("LockedOut", {"detail": serializers.CharField()}),
+        }
+    )
     def post(self, request, *args, **kwargs):
-        # An account with a one-time password sets its own in the browser first.
         body = self.get_serializer(data=request.data)
-        body.is_valid(raise_exception=True)
+        if not body.is_valid():
+            # django-axes flags the request it refused (or that reached the limit).
+            if getattr(request, "axes_locked_out", False):
+                return Response({"detail": lockouts.lockout_message()}, status=429)
+            raise ValidationError(body.errors)
         user = body.validated_data["user"]
+        # An account with a one-time password sets its own in the browser first.
         if password_change_required(user):
             raise PermissionDenied(api_refusal())
-        token, _created = Token.objects.get_or_create(user=user)
+        token = tokens.token_issue(user=user)
         audit_record(
             AuditEntry.Kind.SIGN_IN,
             user=user,
