@@ -10,7 +10,7 @@ PYTHON ?= $(shell for p in python3.14 python3.13 python3.12 python3 \
 	  command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null \
 	  && { command -v $$p; break; }; done)
 
-.PHONY: run test lint format messages install worker clean-db
+.PHONY: run test attacks lint format messages install worker clean-db
 
 $(BIN)/.installed: pyproject.toml
 	@if [ -z "$(PYTHON)" ]; then echo "Python 3.12 or newer is needed (Django 6). Set PYTHON=/path/to/python3.12." >&2; exit 1; fi
@@ -44,6 +44,10 @@ lint: install
 test: install lint
 	$(BIN)/python manage.py makemigrations --check --dry-run --settings=tests.settings
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The attack suite alone: every attack of the security issues, replayed (tests/attacks/).
+attacks: install
+	$(BIN)/pytest tests/attacks $(PYTEST_ARGS)
 
 format: install
 	$(BIN)/ruff format .

@@ -18,8 +18,8 @@ from districts.models import Area, Household, ImportJob, Role, Zone, ZoneArea
 from dutydays.models import DutyDay
 from liaison.core.models import Cadre, CoverageJob, DepartmentVillageLink, Pairing, ZoneLeadership
 
-from .conftest import api_client_for
-from .factories import CadreFactory, DepartmentFactory, user_with_role
+from ..conftest import api_client_for
+from ..factories import CadreFactory, DepartmentFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 

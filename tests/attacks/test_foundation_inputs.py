@@ -22,8 +22,8 @@ from liaison.common.ids import MAX_ID, NO_ROW, IdConverter, ids_in_range, is_id
 from liaison.common.parsers import MAX_DEPTH, DepthLimitedJSONParser, json_depth
 from liaison.core.models import Cadre, CoverageJob, Department, Pairing, ZoneLeadership
 
-from .conftest import api_client_for
-from .factories import CadreFactory, DepartmentFactory, UserFactory, user_with_role
+from ..conftest import api_client_for
+from ..factories import CadreFactory, DepartmentFactory, UserFactory, user_with_role
 
 pytestmark = pytest.mark.django_db
 
