@@ -392,7 +392,7 @@ def dossier_rules():
 def test_a_registered_role_is_a_valid_jurisdiction_role(tree, dossier_rules):
     from districts.models import Jurisdiction
 
-    from .factories import UserFactory
+    from ..factories import UserFactory
 
     jurisdiction = Jurisdiction(user=UserFactory(), role="appraisal_committee")
     jurisdiction.full_clean()
