@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -53,8 +54,13 @@ OVERRIDDEN = re.compile(
 
 def run_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     """Run `python *args` in ROOT with the caller's environment, less the security
-    variables, plus `env` (the project's .env is read too, but never overrides these)."""
+    variables, plus `env` (the project's .env is read too, but never overrides these).
+
+    The database is a new, empty one: a developer's own db.sqlite3, seeded with the demo,
+    would rightly fail the demo-accounts check (tests/attacks/test_auth.py replays that)."""
     base = {k: v for k, v in os.environ.items() if not OVERRIDDEN.match(k)}
+    empty = Path(tempfile.mkdtemp()) / "empty.sqlite3"
+    base["DATABASE_URL"] = f"sqlite:///{empty}"
     return subprocess.run(
         [sys.executable, *args],
         cwd=ROOT,

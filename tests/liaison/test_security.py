@@ -62,6 +62,9 @@ def locked(client, settings, people):
     """Both accounts locked out, each from its own address."""
     _fail(client, "zhang_a", settings.LOGIN_FAILURE_LIMIT, "198.51.100.1")
     _fail(client, "li_b", settings.LOGIN_FAILURE_LIMIT, "198.51.100.2")
+    # The login page activated the request's language (Chinese) in this thread: back to
+    # the module's English for the messages the tests read.
+    translation.activate("en")
     return people
 
 
