@@ -1,6 +1,7 @@
 """Writes and rules for areas, households, zones and personal-data reveals."""
 
 import datetime
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -28,6 +29,7 @@ from .models import (
     AuditEntry,
     Household,
     HouseholdStatus,
+    ImportJob,
     PersonalDataAccess,
     PrivacyPolicy,
     Zone,
@@ -439,3 +441,40 @@ def personal_data_erase(
 
 
 ERASE_BATCH = 1000
+
+
+@transaction.atomic
+def import_files_erase(
+    *, by: Actor, dry_run: bool = False, today: datetime.date | None = None
+) -> int:
+    """Delete the uploaded files of finished imports older than the retention period, and
+    their error reports (which quote cells: names, ID numbers, phones); the jobs stay with
+    their counts. Return how many jobs were (with `dry_run`: would be) emptied; one audit
+    entry when there were any. Raise PermissionDenied for a role that may not erase.
+
+    What was imported lives in the database; the upload is kept only so that a job can be
+    retried, which a job of years ago never is.
+    """
+    require(by, "erase_personal_data")
+    today = today or timezone.localdate()
+    cutoff = retention_cutoff(today, PrivacyPolicy.current().retention_years)
+    jobs = ImportJob.objects.filter(
+        status__in=[ImportJob.Status.SUCCEEDED, ImportJob.Status.FAILED],
+        created_at__date__lte=cutoff,
+    ).order_by("pk")
+    found = [job for job in jobs if job.file or job.errors]
+    if dry_run or not found:
+        return len(found)
+    for job in found:
+        if name := job.file.name:
+            # After commit: a rolled-back erasure keeps the files its rows still name.
+            transaction.on_commit(functools.partial(job.file.storage.delete, name))
+    ImportJob.objects.filter(pk__in=[j.pk for j in found]).update(file="", errors=[])
+    audit_record(
+        AuditEntry.Kind.ERASURE,
+        user=user_of(by),
+        username="" if user_of(by) else str(by.get_username()),
+        import_files=len(found),
+        retention_years=PrivacyPolicy.current().retention_years,
+    )
+    return len(found)

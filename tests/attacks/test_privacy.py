@@ -20,6 +20,7 @@ from django.contrib.admin.sites import site
 from django.contrib.auth import password_validation
 from django.contrib.sessions.models import Session
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.test import RequestFactory
 from django.urls import reverse
@@ -33,11 +34,12 @@ from districts.models import (
     AuditEntry,
     Household,
     HouseholdStatus,
+    ImportJob,
     Jurisdiction,
     PersonalDataAccess,
     Role,
 )
-from districts.services import household_reveal, personal_data_erase
+from districts.services import household_reveal, import_files_erase, personal_data_erase
 from liaison.common.limits import RateLimited
 from liaison.core import accounts
 from liaison.core.coverage import coverage_recompute
@@ -46,6 +48,7 @@ from liaison.core.models import CoverageSnapshot, Pairing
 from ..factories import (
     AuditEntryFactory,
     HouseholdFactory,
+    ImportJobFactory,
     PersonalDataAccessFactory,
     PrivacyPolicyFactory,
     UserFactory,
@@ -664,6 +667,57 @@ def test_erasure_dry_run_writes_nothing_and_a_rerun_finds_nothing(tree, gone):
     assert personal_data_erase(by=SYSTEM) == {tree.county.pk: 2}
     assert personal_data_erase(by=SYSTEM) == {}
     assert AuditEntry.objects.filter(kind="erasure").count() == 1
+
+
+def test_attack_import_uploads_of_years_ago_still_hold_personal_data(
+    tree, county_admin, django_capture_on_commit_callbacks
+):
+    """Before: the households CSV uploaded years ago stayed under media/imports/, with every
+    ID number and phone in it, and its error report quoted the bad cells."""
+    today = timezone.localdate()
+    storage = ImportJob._meta.get_field("file").storage
+    old_name = storage.save("imports/old-households.csv", ContentFile("code,id_number\n"))
+    new_name = storage.save("imports/new-households.csv", ContentFile("code,id_number\n"))
+    report = [{"row": 2, "column": "id_number", "message": "530827199001011234 不是有效号码"}]
+    old = ImportJobFactory(
+        created_by=county_admin, file=old_name, status=ImportJob.Status.FAILED,
+        errors=report, error_count=1,
+    )  # fmt: skip
+    recent = ImportJobFactory(
+        created_by=county_admin, file=new_name, status=ImportJob.Status.FAILED,
+        errors=report, error_count=1,
+    )  # fmt: skip
+    running = ImportJobFactory(created_by=county_admin, status=ImportJob.Status.RUNNING)
+    five_years = today.replace(year=today.year - 5) - datetime.timedelta(days=1)
+    ImportJob.objects.filter(pk__in=[old.pk, running.pk]).update(
+        created_at=timezone.make_aware(datetime.datetime.combine(five_years, datetime.time()))
+    )
+    assert import_files_erase(by=SYSTEM, dry_run=True) == 1
+    assert storage.exists(old_name)
+    out = io.StringIO()
+    with messages_in_english(), django_capture_on_commit_callbacks(execute=True):
+        call_command("erase_personal_data", stdout=out)
+    assert out.getvalue().splitlines()[-1] == (
+        "Deleted the file and error report of 1 import older than 5 years."
+    )
+    old.refresh_from_db()
+    assert (old.file.name, old.errors, old.error_count) == ("", [], 1)  # the count stays
+    assert not storage.exists(old_name)
+    recent.refresh_from_db()
+    assert (recent.file.name, recent.errors) == (new_name, report)
+    assert storage.exists(new_name)
+    running.refresh_from_db()
+    assert running.file.name  # a job still running keeps its file
+    entry = AuditEntry.objects.get(kind="erasure")
+    assert entry.details == {"import_files": 1, "retention_years": 5}
+    assert import_files_erase(by=SYSTEM) == 0  # nothing left to erase
+    storage.delete(new_name)
+    viewer = user_with_role(Role.VIEWER, tree.county)
+    with (
+        pytest.raises(PermissionDenied, match="Your role does not allow this"),
+        messages_in_english(),
+    ):
+        import_files_erase(by=viewer)
 
 
 def test_the_retention_period_is_policy(tree, gone):

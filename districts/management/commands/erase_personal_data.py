@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 
 from districts.access import SYSTEM
 from districts.models import Area, PrivacyPolicy
-from districts.services import personal_data_erase
+from districts.services import import_files_erase, personal_data_erase
 
 
 class Command(BaseCommand):
@@ -43,5 +43,27 @@ class Command(BaseCommand):
                 total,
             )
         self.stdout.write(message % {"count": total, "years": years})
-        if not total:
+        files = import_files_erase(by=SYSTEM, dry_run=dry_run)
+        if files:
+            self.stdout.write(
+                (
+                    ngettext(
+                        "%(count)d import older than %(years)d years: its file and error "
+                        "report would be deleted (dry run).",
+                        "%(count)d imports older than %(years)d years: their files and error "
+                        "reports would be deleted (dry run).",
+                        files,
+                    )
+                    if dry_run
+                    else ngettext(
+                        "Deleted the file and error report of %(count)d import older than "
+                        "%(years)d years.",
+                        "Deleted the files and error reports of %(count)d imports older than "
+                        "%(years)d years.",
+                        files,
+                    )
+                )
+                % {"count": files, "years": years}
+            )
+        if not total and not files:
             self.stdout.write(_("Nothing to erase."))
