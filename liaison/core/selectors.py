@@ -378,9 +378,9 @@ def coverage_of(
     if (as_of is None or as_of == today) and counted_live(area):
         rows = coverage_count(area, today)
         figures = rows.pop(area.pk)
-        kids = sorted(rows.values(), key=lambda s: s.area_id) if children else []
+        kids = list(rows.values()) if children else []
         if kids:
-            areas = {a.pk: a for a in Area.objects.filter(pk__in=[s.area_id for s in kids])}
+            areas = Area.objects.in_bulk([s.area_id for s in kids])
             for kid in kids:
                 kid.area = areas[kid.area_id]
             kids.sort(key=lambda s: s.area.code)
