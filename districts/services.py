@@ -263,7 +263,7 @@ def household_reveal(
     require(by, "reveal_personal_data", household)
     user = user_of(by)
     if user is not None:
-        _check_reveal_rate(user)
+        check_reveal_rate(user)
         # The reveal log is of users; the system actor's (a command's) is in the audit log.
         PersonalDataAccess.objects.create(
             user=user,
@@ -288,8 +288,10 @@ def household_reveal(
 REVEAL_WINDOW = datetime.timedelta(hours=1)
 
 
-def _check_reveal_rate(user: Any) -> None:
-    """Raise RateLimited if `user` has used up the reveals of the last hour.
+def check_reveal_rate(user: Any) -> None:
+    """Raise RateLimited if `user` has used up the reveals of the last hour (households'
+    numbers, and those of other records that reveal through the audit log: concerns'
+    reporters).
 
     The user's row is locked first, so that two reveals racing each other are counted one
     after the other (PostgreSQL; SQLite writes one transaction at a time anyway).
@@ -298,7 +300,12 @@ def _check_reveal_rate(user: Any) -> None:
     limit = PrivacyPolicy.current().reveals_per_hour
     since = timezone.now() - REVEAL_WINDOW
     recent = PersonalDataAccess.objects.filter(user=user, at__gt=since).order_by("at")
-    times = list(recent.values_list("at", flat=True)[:limit])
+    others = AuditEntry.objects.filter(
+        kind=AuditEntry.Kind.REVEAL, user=user, at__gt=since, details__has_key="concern"
+    ).order_by("at")
+    times = sorted(
+        [*recent.values_list("at", flat=True)[:limit], *others.values_list("at", flat=True)[:limit]]
+    )[:limit]
     if len(times) >= limit:
         wait = int((times[0] + REVEAL_WINDOW - timezone.now()).total_seconds()) + 1
         raise RateLimited(

@@ -11,9 +11,10 @@ from rest_framework.routers import DefaultRouter
 
 from districts.api import urls as districts_api
 from dutydays.api import urls as dutydays_api
+from liaison.concerns.api import urls as concerns_api
 from liaison.core.api import urls as core_api
 
-APPS = (districts_api, core_api, dutydays_api)
+APPS = (districts_api, core_api, concerns_api, dutydays_api)
 
 router = DefaultRouter()
 for app in APPS:

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "axes",
     "districts",
     "liaison.core",
+    "liaison.concerns",
     "dutydays",
     # The project layer last: it composes the apps (seed_demo, create_user).
     "liaison.apps.ProjectConfig",
@@ -160,7 +161,30 @@ CELERY_BEAT_SCHEDULE = {
     "coverage-jobs-reap": {"task": "liaison.jobs_reap_task", "schedule": 5 * 60},
     # Hourly: photos kept from duty-day forms that were never sent again (after a day).
     "duty-kept-photos-purge": {"task": "dutydays.kept_photos_purge_task", "schedule": 60 * 60},
+    # Every 15 minutes: concerns' reminders, overdue and county supervision (idempotent).
+    "concerns-escalate": {"task": "concerns.escalate_task", "schedule": 15 * 60},
 }
+# E-mail (notifications of concerns): sent only when an SMTP server is configured;
+# without one, messages stay in the application (the count in the menu).
+_EMAIL_HOST = env.str("EMAIL_HOST", default="")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="liaison@localhost")
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": _EMAIL_HOST,
+                "port": env.int("EMAIL_PORT", default=25),
+                "username": env.str("EMAIL_HOST_USER", default=""),
+                "password": env.str("EMAIL_HOST_PASSWORD", default=""),
+                "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+            },
+        }
+        if _EMAIL_HOST
+        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    )
+}
+CONCERN_EMAILS = env.bool("CONCERN_EMAILS", default=bool(_EMAIL_HOST))
 # Coverage figures of areas at these levels are counted when a page asks (the snapshot's own
 # SQL, restricted to the area: milliseconds for a township); larger areas read the snapshot
 # that every change refreshes after commit, and say when it was computed.

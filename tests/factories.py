@@ -39,6 +39,19 @@ from dutydays.models import (
     MonthlyCompliance,
 )
 from liaison.common.natural import natural_key
+from liaison.concerns.models import (
+    BoxOpening,
+    Category,
+    Concern,
+    ConcernAttachment,
+    ConcernEvent,
+    ConcernPolicy,
+    Notification,
+    OfficerReport,
+    OpinionBox,
+    TrackingSequence,
+    WorkdayOverride,
+)
 from liaison.core.models import (
     AccountEvent,
     Cadre,
@@ -462,6 +475,123 @@ class MonthlyComplianceFactory(ModelFactory[MonthlyCompliance]):
     households_visited = 3
     special_households_visited = 1
     computed_at = factory.LazyFunction(timezone.now)
+
+
+# Concerns
+
+
+class CategoryFactory(ModelFactory[Category]):
+    class Meta:
+        model = Category
+
+    code = factory.Sequence(lambda n: f"test_category_{n}")
+    name = factory.Sequence(lambda n: f"类别{n}")
+    name_en = factory.Sequence(lambda n: f"Category {n}")
+
+
+class ConcernPolicyFactory(ModelFactory[ConcernPolicy]):
+    """The one row of concern deadlines (the services create it on first use)."""
+
+    class Meta:
+        model = ConcernPolicy
+        django_get_or_create = ("id",)
+
+    id = 1
+
+
+class WorkdayOverrideFactory(ModelFactory[WorkdayOverride]):
+    class Meta:
+        model = WorkdayOverride
+
+    date = factory.Sequence(lambda n: datetime.date(2099, 1, 1) + datetime.timedelta(days=n))
+    is_working_day = False
+    note = "假日"
+
+
+class TrackingSequenceFactory(ModelFactory[TrackingSequence]):
+    class Meta:
+        model = TrackingSequence
+
+    prefix = factory.Sequence(lambda n: f"5308{n:02d}-2026")
+    last = 0
+
+
+class ConcernFactory(ModelFactory[Concern]):
+    """A concern as the service would record it: in a group, routed to nobody."""
+
+    class Meta:
+        model = Concern
+
+    tracking_number = factory.Sequence(lambda n: f"530827-2026-{n + 900000:06d}")
+    channel = "hotline"
+    kind = "help"
+    category = factory.LazyFunction(lambda: Category.objects.get(code="other"))
+    area = factory.LazyFunction(lambda: HouseholdFactory().group)
+    township = factory.LazyAttribute(lambda o: o.area.parent.parent)
+    village = factory.LazyAttribute(lambda o: o.area.parent)
+    description = "村里的路灯坏了"
+    received_at = factory.LazyFunction(timezone.now)
+    state = "received"
+    deadline_days = 3
+    ack_due = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=1))
+    due = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=5))
+
+
+class ConcernEventFactory(ModelFactory[ConcernEvent]):
+    class Meta:
+        model = ConcernEvent
+
+    concern = factory.SubFactory(ConcernFactory)
+    at = factory.LazyFunction(timezone.now)
+    action = "create"
+    to_state = "received"
+
+
+class ConcernAttachmentFactory(ModelFactory[ConcernAttachment]):
+    class Meta:
+        model = ConcernAttachment
+
+    concern = factory.SubFactory(ConcernFactory)
+    file = factory.django.FileField(filename="slip.pdf", data=b"%PDF-1.4 test")
+    name = "slip.pdf"
+
+
+class NotificationFactory(ModelFactory[Notification]):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    concern = factory.SubFactory(ConcernFactory)
+    kind = "assigned"
+
+
+class OpinionBoxFactory(ModelFactory[OpinionBox]):
+    class Meta:
+        model = OpinionBox
+
+    area = factory.LazyFunction(lambda: HouseholdFactory().village)
+    location = "村委会门口"
+    keyholder = "李文"
+
+
+class BoxOpeningFactory(ModelFactory[BoxOpening]):
+    class Meta:
+        model = BoxOpening
+
+    box = factory.SubFactory(OpinionBoxFactory)
+    opened_on = START
+    opened_by = "李文"
+    slips = 2
+
+
+class OfficerReportFactory(ModelFactory[OfficerReport]):
+    class Meta:
+        model = OfficerReport
+
+    officer = factory.SubFactory(UserFactory)
+    village = factory.LazyFunction(lambda: HouseholdFactory().village)
+    date = factory.Sequence(lambda n: START + datetime.timedelta(days=n))
+    zero = True
 
 
 def _zone_areas(zone: Zone, areas: Iterable[Area] | None) -> None:

@@ -1,0 +1,89 @@
+"""Admin: concerns, their events, boxes and reports are viewable for support and changed
+only by the services; the policy tables (categories, deadlines, working-day overrides) are
+edited here."""
+
+from django.contrib import admin
+
+from liaison.common.admin import ReadOnlyAdminMixin
+
+from .models import (
+    BoxOpening,
+    Category,
+    Concern,
+    ConcernEvent,
+    ConcernPolicy,
+    OfficerReport,
+    OpinionBox,
+    WorkdayOverride,
+)
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    """Policy: the catalogue, each category with an optional shorter deadline."""
+
+    list_display = ["code", "name", "name_en", "deadline_days", "active", "order"]
+    list_editable = ["deadline_days", "active", "order"]
+
+
+@admin.register(ConcernPolicy)
+class ConcernPolicyAdmin(admin.ModelAdmin):
+    """Policy: deadlines in working days, the call-back window, escalation thresholds."""
+
+    list_display = [
+        "__str__",
+        "ack_days",
+        "consult_days",
+        "complaint_days",
+        "callback_days",
+        "county_after_days",
+    ]
+
+    def has_add_permission(self, request):
+        return not ConcernPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkdayOverride)
+class WorkdayOverrideAdmin(admin.ModelAdmin):
+    """Policy: holidays and adjusted working days of a year the package does not know yet."""
+
+    list_display = ["date", "is_working_day", "note"]
+    list_filter = ["is_working_day"]
+    date_hierarchy = "date"
+
+
+class ConcernEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ConcernEvent
+    extra = 0
+    fields = ["at", "actor", "action", "from_state", "to_state", "note"]
+
+
+@admin.register(Concern)
+class ConcernAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["tracking_number", "state", "channel", "kind", "area", "owner", "due"]
+    list_filter = ["state", "channel", "kind", "escalation_level"]
+    search_fields = ["tracking_number"]
+    raw_id_fields = ["area", "township", "village", "household", "owner", "department"]
+    inlines = [ConcernEventInline]
+    show_full_result_count = False
+
+
+@admin.register(OpinionBox)
+class OpinionBoxAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["area", "location", "keyholder", "active"]
+    raw_id_fields = ["area"]
+
+
+@admin.register(BoxOpening)
+class BoxOpeningAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["box", "opened_on", "opened_by", "slips"]
+    raw_id_fields = ["box"]
+
+
+@admin.register(OfficerReport)
+class OfficerReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["officer", "village", "date", "zero"]
+    raw_id_fields = ["officer", "village"]

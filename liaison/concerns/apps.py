@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ConcernsConfig(AppConfig):
+    name = "liaison.concerns"
+    label = "concerns"
+    verbose_name = _("Concerns")
+
+    def ready(self) -> None:
+        from . import access
+
+        del access  # imported for its registrations

@@ -1,0 +1,497 @@
+"""Concerns (民情事项): what households raise through the five channels, worked to deadlines."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from districts.models import AppendOnlyModel, Area, Household
+from districts.validators import validate_phone
+from liaison.common.constraints import FieldConstraintsMixin, on_field
+from liaison.core.models import Cadre, Department
+
+
+class Channel(models.TextChoices):
+    LIAISON_OFFICER = "liaison_officer", _("Liaison officer")
+    CONTACT_CARD = "contact_card", _("Contact card")
+    OPINION_BOX = "opinion_box", _("Opinion box")
+    HOTLINE = "hotline", _("Hotline")
+    MAILBOX = "mailbox", _("Mailbox")
+    DUTY_VISIT = "duty_visit", _("Duty visit")
+    WEB = "web", _("Web form")
+
+
+class Kind(models.TextChoices):
+    CONSULT = "consult", _("Consultation")
+    HELP = "help", _("Request for help")
+    COMPLAINT = "complaint", _("Complaint")
+    SUGGESTION = "suggestion", _("Suggestion")
+
+
+class Priority(models.TextChoices):
+    NORMAL = "normal", _("Normal")
+    URGENT = "urgent", _("Urgent")
+
+
+class State(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_INFO = "awaiting_info", _("Awaiting information")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    DUPLICATE = "duplicate", _("Duplicate")
+    REFERRED = "referred", _("Referred")
+    REJECTED = "rejected", _("Rejected")
+
+
+# States in which the concern is still being worked (the clock runs, except awaiting_info).
+OPEN_STATES = (State.RECEIVED, State.ASSIGNED, State.IN_PROGRESS, State.AWAITING_INFO)
+# States that end a concern.
+END_STATES = (State.CLOSED, State.DUPLICATE, State.REFERRED, State.REJECTED)
+
+
+class Feedback(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied")
+    BASICALLY_SATISFIED = "basically_satisfied", _("Basically satisfied")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied")
+    UNREACHABLE = "unreachable", _("Could not be reached")
+
+
+class Category(models.Model):
+    """Policy: the catalogue of concern categories, each with an optional shorter deadline."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("name in English"), max_length=80, blank=True)
+    deadline_days = models.PositiveSmallIntegerField(
+        _("deadline (working days)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(60)],
+        help_text=_(
+            "Leave empty to use the deadline of the concern's kind; when set and shorter, "
+            "this one applies."
+        ),
+    )
+    active = models.BooleanField(_("in use"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("concern category")
+        verbose_name_plural = _("concern categories")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import get_language
+
+        lang = (get_language() or "zh-hans").lower()
+        if lang.startswith("en") and self.name_en:
+            return self.name_en
+        return self.name
+
+
+class ConcernPolicy(models.Model):
+    """Policy: one row of the numbers of concerns work (DOMAIN.md §7), in working days."""
+
+    ack_days = models.PositiveSmallIntegerField(
+        _("acknowledge within (working days)"), default=1, validators=[MaxValueValidator(10)]
+    )
+    consult_days = models.PositiveSmallIntegerField(
+        _("consultation: due within (working days)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    help_days = models.PositiveSmallIntegerField(
+        _("request for help: due within (working days)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    complaint_days = models.PositiveSmallIntegerField(
+        _("complaint: due within (working days)"),
+        default=13,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    suggestion_days = models.PositiveSmallIntegerField(
+        _("suggestion: due within (working days)"),
+        default=13,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    callback_days = models.PositiveSmallIntegerField(
+        _("call back within (working days after resolution)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    county_after_days = models.PositiveSmallIntegerField(
+        _("county supervision after (working days overdue)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    county_after_reopens = models.PositiveSmallIntegerField(
+        _("county supervision after (reopenings)"),
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    box_open_days = models.PositiveSmallIntegerField(
+        _("open each opinion box at least every (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+    )
+
+    class Meta:
+        verbose_name = _("concern deadlines")
+        verbose_name_plural = _("concern deadlines")
+
+    def __str__(self) -> str:
+        return str(_("Concern deadlines"))
+
+    @classmethod
+    def current(cls) -> "ConcernPolicy":
+        row, _created = cls.objects.get_or_create(pk=1)
+        return row
+
+    def days_for(self, kind: str) -> int:
+        return int(
+            {
+                Kind.CONSULT: self.consult_days,
+                Kind.HELP: self.help_days,
+                Kind.COMPLAINT: self.complaint_days,
+                Kind.SUGGESTION: self.suggestion_days,
+            }[Kind(kind)]
+        )
+
+
+class WorkdayOverride(models.Model):
+    """Policy: a date declared a working day or a day off, over the published calendar.
+
+    Enter next year's holidays and adjusted working weekends here when the State Council
+    publishes them and the chinese-calendar package has not caught up.
+    """
+
+    date = models.DateField(_("date"), unique=True)
+    is_working_day = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("working-day override")
+        verbose_name_plural = _("working-day overrides")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {_('working day') if self.is_working_day else _('day off')}"
+
+
+class TrackingSequence(models.Model):
+    """The last number handed out per county and year (tracking numbers 530827-2026-000123)."""
+
+    prefix = models.CharField(max_length=30, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last}"
+
+
+class ConcernQuerySet(models.QuerySet["Concern"]):
+    def open(self) -> "ConcernQuerySet":
+        return self.filter(state__in=OPEN_STATES)
+
+
+class Concern(FieldConstraintsMixin, models.Model):
+    """Something a household (or someone anonymous) raised, owned by one cadre."""
+
+    tracking_number = models.CharField(_("tracking number"), max_length=30, unique=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    area = models.ForeignKey(
+        Area, verbose_name=_("place"), on_delete=models.PROTECT, related_name="+"
+    )
+    # Denormalised from `area` for queues and statistics (kept by the service).
+    township = models.ForeignKey(
+        Area, verbose_name=_("township"), on_delete=models.PROTECT, related_name="+"
+    )
+    village = models.ForeignKey(
+        Area, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="concerns",
+    )
+    reporter_name = models.CharField(_("reporter's name"), max_length=50, blank=True)
+    reporter_phone = models.CharField(
+        _("reporter's phone"), max_length=20, blank=True, validators=[validate_phone]
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="concerns",
+    )
+    description = models.TextField(_("what happened"), max_length=5000)
+    received_at = models.DateTimeField(_("received"))
+
+    state = models.CharField(_("state"), max_length=16, choices=State.choices)
+    owner = models.ForeignKey(
+        Cadre,
+        verbose_name=_("responsible cadre"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="concerns",
+    )
+    # The deadline in working days the due date was counted with (0: urgent, same day).
+    deadline_days = models.PositiveSmallIntegerField(_("deadline (working days)"))
+    ack_due = models.DateField(_("acknowledge by"))
+    due = models.DateField(_("due"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    paused_on = models.DateField(_("waiting since"), null=True, blank=True)
+    extended = models.BooleanField(_("extended"), default=False)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolution = models.TextField(_("resolution"), blank=True, max_length=5000)
+    callback_due = models.DateField(_("call back by"), null=True, blank=True)
+    feedback = models.CharField(_("feedback"), max_length=20, choices=Feedback.choices, blank=True)
+    feedback_at = models.DateTimeField(_("feedback recorded"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    escalation_level = models.PositiveSmallIntegerField(_("escalation level"), default=0)
+    escalated_at = models.DateTimeField(_("escalated"), null=True, blank=True)
+    reopen_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    referred_to = models.CharField(_("referred to"), max_length=100, blank=True)
+    # Slips entered from one opening of an opinion box.
+    box_opening = models.ForeignKey(
+        "BoxOpening",
+        verbose_name=_("box opening"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="concerns",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("entered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ConcernQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("concern")
+        verbose_name_plural = _("concerns")
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            on_field(
+                "escalation_level",
+                models.CheckConstraint(
+                    condition=Q(escalation_level__lte=3),
+                    name="concern_escalation_level_range",
+                    violation_error_code="concern_escalation_level_range",
+                    violation_error_message=_("The escalation level is 0 to 3."),
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "state", "due"], name="concern_owner_state_due"),
+            models.Index(fields=["township", "state"], name="concern_township_state"),
+            models.Index(fields=["state", "due"], name="concern_state_due"),
+            models.Index(fields=["escalation_level", "state"], name="concern_level_state"),
+            models.Index(fields=["received_at"], name="concern_received_at"),
+        ]
+
+    def __str__(self) -> str:
+        return self.tracking_number
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.household_id is None and not self.reporter_phone
+
+
+class ConcernEvent(AppendOnlyModel):
+    """One step of a concern's history (append only); creation is the first."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(_("time"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=20)
+    from_state = models.CharField(_("from"), max_length=16, blank=True)
+    to_state = models.CharField(_("to"), max_length=16, blank=True)
+    note = models.TextField(_("note"), blank=True, max_length=2000)
+
+    class Meta:
+        verbose_name = _("concern event")
+        verbose_name_plural = _("concern events")
+        ordering = ["at", "pk"]
+        indexes = [models.Index(fields=["concern", "at"], name="concern_event_at")]
+
+    def __str__(self) -> str:
+        return f"{self.concern_id} · {self.action} · {self.at:%Y-%m-%d %H:%M}"
+
+
+class ConcernAttachment(models.Model):
+    """A photo or scan (a box slip) attached to a concern."""
+
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to="concerns/%Y/%m/")
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.name or self.file.name or ""
+
+
+class Notification(models.Model):
+    """An in-app message about a concern (assigned, due tomorrow, escalated, reopened)."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned to you")
+        DUE_TOMORROW = "due_tomorrow", _("Due tomorrow")
+        ESCALATED = "escalated", _("Escalated")
+        REOPENED = "reopened", _("Reopened")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="concern_notifications"
+    )
+    concern = models.ForeignKey(Concern, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    level = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "read_at"], name="concern_note_user_read")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.kind} · {self.concern_id}"
+
+
+class OpinionBox(FieldConstraintsMixin, models.Model):
+    """An opinion box (民情意见箱) in a village or group, with its keyholder."""
+
+    area = models.ForeignKey(
+        Area, verbose_name=_("place"), on_delete=models.PROTECT, related_name="+"
+    )
+    location = models.CharField(_("location"), max_length=100)
+    keyholder = models.CharField(_("keyholder"), max_length=50)
+    keyholder_phone = models.CharField(
+        _("keyholder's phone"), max_length=20, blank=True, validators=[validate_phone]
+    )
+    active = models.BooleanField(_("in use"), default=True)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("opinion box")
+        verbose_name_plural = _("opinion boxes")
+        ordering = ["area__path", "location"]
+
+    def __str__(self) -> str:
+        return f"{self.area.name} · {self.location}"
+
+
+class BoxOpening(FieldConstraintsMixin, models.Model):
+    """One opening of an opinion box: when, by whom, how many slips."""
+
+    box = models.ForeignKey(
+        OpinionBox, verbose_name=_("box"), on_delete=models.PROTECT, related_name="openings"
+    )
+    opened_on = models.DateField(_("opened on"))
+    opened_by = models.CharField(_("opened by"), max_length=50)
+    slips = models.PositiveSmallIntegerField(_("slips found"), validators=[MaxValueValidator(500)])
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("box opening")
+        verbose_name_plural = _("box openings")
+        ordering = ["-opened_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.box} · {self.opened_on}"
+
+
+class OfficerReport(FieldConstraintsMixin, models.Model):
+    """A liaison officer's daily report (民情联络员日报): concerns submitted, or a zero report."""
+
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("liaison officer"),
+        on_delete=models.PROTECT,
+        related_name="officer_reports",
+    )
+    village = models.ForeignKey(
+        Area, verbose_name=_("village"), on_delete=models.PROTECT, related_name="+"
+    )
+    date = models.DateField(_("date"))
+    zero = models.BooleanField(_("zero report"), default=False)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("liaison officer's report")
+        verbose_name_plural = _("liaison officers' reports")
+        ordering = ["-date", "-pk"]
+        constraints = [
+            on_field(
+                "date",
+                models.UniqueConstraint(
+                    fields=["officer", "date"],
+                    name="officer_report_one_a_day",
+                    violation_error_code="officer_report_one_a_day",
+                    violation_error_message=_("You have already reported for that day."),
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.officer_id} · {self.date}"

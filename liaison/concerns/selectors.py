@@ -1,0 +1,91 @@
+"""Reads of concerns, always through the jurisdiction."""
+
+import datetime
+from typing import Any
+
+from django.db.models import Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from districts.access import Actor, read_scope
+
+from . import access
+from .models import OPEN_STATES, Category, Concern, ConcernEvent, Notification, State
+
+
+def concern_list(*, user: Actor) -> Any:
+    """Return the concerns the user may see: those raised in the jurisdiction, and those
+    the user's own cadre owns (a county cadre serving households of another township)."""
+    scope = read_scope(user, "view_concerns")
+    if scope.everything:
+        return Concern.objects.all()
+    q = scope.area_q("area__")
+    cadre = access.own_cadre(user)
+    if cadre is not None and not scope.is_empty:
+        q |= Q(owner=cadre)
+    return Concern.objects.filter(q)
+
+
+def concern_get(*, user: Actor, pk: Any) -> Concern:
+    try:
+        return (
+            concern_list(user=user)
+            .select_related(
+                "category", "area", "township", "village", "household", "owner", "department"
+            )
+            .get(pk=pk)
+        )
+    except (Concern.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(_("No such concern.")) from None
+
+
+def concern_events(concern: Concern) -> Any:
+    return ConcernEvent.objects.filter(concern=concern).select_related("actor").order_by("at", "pk")
+
+
+def categories() -> Any:
+    return Category.objects.filter(active=True)
+
+
+def my_concerns(*, user: Actor) -> Any:
+    """The concerns the user's cadre owns and must still act on: due soonest first."""
+    cadre = access.own_cadre(user)
+    if cadre is None:
+        return Concern.objects.none()
+    return (
+        concern_list(user=user)
+        .filter(owner=cadre)
+        .filter(Q(state__in=OPEN_STATES) | Q(state=State.RESOLVED, feedback=""))
+        .order_by("due", "pk")
+    )
+
+
+def township_queue(*, user: Actor, today: datetime.date | None = None) -> dict[str, Any]:
+    """The township's queue: unassigned, overdue, awaiting the call-back."""
+    today = today or timezone.localdate()
+    visible = concern_list(user=user)
+    return {
+        "unassigned": visible.filter(state=State.RECEIVED, owner__isnull=True).order_by(
+            "due", "pk"
+        ),
+        "overdue": visible.filter(state__in=OPEN_STATES, due__lt=today).order_by("due", "pk"),
+        "callback": visible.filter(state=State.RESOLVED, feedback="").order_by(
+            "callback_due", "pk"
+        ),
+    }
+
+
+def supervision_list(*, user: Actor) -> Any:
+    """The county supervision list (督办): concerns at escalation level 3, still open."""
+    return (
+        concern_list(user=user)
+        .filter(escalation_level__gte=3, state__in=OPEN_STATES)
+        .order_by("due", "pk")
+    )
+
+
+def unread_notifications(*, user: Actor) -> Any:
+    if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+        return Notification.objects.none()
+    return Notification.objects.filter(user=user, read_at__isnull=True)
