@@ -18,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("liaison.api_urls")),
     path("", include("liaison.core.urls")),
+    path("", include("liaison.concerns.urls")),
     path("", include("dutydays.urls")),
     path("", include("districts.urls")),
 ]

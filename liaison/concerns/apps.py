@@ -11,3 +11,4 @@ class ConcernsConfig(AppConfig):
         from . import access
 
         del access  # imported for its registrations
+        # Each part registers its menu entries, panels and home widgets:

@@ -1,0 +1,3 @@
+"""URLs of the channels' entry pages (liaison officers, contact card, boxes, hotline)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""URLs of the concern pages (list, detail, inboxes, notifications)."""
+
+urlpatterns: list = []

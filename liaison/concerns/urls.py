@@ -1,0 +1,6 @@
+"""Pages of concerns: the inboxes and a concern's page (views), the channels' entry pages
+(channel_views)."""
+
+from . import channel_urls, page_urls
+
+urlpatterns = [*page_urls.urlpatterns, *channel_urls.urlpatterns]
