@@ -168,20 +168,22 @@ CELERY_BEAT_SCHEDULE = {
 # without one, messages stay in the application (the count in the menu).
 _EMAIL_HOST = env.str("EMAIL_HOST", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="liaison@localhost")
-MAILERS = {
+# Development without a server: the console. Otherwise SMTP (a local relay by default:
+# Django's own default); the concerns send only when EMAIL_HOST is set (CONCERN_EMAILS).
+MAILERS: dict[str, dict[str, object]] = {
     "default": (
-        {
+        {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+        if DEBUG and not _EMAIL_HOST
+        else {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": _EMAIL_HOST,
+                "host": _EMAIL_HOST or "localhost",
                 "port": env.int("EMAIL_PORT", default=25),
                 "username": env.str("EMAIL_HOST_USER", default=""),
                 "password": env.str("EMAIL_HOST_PASSWORD", default=""),
                 "use_tls": env.bool("EMAIL_USE_TLS", default=False),
             },
         }
-        if _EMAIL_HOST
-        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     )
 }
 CONCERN_EMAILS = env.bool("CONCERN_EMAILS", default=bool(_EMAIL_HOST))

@@ -14,6 +14,7 @@ from districts.access import (
     register_target,
 )
 from districts.models import Role
+from liaison.core.accounts import register_area_admin_grant
 
 from .models import Concern, OpinionBox
 
@@ -23,6 +24,9 @@ LIAISON_OFFICER = "liaison_officer"
 HOTLINE_OPERATOR = "hotline_operator"
 register_role(LIAISON_OFFICER, _("Liaison officer"))
 register_role(HOTLINE_OPERATOR, _("Hotline operator"))
+# A township's area administrators register its villages' liaison officers; hotline
+# operators serve the county and are given by the county's administrators.
+register_area_admin_grant(LIAISON_OFFICER)
 
 register_action("view_concerns", ALL_ROLES, read=True)
 # Entering a concern: the channels' people (cadres log contact-card calls and duty visits).
@@ -45,21 +49,26 @@ register_action("report_as_officer", (LIAISON_OFFICER,))
 register_action("manage_opinion_boxes", (*ADMINS, Role.CADRE))
 
 
-def _own_cadre_id(actor: Any) -> int | None:
-    cadre = getattr(actor, "_concerns_cadre", None)
-    if cadre is None:
-        from liaison.core.models import Cadre
-
-        cadre = Cadre.objects.filter(user_id=getattr(actor, "pk", None)).first() or False
-        if getattr(actor, "pk", None) is not None:
-            setattr(actor, "_concerns_cadre", cadre)  # noqa: B010
-    return cadre.pk if cadre else None
+_NO_CADRE = object()
 
 
 def own_cadre(actor: Any) -> Any:
-    """The cadre linked to the actor's account, or None (cached on the user)."""
-    _own_cadre_id(actor)
-    return getattr(actor, "_concerns_cadre", None) or None
+    """The cadre linked to the actor's account, or None (cached on the user object)."""
+    pk = getattr(actor, "pk", None)
+    if pk is None:
+        return None
+    cached = getattr(actor, "_concerns_cadre", None)
+    if cached is None:
+        from liaison.core.models import Cadre
+
+        cached = Cadre.objects.filter(user_id=pk).first() or _NO_CADRE
+        setattr(actor, "_concerns_cadre", cached)  # noqa: B010
+    return None if cached is _NO_CADRE else cached
+
+
+def _own_cadre_id(actor: Any) -> int | None:
+    cadre = own_cadre(actor)
+    return cadre.pk if cadre is not None else None
 
 
 def _owns(scope: Scope, concern: Concern, actor: Any) -> bool:

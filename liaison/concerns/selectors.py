@@ -86,6 +86,7 @@ def supervision_list(*, user: Actor) -> Any:
 
 
 def unread_notifications(*, user: Actor) -> Any:
-    if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+    user_id = getattr(user, "pk", None)
+    if not getattr(user, "is_authenticated", False) or user_id is None:
         return Notification.objects.none()
-    return Notification.objects.filter(user=user, read_at__isnull=True)
+    return Notification.objects.filter(user_id=user_id, read_at__isnull=True)

@@ -768,15 +768,15 @@ def _escalate_chunk(level: int, condition: Q, by: Actor) -> int:
             for c in rows
         )
         kind = Notification.Kind.DUE_TOMORROW if level == 1 else Notification.Kind.ESCALATED
-        notified = [c for c in rows if c.owner is not None and c.owner.user_id is not None]
+        notified = [(c, c.owner.user_id) for c in rows if c.owner is not None and c.owner.user_id]
         Notification.objects.bulk_create(
-            Notification(user_id=c.owner.user_id, concern=c, kind=kind, level=level)  # type: ignore[union-attr]
-            for c in notified
+            Notification(user_id=user_id, concern=c, kind=kind, level=level)
+            for c, user_id in notified
         )
         from .notifications import email_later
 
-        for c in notified:
-            email_later([c.owner.user_id], c.pk, kind)  # type: ignore[union-attr,list-item]
+        for c, user_id in notified:
+            email_later([user_id], c.pk, kind)
     return len(rows)
 
 

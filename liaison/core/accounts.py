@@ -42,7 +42,13 @@ User = get_user_model()
 
 # Roles an area administrator may give; the others (administrator, organisation
 # department, inspector) act county-wide and are given by an administrator.
-AREA_ADMIN_GRANTS = frozenset({Role.AREA_ADMIN, Role.CADRE, Role.VIEWER})
+AREA_ADMIN_GRANTS: set[str] = {Role.AREA_ADMIN, Role.CADRE, Role.VIEWER}
+
+
+def register_area_admin_grant(role: str) -> None:
+    """Let area administrators give `role` too (a later app's role of villagers, say)."""
+    AREA_ADMIN_GRANTS.add(role)
+
 
 # No 0/o/O, 1/l/I: the password is read off paper and typed on a phone.
 ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"

@@ -84,19 +84,19 @@ def test_an_empty_description_is_refused(raise_concern):
 
 
 def test_a_place_outside_the_jurisdiction_is_not_found(raise_concern, tree, admin_b):
-    with pytest.raises(Http404):
+    with pytest.raises(Http404, match="No such area"):
         raise_concern(area=tree.group_a1, by=admin_b)
     assert not Concern.objects.exists()
 
 
 def test_a_viewer_may_not_enter_concerns(raise_concern, viewer_a):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Your role does not allow this"):
         raise_concern(by=viewer_a)
 
 
 def test_a_liaison_officer_enters_in_their_village_only(raise_concern, tree, officer_a):
     assert raise_concern(by=officer_a, channel="liaison_officer").created_by == officer_a
-    with pytest.raises(Http404):
+    with pytest.raises(Http404, match="No such area"):
         raise_concern(by=officer_a, area=tree.group_b1)
 
 
@@ -199,7 +199,7 @@ def test_every_action_from_every_state(action, state, owned, raise_concern, tree
         assert ConcernEvent.objects.filter(concern=concern, action=action).exists()
     else:
         before = (concern.state, concern.due, concern.updated_at)
-        with pytest.raises(TransitionRefused) as refused:
+        with pytest.raises(TransitionRefused, match="cannot be") as refused:
             concern_act(concern=concern, action=action, by=SYSTEM, **params)
         assert refused.value.allowed == allowed_actions(concern, SYSTEM)
         concern.refresh_from_db()
@@ -294,7 +294,7 @@ def test_extend_is_refused_after_the_due_date(owned, admin_a, monkeypatch):
 
 
 def test_another_township_administrator_may_not_extend(owned, admin_b):
-    with pytest.raises(Http404):
+    with pytest.raises(Http404, match="No such concern"):
         concern_act(concern=owned, action="extend", by=admin_b, reason="x")
 
 
@@ -311,7 +311,7 @@ def test_a_cadre_works_only_their_own_concerns(raise_concern, tree, cadre_user_a
 
 
 def test_a_cadre_may_not_route(owned, cadre_user_a, cadre_a2):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Your role does not allow this"):
         concern_act(concern=owned, action="reject", by=cadre_user_a, reason="x")
 
 
@@ -387,5 +387,5 @@ def test_the_policy_moves_the_county_threshold(owned):
 
 
 def test_escalation_needs_the_system_or_an_administrator(viewer_a):
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied, match="Your role does not allow this"):
         escalate_concerns(today=D(2026, 3, 11), by=viewer_a)

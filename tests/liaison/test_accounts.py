@@ -280,8 +280,17 @@ def test_a_caller_sees_only_accounts_wholly_inside_their_jurisdiction(
 
 
 def test_grantable_roles_and_areas(tree, county_admin, admin_a, viewer_a):
-    assert accounts.grantable_roles(user=county_admin) == list(Role.values)
-    assert accounts.grantable_roles(user=admin_a) == ["area_admin", "cadre", "viewer"]
+    assert accounts.grantable_roles(user=county_admin) == [
+        *Role.values,
+        "liaison_officer",
+        "hotline_operator",
+    ]
+    assert accounts.grantable_roles(user=admin_a) == [
+        "area_admin",
+        "cadre",
+        "viewer",
+        "liaison_officer",
+    ]
     assert accounts.grantable_roles(user=viewer_a) == []
     assert list(accounts.grantable_areas(user=admin_a)) == [tree.town_a, tree.village_a]
     assert list(accounts.grantable_areas(user=admin_a, limit=1)) == [tree.town_a]

@@ -34,7 +34,7 @@ class ConcernSerializer(serializers.ModelSerializer):
         help_text=_("Masked in answers; reveal it with POST …/{id}/reveal/."),
     )
     received_at = serializers.DateTimeField(required=False)
-    owner = serializers.PrimaryKeyRelatedField(read_only=True)
+    owner: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
     feedback = serializers.CharField(read_only=True)
 
     class Meta:
@@ -104,7 +104,7 @@ class EventSerializer(serializers.ModelSerializer):
         fields = ["id", "at", "actor", "action", "from_state", "to_state", "note"]
 
     def get_actor(self, event: ConcernEvent) -> str:
-        return event.actor.get_username() if event.actor_id else ""
+        return event.actor.get_username() if event.actor is not None else ""
 
 
 class NoteSerializer(serializers.Serializer):
