@@ -16,6 +16,7 @@ from districts.access import SYSTEM, is_role
 from districts.models import Role
 from dutydays.models import DutyDay, DutyQuota
 from liaison.common import registry
+from liaison.concerns.models import WorkdayOverride
 from liaison.core.coverage import coverage_recompute
 
 from .factories import (
@@ -68,6 +69,11 @@ def home_day(monkeypatch) -> datetime.date:
         return HOME_DAY if value is None else original(value, timezone)
 
     monkeypatch.setattr("django.utils.timezone.localdate", localdate)
+    # The working-day calendar knows 2027 (an override entered), so administrators get no
+    # alert about it here (tests/concerns/test_calendar_alert.py).
+    WorkdayOverride.objects.get_or_create(
+        date=datetime.date(2027, 1, 1), defaults={"is_working_day": False}
+    )
     return HOME_DAY
 
 

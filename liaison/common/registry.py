@@ -355,3 +355,28 @@ def importer_for(kind: str) -> Importer | None:
 def importers() -> list[Importer]:
     """Return the registered importers in layer order (areas, households, then the core's)."""
     return list(_IMPORTERS.values())
+
+
+# Erasure of personal data past the retention period (PIPL) -----------------------------
+
+
+@dataclass(frozen=True)
+class Eraser:
+    """Personal data a later app keeps (concerns' reporters): `erase(by, dry_run, today)`
+    blanks what is older than `retention_years` and returns how many records it touched
+    (with `dry_run`: would touch); `label` names them in the command's report."""
+
+    key: str
+    label: Any
+    erase: Callable[..., int]
+
+
+_ERASERS: dict[str, Eraser] = {}
+
+
+def register_eraser(eraser: Eraser) -> None:
+    _ERASERS[eraser.key] = eraser
+
+
+def erasers() -> list[Eraser]:
+    return list(_ERASERS.values())

@@ -12,3 +12,11 @@ class ConcernsConfig(AppConfig):
 
         del access  # imported for its registrations
         # Each part registers its menu entries, panels and home widgets:
+        from liaison.common.registry import Eraser, register_eraser
+
+        from . import home, services
+
+        home.register()
+        register_eraser(
+            Eraser("concern-reporters", _("Concerns' reporters erased"), services.reporters_erase)
+        )

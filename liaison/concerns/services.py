@@ -805,3 +805,32 @@ def _close_after_callback_window(today: datetime.date, by: Actor) -> int:
             _event(concern, by, "close", State.RESOLVED, State.CLOSED, note)
             closed += 1
     return closed
+
+
+# Personal data past the retention period --------------------------------------------------
+
+
+def reporters_erase(*, by: Actor, dry_run: bool = False, retention_years: int) -> int:
+    """Blank the reporter's name and phone of concerns ended longer ago than the retention
+    period (the command erase_personal_data); the concerns and their figures stay.
+    Return how many concerns were (with `dry_run`: would be) erased; one audit entry."""
+    from districts.audit import audit_record
+    from districts.models import AuditEntry
+
+    require(by, "erase_personal_data")
+    cutoff = timezone.now() - datetime.timedelta(days=365 * retention_years + retention_years // 4)
+    concerns = Concern.objects.filter(closed_at__lt=cutoff).exclude(
+        reporter_name="", reporter_phone=""
+    )
+    count = concerns.count()
+    if dry_run or not count:
+        return count
+    concerns.update(reporter_name="", reporter_phone="")
+    audit_record(
+        AuditEntry.Kind.ERASURE,
+        user=user_of(by),
+        username="" if user_of(by) else str(by.get_username()),
+        concerns=count,
+        retention_years=retention_years,
+    )
+    return count

@@ -389,3 +389,27 @@ def test_the_policy_moves_the_county_threshold(owned):
 def test_escalation_needs_the_system_or_an_administrator(viewer_a):
     with pytest.raises(PermissionDenied, match="Your role does not allow this"):
         escalate_concerns(today=D(2026, 3, 11), by=viewer_a)
+
+
+# Erasure ---------------------------------------------------------------------------------
+
+
+def test_reporters_of_concerns_ended_past_the_retention_period_are_erased(raise_concern):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    old = raise_concern(reporter_name="岩三", reporter_phone="13912345678")
+    recent = raise_concern(reporter_name="玉香", reporter_phone="13912345679")
+    long_ago = timezone.now() - datetime.timedelta(days=365 * 6)
+    Concern.objects.filter(pk=old.pk).update(state=State.CLOSED, closed_at=long_ago)
+    Concern.objects.filter(pk=recent.pk).update(state=State.CLOSED, closed_at=timezone.now())
+    out = StringIO()
+    call_command("erase_personal_data", "--dry-run", stdout=out)
+    assert "Concerns' reporters erased: 1" in out.getvalue()
+    assert Concern.objects.get(pk=old.pk).reporter_name == "岩三"
+    call_command("erase_personal_data", stdout=StringIO())
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert (old.reporter_name, old.reporter_phone) == ("", "")
+    assert (recent.reporter_name, recent.tracking_number) == ("玉香", recent.tracking_number)

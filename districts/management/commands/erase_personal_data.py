@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 from districts.access import SYSTEM
 from districts.models import Area, PrivacyPolicy
 from districts.services import import_files_erase, personal_data_erase
+from liaison.common.registry import erasers
 
 
 class Command(BaseCommand):
@@ -65,5 +66,11 @@ class Command(BaseCommand):
                 )
                 % {"count": files, "years": years}
             )
-        if not total and not files:
+        others = 0
+        for eraser in erasers():
+            count = eraser.erase(by=SYSTEM, dry_run=dry_run, retention_years=years)
+            others += count
+            if count:
+                self.stdout.write(f"{eraser.label}: {count}")
+        if not total and not files and not others:
             self.stdout.write(_("Nothing to erase."))
