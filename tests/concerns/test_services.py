@@ -413,3 +413,25 @@ def test_reporters_of_concerns_ended_past_the_retention_period_are_erased(raise_
     recent.refresh_from_db()
     assert (old.reporter_name, old.reporter_phone) == ("", "")
     assert (recent.reporter_name, recent.tracking_number) == ("玉香", recent.tracking_number)
+
+
+def test_the_command_escalates_for_a_given_day_and_refuses_a_bad_one(owned):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    _set_state(owned, State.IN_PROGRESS, due=D(2026, 3, 10))
+    out = StringIO()
+    call_command("escalate_concerns", "--today", "2026-03-11", stdout=out)
+    assert "overdue 1" in out.getvalue()
+    owned.refresh_from_db()
+    assert owned.escalation_level == 2
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("escalate_concerns", "--today", "11/03/2026")
+
+
+def test_the_beat_runs_the_escalation_every_fifteen_minutes(settings):
+    from liaison.concerns.tasks import escalate_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["concerns-escalate"]
+    assert (entry["task"], entry["schedule"]) == (escalate_task.name, 15 * 60)
