@@ -23,8 +23,10 @@ from districts.access import Actor, SystemActor, allowed, require, user_of
 from districts.models import Area, AreaLevel, Household
 from liaison.common.registry import publish
 from liaison.core.models import Cadre, Department, Pairing, ZoneLeadership
+from liaison.core.selectors import department_list
 
 from . import access as _access  # noqa: F401  (registers concerns' actions and targets)
+from .access import own_cadre
 from .models import (
     OPEN_STATES,
     Category,
@@ -205,6 +207,18 @@ def concern_create(
     if area is None:
         raise ValidationError({"area": _("Give the village or group, or the household.")})
     require(by, "create_concerns", area)
+    if owner is not None:
+        # A cadre enters a call on their own card for themself; giving a concern to someone
+        # else is routing.
+        require(by, "view_cadres", owner)
+        if owner != own_cadre(by) and not isinstance(by, SystemActor):
+            require(by, "route_concerns", area)
+    if (
+        department is not None
+        and not isinstance(by, SystemActor)
+        and not department_list(user=by).filter(pk=department.pk).exists()
+    ):
+        raise Http404(_("No such department."))
     errors: dict[str, str] = {}
     if area.level not in PLACE_LEVELS:
         errors["area"] = _("A concern is raised in a village or a group.")

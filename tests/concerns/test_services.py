@@ -435,3 +435,18 @@ def test_the_beat_runs_the_escalation_every_fifteen_minutes(settings):
 
     entry = settings.CELERY_BEAT_SCHEDULE["concerns-escalate"]
     assert (entry["task"], entry["schedule"]) == (escalate_task.name, 15 * 60)
+
+
+def test_only_a_router_gives_a_new_concern_to_someone_else(
+    raise_concern, cadre_user_a, cadre_a, cadre_a2
+):
+    mine = raise_concern(by=cadre_user_a, channel="contact_card", owner=cadre_a)
+    assert (mine.owner, mine.state) == (cadre_a, State.ASSIGNED)
+    with pytest.raises(PermissionDenied, match="Your role does not allow this"):
+        raise_concern(by=cadre_user_a, channel="contact_card", owner=cadre_a2)
+
+
+def test_a_department_outside_the_reach_is_not_found(raise_concern, admin_a, township_b_department):
+    with pytest.raises(Http404, match="No such department"):
+        raise_concern(by=admin_a, department=township_b_department)
+    assert not Concern.objects.exists()
