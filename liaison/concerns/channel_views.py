@@ -328,6 +328,8 @@ def hotline(request):
         initial={"household": household.pk if household else None, "reporter_phone": caller},
     )
     form.set_places([("", _("— choose —")), *_hotline_places(request)])  # type: ignore[list-item]
+    if household is not None:
+        form.fields["kind"].widget.attrs["autofocus"] = True
     if request.method == "POST" and form.is_valid():
         area = None
         if household is None:
