@@ -32,7 +32,6 @@ class ConcernFields(forms.Form):
         label=_("What happened"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": _("Say what happened.")},
     )
     reporter_name = forms.CharField(label=_("Reporter's name"), max_length=50, required=False)
     reporter_phone = forms.CharField(
@@ -187,6 +186,14 @@ class SlipForm(ConcernFields):
         self.fields["kind"].initial = Kind.SUGGESTION
         self.fields["photo"].label = _("Photo of the slip")
         self.fields["photo"].widget.attrs.pop("capture", None)
+
+    def has_changed(self) -> bool:
+        """A row holds a slip when anything but its kind was filled in (the kind always has
+        a value): an empty row is left out rather than refused."""
+        filled = ("category", "description", "reporter_name", "reporter_phone")
+        return any(str(self.data.get(self.add_prefix(n), "")).strip() for n in filled) or bool(
+            self.files.get(self.add_prefix("photo"))
+        )
 
 
 class BaseSlipFormSet(forms.BaseFormSet):
