@@ -3,6 +3,7 @@ opinion boxes and their openings, the hotline."""
 
 import datetime
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -184,7 +185,8 @@ def test_a_concern_turns_a_zero_report_into_a_report_and_refuses_a_late_zero(
     assert OfficerReport.objects.get(officer=officer_a).zero is False
     from django.core.exceptions import ValidationError
 
-    with pytest.raises(ValidationError):
+    late = _("You submitted concerns that day: it is not a zero report. Add a note instead.")
+    with pytest.raises(ValidationError, match=re.escape(late)):
         officer_report_record(by=officer_a, zero=True)
     # A note is still welcome.
     assert officer_report_record(by=officer_a, zero=False, note="已报").note == "已报"
@@ -444,7 +446,8 @@ def test_box_opening_all_or_nothing(tree, admin_a):
         {"kind": "help", "category": water, "description": "好的"},
         {"kind": "help", "category": water, "description": "   "},
     ]
-    with pytest.raises(ValidationError) as caught:
+    blank = _("Slip %(n)d: %(error)s") % {"n": 2, "error": _("Say what happened.")}
+    with pytest.raises(ValidationError, match=re.escape(blank)) as caught:
         box_opening_record(
             box=box, opened_on=timezone.localdate(), opened_by="李文", slips=slips, by=admin_a
         )
