@@ -17,7 +17,7 @@ from districts.access import Actor, read_scope, user_of
 from districts.models import Area, AreaLevel, Household
 
 from . import access
-from .models import BoxOpening, ConcernPolicy, OfficerReport, OpinionBox
+from .models import BoxOpening, Channel, Concern, ConcernPolicy, OfficerReport, OpinionBox
 
 # Opinion boxes ---------------------------------------------------------------------------
 
@@ -149,6 +149,13 @@ def officer_weeks(*, user: Actor, today: datetime.date | None = None) -> list[Of
 
 def officer_report_today(*, user: Actor) -> OfficerReport | None:
     return OfficerReport.objects.filter(officer=user_of(user), date=timezone.localdate()).first()
+
+
+def officer_submitted(*, user: Actor, day: datetime.date) -> Any:
+    """The concerns the liaison officer submitted on `day`, latest first."""
+    return Concern.objects.filter(
+        created_by=user_of(user), channel=Channel.LIAISON_OFFICER, received_at__date=day
+    ).order_by("-received_at", "-pk")
 
 
 def officer_recent_reports(*, user: Actor, limit: int = 14) -> Any:

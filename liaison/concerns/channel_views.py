@@ -223,9 +223,7 @@ def officer_report(request):
                 request, _("Zero report recorded.") if saved.zero else _("Report recorded.")
             )
             return redirect("concern-officer-report")
-    submitted = Concern.objects.filter(
-        created_by=request.user, channel="liaison_officer", received_at__date=today
-    ).order_by("-received_at")
+    submitted = channel_selectors.officer_submitted(user=request.user, day=today)
     return render(
         request,
         "concerns/channels/officer_report.html",
