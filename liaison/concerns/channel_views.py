@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from districts import selectors as district_selectors
-from districts.access import can, require
+from districts.access import can, require, scope_for
 from districts.models import Area, AreaLevel, Household
 from districts.validators import mask_id_number, mask_phone
 from liaison.common.forms import add_service_errors
@@ -167,7 +167,9 @@ def officer(request):
         .filter(parent=village, level=AreaLevel.GROUP)
         .order_by("path")
     )
-    places = [(village.pk, village.name), *((g.pk, g.name) for g in groups)]
+    # The village itself only for an officer of the whole village (not of one group).
+    whole = scope_for(request.user).contains(village)
+    places = [*([(village.pk, village.name)] if whole else []), *((g.pk, g.name) for g in groups)]
     form = OfficerConcernForm(
         request.POST or None,
         request.FILES or None,
