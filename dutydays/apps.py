@@ -20,6 +20,7 @@ class DutydaysConfig(AppConfig):
         register_panel("area", views.area_panel)
         register_panel("cadre", views.cadre_panel)
         register_panel("coverage", views.coverage_panel)
+        register_panel("concern", views.concern_panel)
         register_menu(MenuEntry("duty-log", _("Log a day"), "duty-log", 1, is_role(Role.CADRE)))
         register_menu(
             MenuEntry(

@@ -43,6 +43,13 @@ class DutyDay(FieldConstraintsMixin, models.Model):
     )
     diary = models.TextField(_("diary"), blank=True, max_length=5000)
     problems = models.TextField(_("problems found"), blank=True, max_length=2000)
+    # The concerns the day's problems became (channel duty_visit): linked both ways.
+    concerns = models.ManyToManyField(
+        "concerns.Concern",
+        verbose_name=_("concerns raised"),
+        blank=True,
+        related_name="duty_days",
+    )
     # Whether the place lies in the cadre's zone(s) or their households' areas: only such
     # days count towards the quota. Set by the service when the day is saved.
     in_zone = models.BooleanField(_("in own zone"), default=False)

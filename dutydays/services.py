@@ -16,6 +16,9 @@ from districts.access import Actor, SystemActor, can, require, scope_for, user_o
 from districts.models import Area, AreaLevel, Household
 from liaison.common.dates import date_error
 from liaison.common.uploads import upload_keep
+from liaison.concerns import selectors as concern_selectors
+from liaison.concerns.models import Channel, Concern, Kind
+from liaison.concerns.services import concern_create
 from liaison.core.models import Cadre, Pairing, ZoneLeadership
 
 from . import access as _access  # noqa: F401  (registers duty days' actions and targets)
@@ -379,3 +382,56 @@ def dutyday_update(
 
 def _household_in(household: Household, area: Area) -> bool:
     return getattr(household, f"{area.level}_id", None) == area.pk
+
+
+@transaction.atomic
+def dutyday_raise_concern(*, duty_day: DutyDay, by: Actor) -> Concern:
+    """Make the day's problems a concern (channel duty_visit) owned by the day's cadre, and
+    link it to the day (both ways: `day.concerns`, `concern.duty_days`).
+
+    The place is the day's village or group (for a day at a township, the group of the one
+    household visited); the household is linked when the day visited exactly one. Raise
+    Http404 for a day outside the jurisdiction, PermissionDenied unless `by` is the cadre or
+    manages the cadre's days, ValidationError when the day noted no problem or already
+    became a concern.
+    """
+    day = DutyDay.objects.select_for_update().select_related("cadre", "area").get(pk=duty_day.pk)
+    on_behalf = _check_author(by, day.cadre)
+    require(by, "manage_duty_days" if on_behalf else "log_own_duty_days", day)
+    if not day.problems.strip():
+        raise ValidationError({"problems": _("This day noted no problem to raise.")})
+    if day.concerns.exists():
+        raise ValidationError(
+            _("This day's problems are already concern %(number)s.")
+            % {"number": day.concerns.first()}
+        )
+    households = list(day.households.select_related("group"))
+    household = households[0] if len(households) == 1 else None
+    area: Area | None = day.area if day.area.level in PLACE_LEVELS else None
+    if area is None and household is not None:
+        area = household.group
+    if area is None:
+        raise ValidationError(
+            _("The day was spent at a township: raise the concern from the concerns' pages.")
+        )
+    if household is not None and not _household_in(household, area):
+        household = None
+    in_use = concern_selectors.categories()
+    category = in_use.filter(code="other").first() or in_use.first()
+    if category is None:
+        raise ValidationError(_("No concern category is in use."))
+    received = timezone.make_aware(datetime.datetime.combine(day.date, datetime.time(12, 0)))
+    concern = concern_create(
+        by=by,
+        channel=Channel.DUTY_VISIT,
+        kind=Kind.HELP,
+        category=category,
+        description=day.problems,
+        area=area,
+        household=household,
+        owner=day.cadre,
+        received_at=min(received, timezone.now()),
+        note=_("Raised from the duty day of %(date)s.") % {"date": day.date.isoformat()},
+    )
+    day.concerns.add(concern)
+    return concern

@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("duty/month/", views.my_month, name="duty-month"),
     path("duty/days/<id:pk>/edit/", views.edit_day, name="duty-edit"),
+    path("duty/days/<id:pk>/concern/", views.raise_concern, name="duty-raise-concern"),
     path("duty/compliance/", views.compliance, name="duty-compliance"),
     path(
         "duty/compliance/export.<export:fmt>",

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from django.views.decorators.http import require_POST
 
 from districts import selectors as district_selectors
 from districts.access import can, require, scope_for
@@ -29,6 +30,8 @@ from liaison.common.forms import add_service_errors
 from liaison.common.ids import parse_id
 from liaison.common.pagination import SeekPaginator, query_without_page
 from liaison.common.uploads import kept_upload_discard, kept_upload_open
+from liaison.concerns import selectors as concern_selectors
+from liaison.concerns.channel_views import detail_url
 from liaison.core import selectors as liaison_selectors
 from liaison.core.models import Cadre, Pairing
 
@@ -708,8 +711,47 @@ def edit_day(request, pk):
             "policy": policy,
             "locked": locked,
             "locked_reason": services.locked_message(policy.edit_days) if locked else None,
+            "day_concerns": _day_concerns(request, day),
         },
     )
+
+
+def _day_concerns(request: "HttpRequest", day: DutyDay) -> list[dict[str, Any]]:
+    """The concerns the day's problems became, as the user may see them (with their page)."""
+    linked = concern_selectors.concern_list(user=request.user).filter(duty_days=day)
+    return [{"concern": c, "url": detail_url(c)} for c in linked.order_by("pk")]
+
+
+@login_required
+@require_POST
+def raise_concern(request, pk):
+    """Make the day's problems a concern (转为民情事项), linked to the day, in one tap."""
+    day = selectors.dutyday_get(user=request.user, pk=pk)
+    try:
+        concern = services.dutyday_raise_concern(duty_day=day, by=request.user)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+        return redirect("duty-edit", pk=day.pk)
+    messages.success(
+        request,
+        _("The problems are now concern %(number)s, assigned to %(cadre)s.")
+        % {"number": concern.tracking_number, "cadre": day.cadre.name},
+    )
+    return redirect(detail_url(concern) or reverse("duty-edit", args=[day.pk]))
+
+
+def concern_panel(request: "HttpRequest", concern: Any) -> tuple[str, dict[str, Any]] | None:
+    """The concern page's panel: the duty day(s) whose problems it came from."""
+    days = list(
+        selectors.dutyday_list(user=request.user)
+        .filter(concerns=concern)
+        .select_related("cadre", "area")
+        .order_by("date", "pk")
+    )
+    if not days:
+        return None
+    return "dutydays/_concern_panel.html", {"duty_days": days}
 
 
 @login_required

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 # A panel function takes (request, obj) and returns (template name, context) or None.
 PanelFunction = Callable[[HttpRequest, Any], tuple[str, dict[str, Any]] | None]
-PAGES = ("area", "household", "cadre", "coverage", "import")
+PAGES = ("area", "household", "cadre", "coverage", "import", "concern")
 _PANELS: dict[str, list[PanelFunction]] = {page: [] for page in PAGES}
 
 

@@ -14,8 +14,9 @@ class ConcernsConfig(AppConfig):
         # Each part registers its menu entries, panels and home widgets:
         from liaison.common.registry import Eraser, register_eraser
 
-        from . import home, services
+        from . import channels, home, services
 
+        channels.register()
         home.register()
         register_eraser(
             Eraser("concern-reporters", _("Concerns' reporters erased"), services.reporters_erase)

@@ -91,3 +91,38 @@ document.addEventListener("htmx:beforeSwap", function (event) {
     event.detail.isError = false;
   }
 });
+
+// Concerns' entry pages (hotline, liaison officers): Enter in a household search box opens
+// the first household found, ↓ moves into the list; Ctrl+Enter (⌘+Enter) sends a form
+// marked data-ctrl-enter-submit from any field, its text area included.
+document.addEventListener("keydown", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("[data-household-search]")) return;
+  var links = document.querySelectorAll("#household-results [data-household-pick]");
+  if (event.key === "Enter") {
+    event.preventDefault();
+    if (links.length) links[0].click();
+    else if (window.htmx) window.htmx.trigger(input, "search");
+  } else if (event.key === "ArrowDown" && links.length) {
+    event.preventDefault();
+    links[0].focus();
+  }
+});
+document.addEventListener("keydown", function (event) {
+  var link = event.target;
+  if (!link.matches || !link.matches("#household-results [data-household-pick]")) return;
+  if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+  event.preventDefault();
+  var links = Array.prototype.slice.call(document.querySelectorAll("#household-results [data-household-pick]"));
+  var next = links[links.indexOf(link) + (event.key === "ArrowDown" ? 1 : -1)];
+  if (next) next.focus();
+  else if (event.key === "ArrowUp") document.querySelector("[data-household-search]").focus();
+});
+document.addEventListener("keydown", function (event) {
+  if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+  var form = event.target.closest && event.target.closest("form[data-ctrl-enter-submit]");
+  if (!form) return;
+  event.preventDefault();
+  if (form.requestSubmit) form.requestSubmit();
+  else form.submit();
+});
