@@ -1,8 +1,11 @@
 """The concern pages' place in the site: menu entries (with the count of unread
 notifications) and the panels on the household and cadre pages."""
 
+from collections.abc import Callable
+
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from districts.access import is_role, scope_for
 from districts.models import Role
@@ -21,7 +24,9 @@ def _not_in_the_field(request: HttpRequest) -> bool:
     return scope_for(request.user).role not in (Role.CADRE, LIAISON_OFFICER, None)
 
 
-def _role_in(*roles: str):  # type: ignore[no-untyped-def]
+def _role_in(*roles: str) -> Callable[[HttpRequest], bool]:
+    """Menu visibility: users of one of `roles`."""
+
     def check(request: HttpRequest) -> bool:
         return bool(request.user.is_authenticated) and scope_for(request.user).role in roles
 
@@ -44,7 +49,7 @@ def register() -> None:
     register_menu(
         MenuEntry(
             "concerns",
-            _("Concerns"),
+            pgettext_lazy("menu", "Concerns"),
             "concern-list",
             15,
             _not_in_the_field,

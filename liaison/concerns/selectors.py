@@ -107,17 +107,19 @@ def supervision_list(*, user: Actor) -> Any:
 
 
 def unread_notifications(*, user: Actor) -> Any:
-    if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+    pk = getattr(user, "pk", None)
+    if not getattr(user, "is_authenticated", False) or pk is None:
         return Notification.objects.none()
-    return Notification.objects.filter(user=user, read_at__isnull=True)
+    return Notification.objects.filter(user_id=pk, read_at__isnull=True)
 
 
 def notification_list(*, user: Actor) -> Any:
     """The user's own notifications, newest first (each with its concern)."""
-    if not getattr(user, "is_authenticated", False) or getattr(user, "pk", None) is None:
+    pk = getattr(user, "pk", None)
+    if not getattr(user, "is_authenticated", False) or pk is None:
         return Notification.objects.none()
     return (
-        Notification.objects.filter(user=user)
+        Notification.objects.filter(user_id=pk)
         .select_related("concern", "concern__area", "concern__category")
         .order_by("-created_at", "-pk")
     )

@@ -62,7 +62,7 @@ ATTACHMENT_TYPES = {
 }
 # Steps of the timeline that are not transitions.
 EVENT_LABELS = {
-    "create": gettext_lazy("Received"),
+    "create": gettext_lazy("Recorded"),
     "attach": gettext_lazy("Attachments added"),
     "escalate": gettext_lazy("Escalated"),
 }
