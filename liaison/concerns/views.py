@@ -216,6 +216,8 @@ def _detail(
         "concerns/concern_detail.html",
         {
             "concern": concern,
+            # A cadre comes from their own inbox.
+            "own_inbox": _role(request) == Role.CADRE,
             "row": _rows([concern], today)[0],
             "reporter_phone": mask_phone(concern.reporter_phone),
             "can_reveal": bool(concern.reporter_phone)
