@@ -419,7 +419,7 @@ def my_concerns(request):
             "page": page,
             "rows": rows,
             "overdue": sum(1 for r in rows if r.overdue),
-            "unread": selectors.unread_notifications(user=request.user).count(),
+            "unread": unread_count(request),
             "query_without_page": query_without_page(request),
         },
     )
@@ -487,7 +487,7 @@ def notifications(request):
         "concerns/notifications.html",
         {
             "page": page,
-            "unread": selectors.unread_notifications(user=request.user).count(),
+            "unread": unread_count(request),
             "query_without_page": query_without_page(request),
         },
     )
@@ -514,9 +514,13 @@ def notifications_read(request):
     return redirect("concern-notifications")
 
 
-def unread_count(request: HttpRequest) -> int | None:
-    """The menu's badge: the user's unread notifications."""
-    return selectors.unread_notifications(user=request.user).count()
+def unread_count(request: HttpRequest) -> int:
+    """The user's unread notifications: the menu's badge (counted once a request)."""
+    count = getattr(request, "_concern_unread", None)
+    if count is None:
+        count = selectors.unread_notifications(user=request.user).count()
+        setattr(request, "_concern_unread", count)  # noqa: B010
+    return int(count)
 
 
 # Panels ----------------------------------------------------------------------------------

@@ -353,6 +353,7 @@ def test_my_concerns_reads_a_fixed_number_of_queries(
     client = login(cadre_user_a)
     url = reverse("concern-mine")
     before = _queries(client, url)
+    assert before <= 7
     for _ in range(6):
         raise_concern(household=paired_a, reporter_name="岩三")
     with django_assert_num_queries(before):
@@ -367,6 +368,7 @@ def test_the_list_reads_a_fixed_number_of_queries(
     client = login(admin_a)
     url = reverse("concern-list")
     before = _queries(client, url)
+    assert before <= 8
     for _ in range(6):
         raise_concern()
     with django_assert_num_queries(before):
