@@ -277,6 +277,49 @@ def test_refer_needs_where_and_why(login, admin_a, queued_concern):
     assert (queued_concern.state, queued_concern.referred_to) == (State.REFERRED, "县水务局")
 
 
+def test_waiting_for_information_and_resuming(login, cadre_user_a, assigned_concern):
+    client = login(cadre_user_a)
+    _act(client, assigned_concern, "accept")
+    assert _act(client, assigned_concern, "request-info", note="请提供照片").status_code == 302
+    assigned_concern.refresh_from_db()
+    assert assigned_concern.state == State.AWAITING_INFO
+    page = parse(client.get(reverse("concern-detail", args=[assigned_concern.pk])))
+    assert [f["id"] for f in page.find_all("form", class_="concern-action")] == ["action-resume"]
+    assert _act(client, assigned_concern, "resume").status_code == 302
+    assigned_concern.refresh_from_db()
+    assert assigned_concern.state == State.IN_PROGRESS
+
+
+def test_the_township_extends_once_with_a_reason(login, admin_a, assigned_concern):
+    client = login(admin_a)
+    due = assigned_concern.due
+    failed = parse(_act(client, assigned_concern, "extend", reason=""))
+    assert failed.find(id="action-extend").texts(class_="invalid-feedback") == [REQUIRED]
+    assert _act(client, assigned_concern, "extend", reason="需协调县水务局").status_code == 302
+    assigned_concern.refresh_from_db()
+    assert assigned_concern.extended and assigned_concern.due > due
+    page = parse(client.get(reverse("concern-detail", args=[assigned_concern.pk])))
+    assert page.find_all("form", id="action-extend") == []
+
+
+def test_a_call_back_needs_the_answer_and_the_township_may_close(
+    login, client, cadre_user_a, admin_a, assigned_concern
+):
+    cadre = login(cadre_user_a)
+    _act(cadre, assigned_concern, "accept")
+    _act(cadre, assigned_concern, "resolve", note="已修复")
+    failed = parse(_act(cadre, assigned_concern, "feedback", note="电话未接"))
+    assert failed.find(id="action-feedback").texts(class_="invalid-feedback") == [REQUIRED]
+    client.logout()
+    admin = login(admin_a)
+    assert _act(admin, assigned_concern, "close").status_code == 302
+    assigned_concern.refresh_from_db()
+    assert assigned_concern.state == State.CLOSED
+    page = parse(admin.get(reverse("concern-detail", args=[assigned_concern.pk])))
+    assert page.find_all("form", class_="concern-action") == []
+    assert page.find_all(id="no-actions")
+
+
 # Attachments ------------------------------------------------------------------------------
 
 
@@ -303,6 +346,23 @@ def test_attachments_are_served_only_through_the_scoped_view(
     assert len(parse(cadre.get(refused["Location"])).messages("danger")) == 1
     client.logout()
     assert login(admin_b).get(url).status_code == 404
+
+
+def test_a_pdf_scan_is_a_download(login, admin_a, assigned_concern, queued_concern):
+    """…and an attachment is found only under its own concern."""
+    client = login(admin_a)
+    scan = SimpleUploadedFile("slip.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    client.post(reverse("concern-attach", args=[assigned_concern.pk]), {"file": scan})
+    attachment = assigned_concern.attachments.get()
+    url = reverse("concern-attachment", args=[assigned_concern.pk, attachment.pk])
+    page = parse(client.get(reverse("concern-detail", args=[assigned_concern.pk])))
+    assert page.find(id="concern-attachments").links() == [url]
+    assert page.find(id="concern-attachments").find_all("img") == []
+    served = client.get(url)
+    assert served["Content-Type"] == "application/pdf"
+    assert served["Content-Disposition"].startswith("attachment")
+    elsewhere = reverse("concern-attachment", args=[queued_concern.pk, attachment.pk])
+    assert client.get(elsewhere).status_code == 404
 
 
 # Inboxes ------------------------------------------------------------------------------------
@@ -446,6 +506,14 @@ def test_household_and_cadre_panels(login, admin_a, cadre_a, assigned_concern, p
     ]
     owned = parse(client.get(panel.links()[1]))
     assert [r[0] for r in owned.table_rows("#concerns")] == [assigned_concern.tracking_number]
+
+
+def test_the_household_panel_shows_the_latest_five(login, admin_a, raise_concern, paired_a):
+    concerns = [raise_concern(household=paired_a) for _ in range(6)]
+    page = parse(login(admin_a).get(reverse("household-detail", args=[paired_a.pk])))
+    panel = page.find(id="household-concerns")
+    assert panel.links() == [reverse("concern-detail", args=[c.pk]) for c in reversed(concerns[1:])]
+    assert panel.find("h2").find(class_="badge").text == "6"
 
 
 # E-mail -------------------------------------------------------------------------------------
