@@ -541,3 +541,20 @@ def test_an_assignment_emails_the_cadre_when_enabled(
     with translation.override("zh-hans"):  # the site's language, also outside a request
         assert str(Notification.Kind.ASSIGNED.label) in message.subject
     assert "芒街一组" in message.body
+
+
+@pytest.mark.parametrize(
+    ("who", "page", "current"),
+    [
+        ("admin_a", "concern-detail", "concern-list"),
+        ("admin_a", "concern-queue", "concern-queue"),
+        ("admin_a", "concern-supervision", "concern-supervision"),
+        ("cadre_user_a", "concern-detail", "concern-mine"),
+        ("cadre_user_a", "concern-notifications", "concern-mine"),
+    ],
+)
+def test_the_menu_marks_the_concern_pages(request, login, assigned_concern, who, page, current):
+    args = [assigned_concern.pk] if page == "concern-detail" else []
+    client = login(request.getfixturevalue(who))
+    menu = parse(client.get(reverse(page, args=args))).find("ul", class_="navbar-nav")
+    assert [a["href"] for a in menu.find_all("a", aria_current="page")] == [reverse(current)]
