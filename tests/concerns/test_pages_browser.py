@@ -6,6 +6,8 @@ import pytest
 from liaison.concerns.models import Category, State
 
 from ..browser_support import BROWSER_MARKS, browser, log_in, open_menu_if_collapsed, page, shot
+from ..factories import user_with_role
+from ..test_accessibility import axe_violations, describe
 
 pytestmark = BROWSER_MARKS
 __all__ = ["browser", "page"]  # fixtures
@@ -59,3 +61,21 @@ def test_work_a_concern_on_a_phone(
     assert page.locator("#my-concerns .concern-card").count() == 1
     assert page.locator("#my-concerns .callback-badge").count() == 0
     shot(page, "concerns-mine-reopened")
+
+    # No serious accessibility problem on the pages (axe-core), folded parts open.
+    problems = []
+
+    def audit(name: str, url: str) -> None:
+        page.goto(f"{live_server.url}{url}")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        problems.extend(describe(name, axe_violations(page)))
+
+    audit("mine", "/concerns/mine/")
+    audit("detail", f"/concerns/{concern.pk}/")
+    audit("notifications", "/concerns/notifications/")
+    page.context.clear_cookies()
+    admin = user_with_role("area_admin", tree.town_a, username="nayun")
+    log_in(page, live_server, admin.username)
+    for name in ("", "queue/", "supervision/", f"{concern.pk}/"):
+        audit(name or "list", f"/concerns/{name}")
+    assert problems == []
