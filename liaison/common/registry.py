@@ -181,6 +181,9 @@ class MenuEntry:
 
     The entry is the current page's on its own URL name and on `also_current` (the pages
     below it: an area's page under "Areas"); `new_tab` opens it in a new tab (the API docs).
+    `badge(request)`, if given, returns a count shown next to the label (unread
+    notifications), or None or 0 for none; it runs only for users who see the entry.
+    `badge_label` says what the count counts, to screen readers ("unread").
     """
 
     key: str
@@ -191,6 +194,8 @@ class MenuEntry:
     url_args: tuple[Any, ...] = ()
     also_current: tuple[str, ...] = ()
     new_tab: bool = False
+    badge: Callable[[HttpRequest], int | None] | None = None
+    badge_label: Any = None  # a lazy translation
 
     @property
     def url(self) -> str:
@@ -205,10 +210,12 @@ class MenuEntry:
 
 @dataclass(frozen=True)
 class MenuLink:
-    """A menu entry as one request shows it: marked when it is the current page."""
+    """A menu entry as one request shows it: marked when it is the current page, with its
+    badge's count (None: no badge)."""
 
     entry: MenuEntry
     current: bool
+    badge: int | None = None
 
     @property
     def key(self) -> str:
@@ -225,6 +232,10 @@ class MenuLink:
     @property
     def new_tab(self) -> bool:
         return self.entry.new_tab
+
+    @property
+    def badge_label(self) -> Any:
+        return self.entry.badge_label
 
 
 _MENU: dict[str, MenuEntry] = {}
@@ -291,7 +302,8 @@ def menu_links(request: HttpRequest) -> list[MenuLink]:
     for entry in menu_for(request):
         current = not found and entry.is_current(request)
         found = found or current
-        links.append(MenuLink(entry, current))
+        badge = entry.badge(request) if entry.badge is not None else None
+        links.append(MenuLink(entry, current, badge or None))
     return links
 
 

@@ -14,8 +14,9 @@ class ConcernsConfig(AppConfig):
         # Each part registers its menu entries, panels and home widgets:
         from liaison.common.registry import Eraser, register_eraser
 
-        from . import channels, home, services
+        from . import channels, home, pages, services
 
+        pages.register()
         channels.register()
         home.register()
         register_eraser(

@@ -11,7 +11,15 @@ from django.utils.translation import gettext as _
 from districts.access import Actor, read_scope
 
 from . import access
-from .models import OPEN_STATES, Category, Concern, ConcernEvent, Notification, State
+from .models import (
+    OPEN_STATES,
+    Category,
+    Concern,
+    ConcernAttachment,
+    ConcernEvent,
+    Notification,
+    State,
+)
 
 
 def concern_list(*, user: Actor) -> Any:
@@ -42,6 +50,19 @@ def concern_get(*, user: Actor, pk: Any) -> Concern:
 
 def concern_events(concern: Concern) -> Any:
     return ConcernEvent.objects.filter(concern=concern).select_related("actor").order_by("at", "pk")
+
+
+def concern_attachments(concern: Concern) -> Any:
+    """The photos and scans of a concern already read through `concern_get`."""
+    return ConcernAttachment.objects.filter(concern=concern).order_by("pk")
+
+
+def concern_attachment_get(concern: Concern, pk: Any) -> ConcernAttachment:
+    """One attachment of the concern; another concern's, or none, is 404."""
+    try:
+        return concern_attachments(concern).get(pk=pk)
+    except (ConcernAttachment.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(_("No such attachment.")) from None
 
 
 def categories() -> Any:
@@ -86,7 +107,27 @@ def supervision_list(*, user: Actor) -> Any:
 
 
 def unread_notifications(*, user: Actor) -> Any:
-    user_id = getattr(user, "pk", None)
-    if not getattr(user, "is_authenticated", False) or user_id is None:
+    pk = getattr(user, "pk", None)
+    if not getattr(user, "is_authenticated", False) or pk is None:
         return Notification.objects.none()
-    return Notification.objects.filter(user_id=user_id, read_at__isnull=True)
+    return Notification.objects.filter(user_id=pk, read_at__isnull=True)
+
+
+def notification_list(*, user: Actor) -> Any:
+    """The user's own notifications, newest first (each with its concern)."""
+    pk = getattr(user, "pk", None)
+    if not getattr(user, "is_authenticated", False) or pk is None:
+        return Notification.objects.none()
+    return (
+        Notification.objects.filter(user_id=pk)
+        .select_related("concern", "concern__area", "concern__category")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def notification_get(*, user: Actor, pk: Any) -> Notification:
+    """One of the user's notifications; another's, or none, is 404."""
+    try:
+        return notification_list(user=user).get(pk=pk)
+    except (Notification.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise Http404(_("No such notification.")) from None

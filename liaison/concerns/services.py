@@ -688,6 +688,26 @@ def _changed() -> None:
     transaction.on_commit(lambda: publish(CONCERNS_CHANGED))
 
 
+def notification_read(*, notification: Notification, by: Actor) -> Notification:
+    """Mark one of the actor's own notifications read (opening it)."""
+    if notification.user_id != getattr(user_of(by), "pk", None):
+        raise Http404(_("No such notification."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_read_all(*, by: Actor) -> int:
+    """Mark every unread notification of the actor read; return how many."""
+    user = user_of(by)
+    if user is None:
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 # Escalation ------------------------------------------------------------------------------
 
 
