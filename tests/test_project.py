@@ -200,8 +200,8 @@ def test_demo_seed_loads_exactly_the_demo_county(db, settings, monkeypatch):
     assert _demo_counts() == DEMO_TABLES
 
 
+MENU_AREAS = [("Areas", "area-tree")]
 MENU_EVERYONE = [
-    ("Areas", "area-tree"),
     ("Coverage", "coverage"),
     ("Gaps", "gaps"),
     ("Cadres", "cadre-list"),
@@ -212,20 +212,42 @@ MENU_CADRE = [
     ("Log a day", "duty-log"),
     ("My month", "duty-month"),
     ("My households", "my-households"),
+    ("My concerns", "concern-mine"),
+    ("Card call", "concern-card"),
 ]
+# Concerns: the list, the township's to-do queue, the county supervision list.
+CONCERNS = [("Concerns", "concern-list"), ("To do", "concern-queue")]
+SUPERVISION = [("Supervision", "concern-supervision")]
+CHANNELS = [("Opinion boxes", "concern-boxes"), ("Liaison officers", "concern-officers")]
 MENU_ADMIN = [("Import", "import-list"), ("Users", "user-list"), ("Audit log", "audit-log")]
 API = ("API ↗ (opens in a new tab)", "api-docs")
+HOME = ("Home", "dashboard")
+EVERYONE = [*MENU_AREAS, *MENU_EVERYONE]
+WATCHERS = [*MENU_AREAS, *CONCERNS, *SUPERVISION, *MENU_EVERYONE, *CHANNELS]
 
 
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("administrator", [("Home", "dashboard"), *MENU_EVERYONE, *MENU_ADMIN, API]),
-        ("area_admin", [("Home", "dashboard"), *MENU_EVERYONE, *MENU_ADMIN, API]),
-        ("org_department", [("Home", "dashboard"), *MENU_EVERYONE]),
-        ("cadre", [("Home", "dashboard"), *MENU_CADRE, *MENU_EVERYONE]),
-        ("inspector", [("Home", "dashboard"), *MENU_EVERYONE]),
-        ("viewer", [("Home", "dashboard"), *MENU_EVERYONE]),
+        ("administrator", [HOME, *WATCHERS, *MENU_ADMIN, API]),
+        ("area_admin", [HOME, *WATCHERS, *MENU_ADMIN, API]),
+        ("org_department", [HOME, *MENU_AREAS, CONCERNS[0], *SUPERVISION, *MENU_EVERYONE]),
+        ("cadre", [HOME, *MENU_CADRE, *EVERYONE]),
+        ("inspector", [HOME, *MENU_AREAS, CONCERNS[0], *SUPERVISION, *MENU_EVERYONE]),
+        ("viewer", [HOME, *WATCHERS]),
+        (
+            "hotline_operator",
+            [HOME, ("Hotline", "concern-hotline"), *MENU_AREAS, *CONCERNS, *MENU_EVERYONE],
+        ),
+        (
+            "liaison_officer",
+            [
+                HOME,
+                ("Report a concern", "concern-officer"),
+                ("Daily report", "concern-officer-report"),
+                *EVERYONE,
+            ],
+        ),
     ],
 )
 def test_the_main_menu_of_each_role(client, login, tree, role, expected):

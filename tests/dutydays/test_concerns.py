@@ -59,6 +59,11 @@ def test_a_problem_becomes_a_concern_linked_both_ways(
     request.user = cadre_user_a
     [panel] = panels_for("concern", request, concern)
     assert panel.context["duty_days"] == [problem_day]
+    # … rendered on the concern's page, linking back to the day.
+    shown = parse(client.get(reverse("concern-detail", args=[concern.pk]))).find(
+        id="concern-duty-days"
+    )
+    assert shown.find("a").attrs["href"] == reverse("duty-edit", args=[problem_day.pk])
 
 
 def test_a_day_without_problems_or_of_another_township(
