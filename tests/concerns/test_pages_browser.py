@@ -1,9 +1,9 @@
-"""On a phone: a cadre accepts and resolves a concern, a hotline operator records an
-unsatisfied call-back, and the concern is back in the cadre's inbox."""
+"""On a phone: a cadre logs a call on their contact card, accepts and resolves it, a hotline
+operator records an unsatisfied call-back, and the concern is back in the cadre's inbox."""
 
 import pytest
 
-from liaison.concerns.models import Category, State
+from liaison.concerns.models import Category, Concern, State
 
 from ..browser_support import BROWSER_MARKS, browser, log_in, open_menu_if_collapsed, page, shot
 from ..factories import user_with_role
@@ -20,13 +20,30 @@ def _fits(page) -> bool:
 
 @pytest.mark.parametrize("page", [(375, 812)], ids=["phone"], indirect=True)
 def test_work_a_concern_on_a_phone(
-    page, live_server, tree, paired_a, cadre_user_a, hotline, raise_concern
+    page, live_server, tree, paired_a, cadre_user_a, hotline
 ):
     # Transactional tests flush the tables between tests, the migrations' categories too.
-    Category.objects.get_or_create(code="water", defaults={"name": "饮水"})
-    concern = raise_concern(household=paired_a, reporter_phone="13912345678")
+    water, _ = Category.objects.get_or_create(code="water", defaults={"name": "饮水"})
 
+    # The household calls the number on its card: two taps and a sentence.
     log_in(page, live_server, cadre_user_a.username)
+    open_menu_if_collapsed(page)
+    page.click("#mainnav a[href='/concerns/card/']")
+    page.click(f"#card-households a[href='?household={paired_a.pk}']")
+    page.select_option("#card-form select[name=category]", str(water.pk))
+    page.fill("#card-form textarea[name=description]", "自来水管破了，三天没水")
+    assert _fits(page)
+    shot(page, "concern-card")
+    page.click("#card-form button[type=submit]")
+    page.wait_for_selector(".alert-success")
+    concern = Concern.objects.get()
+    assert (concern.channel, concern.owner, concern.household) == (
+        "contact_card",
+        cadre_user_a.cadre,
+        paired_a,
+    )
+    Concern.objects.filter(pk=concern.pk).update(reporter_phone="13912345678")
+
     open_menu_if_collapsed(page)
     page.click("#mainnav a[href='/concerns/mine/']")
     page.wait_for_url(f"{live_server.url}/concerns/mine/")
