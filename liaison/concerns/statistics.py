@@ -161,8 +161,15 @@ def _tz_param() -> str:
     return f"{int(offset.total_seconds() // 60):+d} minutes"
 
 
-_FIGURES = ("received, resolved, on_time, overdue, reopened, callbacks, satisfied, timed").split(
-    ", "
+_FIGURES = (
+    "received",
+    "resolved",
+    "on_time",
+    "overdue",
+    "reopened",
+    "callbacks",
+    "satisfied",
+    "timed",
 )
 
 

@@ -294,16 +294,20 @@ def test_api_csv_codes_by_default_and_labels_on_request(api_for, admin_a, tree, 
     assert rows[1][2:5] == ["娜允镇", "township", "2026-03"]
     assert rows[2][2] == "芒街村" and len(rows) == 3
     labelled = _csv(client.get(URL, {"month": "2026-03", "format": "csv", "labels": "1"}))
-    assert labelled[0][:3] == ["代码", "名称", "级别"]
+    assert labelled[0][:3] == ["编码", "名称", "级别"]
     assert labelled[1][2] == "乡镇"
     assert "40.0%" in labelled[1]
 
 
-def test_recompute_answers_202_with_a_status_url(api_for, county_admin, superuser, admin_a):
+def test_recompute_answers_202_with_a_status_url(
+    api_for, county_admin, superuser, admin_a, tree, django_capture_on_commit_callbacks
+):
     client = api_for(county_admin)
-    response = client.post(f"{URL}recompute/", {"month": "2026-03"}, format="json")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{URL}recompute/", {"month": "2026-03"}, format="json")
     assert response.status_code == 202, response.content
     body = response.json()
+    assert set(body) == {"job", "status_url"} and body["job"]["status"] == "pending"
     assert body["status_url"].endswith(f"/api/v1/stats/concerns/jobs/{body['job']['id']}/")
     status = client.get(body["status_url"]).json()
     assert status["status"] == "succeeded" and status["rows_written"] > 0
@@ -359,7 +363,7 @@ def test_download_xlsx_and_csv(login, admin_a, tree, concerns):
     xlsx = client.get(f"{PAGE}export.xlsx", {"month": "2026-03"})
     assert xlsx.status_code == 200 and xlsx["Content-Type"].startswith("application/vnd")
     rows = _csv(client.get(f"{PAGE}export.csv", {"month": "2026-03"}))
-    assert rows[0][:2] == ["代码", "名称"] and rows[1][1] == "娜允镇"
+    assert rows[0][:2] == ["编码", "名称"] and rows[1][1] == "娜允镇"
 
 
 def test_area_page_panel(login, admin_a, tree, concerns):

@@ -29,7 +29,7 @@ from liaison.common.dates import parse_month
 from liaison.common.exports import export_response
 from liaison.common.ids import parse_id
 
-from .. import stats_exports, stats_jobs, statistics
+from .. import statistics, stats_exports, stats_jobs
 from ..models import ConcernStatsJob
 
 
@@ -128,7 +128,8 @@ def concern_stats_payload(*, user: Any, area_id: Any = None, month: datetime.dat
     if payload is None:
         raise NotFound(
             _(
-                "No concern statistics have been computed for this area and month yet; ask for a recompute."
+                "No concern statistics have been computed for this area and month yet; "
+                "ask for a recompute."
             )
         )
     return payload
