@@ -12,3 +12,6 @@ class ConcernsConfig(AppConfig):
 
         del access  # imported for its registrations
         # Each part registers its menu entries, panels and home widgets:
+        from . import statistics_pages
+
+        statistics_pages.register()

@@ -338,7 +338,7 @@ def test_page_shows_charts_and_the_children(login, admin_a, tree, concerns):
     page = parse(login(admin_a).get(PAGE, {"month": "2026-03"}))
     assert page.find("h1") is not None
     charts = page.find_all("canvas", data_chart=True)
-    assert len(charts) == 3
+    assert len(charts) == 4
     rows = page.table_rows("#stats-children")
     assert rows[0][0] == "芒街村" and rows[0][1] == "8"
     assert "勐马镇" not in page.all_text
