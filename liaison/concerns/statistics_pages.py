@@ -162,7 +162,7 @@ def stats_page(request: HttpRequest) -> HttpResponse:
             "trend": _rows(trend),
             "charts": charts,
             "scripts": CHART_SCRIPTS if charts else (),
-            "export_query": urlencode({"area": area.pk, "month": f"{month:%Y-%m}"}),
+            "export_query": urlencode({"area": str(area.pk), "month": f"{month:%Y-%m}"}),
             "can_recompute": can(request.user, "recompute_statistics"),
         },
     )
