@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from districts import selectors as district_selectors
-from districts.access import can, signed_in
+from districts.access import can
 from districts.models import Area, AreaLevel
 from liaison.common.charts import (
     CHART_SCRIPTS,
@@ -249,17 +249,9 @@ def cadre_panel(request: HttpRequest, cadre: Cadre) -> tuple[str, dict[str, Any]
 
 
 def register() -> None:
-    """The panels on the area and cadre pages and the menu entry (called from ready())."""
-    from liaison.common.registry import MenuEntry, register_menu, register_panel
+    """The panels on the area and cadre pages (called from ready()). The page has no menu
+    entry of its own: the area page's panel links to it (the concerns' menu is the lead's)."""
+    from liaison.common.registry import register_panel
 
     register_panel("area", area_panel)
     register_panel("cadre", cadre_panel)
-    register_menu(
-        MenuEntry(
-            "concern-stats",
-            gettext_lazy("Concern statistics"),
-            "concern-stats",
-            55,
-            signed_in,
-        )
-    )

@@ -371,3 +371,20 @@ def test_area_page_panel(login, admin_a, tree, concerns):
     panel = page.find(id="concern-stats-panel")
     assert panel is not None
     assert "/concerns/stats/" in str(panel.links())
+
+
+def test_cadre_page_panel_counts_the_cadres_concerns_now(
+    login, admin_a, cadre_a, raise_concern, paired_a
+):
+    raise_concern(household=paired_a)
+    page = parse(login(admin_a).get(f"/cadres/{cadre_a.pk}/"))
+    panel = page.find(id="cadre-concerns")
+    assert panel is not None
+    assert panel.find("dd", data_figure="open").text == "1"
+    assert panel.find("dd", data_figure="resolved").text == "0"
+
+
+def test_area_page_panel_of_an_area_without_statistics(login, admin_a, tree):
+    page = parse(login(admin_a).get(f"/areas/{tree.village_a.pk}/"))
+    panel = page.find(id="concern-stats-panel")
+    assert panel.find_all("dl") == []

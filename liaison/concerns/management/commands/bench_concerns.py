@@ -176,15 +176,15 @@ class Command(BaseCommand):
             + " END"
         )
         if pg:
-            series = "SELECT generate_series(1, %(count)s) AS n"
+            series = "SELECT generate_series(CAST(1 AS bigint), %(count)s) AS n"
             rcv = "CAST(%(start)s AS timestamptz) + ((n * 7919) %% %(span)s) * interval '1 second'"
             plus_days = "x.rcv + (x.n %% 20) * interval '1 day' + interval '3 hours'"
             day_after = "x.rcv + interval '1 day'"
             two_days = "x.res + interval '2 days'"
             local = "CAST((x.rcv AT TIME ZONE %(tz)s) AS date)"
-            due = f"{local} + (x.n %% 15)"
+            due = f"{local} + CAST(x.n %% 15 AS integer)"
             now_p = "CAST(%(now)s AS timestamptz)"
-            open_due = f"{local} + (x.n %% 40) - 25"
+            open_due = f"{local} + CAST(x.n %% 40 AS integer) - 25"
         else:
             series = (
                 "WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s "
@@ -220,7 +220,7 @@ class Command(BaseCommand):
             "CASE WHEN x.n %% 2 = 0 THEN 'satisfied' ELSE 'basically_satisfied' END "
             "WHEN x.n %% 4 = 1 THEN 'unreachable' ELSE '' END"
         )
-        days = "CASE WHEN x.res IS NULL THEN NULL ELSE (x.n %% 20) * 5 / 7 END"
+        days = "CASE WHEN x.res IS NULL THEN NULL ELSE CAST((x.n %% 20) * 5 / 7 AS integer) END"
         sql = f"""
         WITH v (idx, id, township_id) AS (VALUES {village_values}),
         k (idx, id) AS (VALUES {cat_values}),
