@@ -196,7 +196,7 @@ class Command(BaseCommand):
             two_days = "datetime(x.res, '+2 days')"
             due = "date(x.rcv, %(tz)s, '+' || (x.n %% 15) || ' days')"
             now_p = "%(now)s"
-            open_due = "date(x.rcv, %(tz)s, '+' || ((x.n %% 40) - 25) || ' days')"
+            open_due = "date(x.rcv, %(tz)s, printf('%%+d days', (x.n %% 40) - 25))"
         if open_only:
             res_expr = "CAST(NULL AS timestamptz)" if pg else "NULL"
             state = "'in_progress'"
