@@ -388,3 +388,20 @@ def test_area_page_panel_of_an_area_without_statistics(login, admin_a, tree):
     page = parse(login(admin_a).get(f"/areas/{tree.village_a.pk}/"))
     panel = page.find(id="concern-stats-panel")
     assert panel.find_all("dl") == []
+
+
+def test_page_and_api_query_counts_do_not_grow_with_the_areas(
+    login, api_for, county_admin, tree, concerns, django_assert_max_num_queries
+):
+    from tests.factories import AreaFactory
+
+    for i in range(20):
+        AreaFactory(code=f"530827100{300 + i}", name=f"村{i}", level="village", parent=tree.town_a)
+    concern_stats_recompute(months=[MARCH], by=SYSTEM, now=NOW)
+    client = login(county_admin)
+    with django_assert_max_num_queries(12):
+        assert client.get(PAGE, {"area": tree.town_a.pk, "month": "2026-03"}).status_code == 200
+    api = api_for(county_admin)
+    with django_assert_max_num_queries(8):
+        body = api.get(URL, {"area": tree.town_a.pk, "month": "2026-03"}).json()
+    assert len(body["children"]) == 21

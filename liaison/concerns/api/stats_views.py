@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -83,7 +84,7 @@ class ConcernStatsSerializer(_Figures):
 
 class ConcernStatsRecomputeSerializer(serializers.Serializer):
     month = serializers.CharField(
-        required=False, help_text=_("YYYY-MM; without it, the last twelve months")
+        required=False, help_text=gettext_lazy("YYYY-MM; without it, the last twelve months")
     )
 
 
