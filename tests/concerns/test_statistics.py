@@ -405,3 +405,26 @@ def test_page_and_api_query_counts_do_not_grow_with_the_areas(
     with django_assert_max_num_queries(8):
         body = api.get(URL, {"area": tree.town_a.pk, "month": "2026-03"}).json()
     assert len(body["children"]) == 21
+
+
+def test_the_nightly_task_is_scheduled_and_recomputes_twelve_months(tree):
+    from django.conf import settings
+
+    from liaison.concerns.tasks import concern_stats_recompute_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["concerns-stats-nightly"]
+    assert entry["task"] == concern_stats_recompute_task.name
+    written = concern_stats_recompute_task.delay().get()
+    months = set(ConcernStats.objects.values_list("month", flat=True))
+    assert len(months) == 12 and written == ConcernStats.objects.count() > 0
+
+
+def test_the_reaper_fails_a_job_nobody_picked_up(tree, county_admin):
+    from liaison.concerns.stats_jobs import concern_stats_jobs_reap
+
+    job = ConcernStatsJob.objects.create(first_month=MARCH, last_month=MARCH)
+    later = timezone.now() + datetime.timedelta(days=1)
+    assert concern_stats_jobs_reap(now=later) == 1
+    job.refresh_from_db()
+    assert job.status == "failed" and job.error
+    assert concern_stats_jobs_reap(now=later) == 0
