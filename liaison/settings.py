@@ -163,6 +163,12 @@ CELERY_BEAT_SCHEDULE = {
     "duty-kept-photos-purge": {"task": "dutydays.kept_photos_purge_task", "schedule": 60 * 60},
     # Every 15 minutes: concerns' reminders, overdue and county supervision (idempotent).
     "concerns-escalate": {"task": "concerns.escalate_task", "schedule": 15 * 60},
+    # Nightly: the concern statistics of the last twelve months (call-backs keep arriving).
+    "concerns-stats-nightly": {
+        "task": "concerns.stats_recompute_task",
+        "schedule": crontab(hour=1, minute=45),
+    },
+    "concerns-stats-jobs-reap": {"task": "concerns.stats_jobs_reap_task", "schedule": 5 * 60},
 }
 # E-mail (notifications of concerns): sent only when an SMTP server is configured;
 # without one, messages stay in the application (the count in the menu).

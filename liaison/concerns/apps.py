@@ -14,10 +14,11 @@ class ConcernsConfig(AppConfig):
         # Each part registers its menu entries, panels and home widgets:
         from liaison.common.registry import Eraser, register_eraser
 
-        from . import channels, home, pages, services
+        from . import channels, home, pages, services, statistics_pages
 
         pages.register()
         channels.register()
+        statistics_pages.register()
         home.register()
         register_eraser(
             Eraser("concern-reporters", _("Concerns' reporters erased"), services.reporters_erase)

@@ -263,6 +263,10 @@ class Concern(FieldConstraintsMixin, models.Model):
     paused_on = models.DateField(_("waiting since"), null=True, blank=True)
     extended = models.BooleanField(_("extended"), default=False)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    # Working days from the day received to the day resolved (set on resolving; statistics).
+    days_to_resolve = models.PositiveSmallIntegerField(
+        _("working days to resolve"), null=True, blank=True
+    )
     resolution = models.TextField(_("resolution"), blank=True, max_length=5000)
     callback_due = models.DateField(_("call back by"), null=True, blank=True)
     feedback = models.CharField(_("feedback"), max_length=20, choices=Feedback.choices, blank=True)
@@ -323,6 +327,7 @@ class Concern(FieldConstraintsMixin, models.Model):
             models.Index(fields=["state", "due"], name="concern_state_due"),
             models.Index(fields=["escalation_level", "state"], name="concern_level_state"),
             models.Index(fields=["received_at"], name="concern_received_at"),
+            models.Index(fields=["resolved_at"], name="concern_resolved_at"),
         ]
 
     def __str__(self) -> str:
@@ -495,3 +500,83 @@ class OfficerReport(FieldConstraintsMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.officer_id} · {self.date}"
+
+
+class ConcernStats(models.Model):
+    """Snapshot figures of concerns in one area and month (liaison/concerns/statistics.py).
+
+    One row per area (county, township, village, and the prefectures and provinces above),
+    month and breakdown: `channel` '' and `category` null is the area's total; a channel
+    with no category, or a category with no channel, is one slice of it.
+    """
+
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(_("month"))
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, blank=True, default=""
+    )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    received = models.PositiveIntegerField(_("received"), default=0)
+    resolved = models.PositiveIntegerField(_("resolved"), default=0)
+    resolved_on_time = models.PositiveIntegerField(_("resolved on time"), default=0)
+    open_overdue = models.PositiveIntegerField(_("open and overdue"), default=0)
+    median_days_to_resolve = models.FloatField(
+        _("median working days to resolve"), null=True, blank=True
+    )
+    reopened = models.PositiveIntegerField(_("reopened"), default=0)
+    callbacks = models.PositiveIntegerField(_("call-backs"), default=0)
+    callbacks_satisfied = models.PositiveIntegerField(_("satisfied call-backs"), default=0)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("concern statistics")
+        verbose_name_plural = _("concern statistics")
+        indexes = [models.Index(fields=["area", "month"], name="concern_stats_area_month")]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} · {self.month:%Y-%m} · {self.channel or '*'} · {self.category_id}"
+
+
+class ConcernStatsJob(models.Model):
+    """A requested recompute of the concern statistics, for the status URL of the API."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Done")
+        FAILED = "failed", _("Failed")
+
+    first_month = models.DateField(_("first month"))
+    last_month = models.DateField(_("last month"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    # One SQL statement: the heartbeat is set when it starts; the task's time limit
+    # (COVERAGE_JOB_TIME_LIMIT) bounds the silence that follows.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("concern statistics recompute")
+        verbose_name_plural = _("concern statistics recomputes")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.first_month:%Y-%m}–{self.last_month:%Y-%m} ({self.get_status_display()})"

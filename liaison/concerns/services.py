@@ -529,18 +529,30 @@ def _resume(concern: Concern, by: Actor, today: datetime.date, **params: Any) ->
 def _resolve(concern: Concern, by: Actor, today: datetime.date, **params: Any) -> None:
     note = _text(params, "note", required=True, limit=5000)
     policy = ConcernPolicy.current()
+    cal = Calendar.load()
     concern.resolved_at = timezone.now()
     concern.resolution = note
-    concern.callback_due = Calendar.load().add_working_days(today, policy.callback_days)
+    concern.callback_due = cal.add_working_days(today, policy.callback_days)
     concern.feedback = ""
     concern.feedback_at = None
+    # For the statistics' median: working days from the day received to the day resolved.
+    from .statistics import days_to_resolve
+
+    concern.days_to_resolve = days_to_resolve(concern.received_at, concern.resolved_at, cal)
     _move(
         concern,
         by,
         "resolve",
         State.RESOLVED,
         note,
-        ["resolved_at", "resolution", "callback_due", "feedback", "feedback_at"],
+        [
+            "resolved_at",
+            "resolution",
+            "callback_due",
+            "feedback",
+            "feedback_at",
+            "days_to_resolve",
+        ],
     )
 
 

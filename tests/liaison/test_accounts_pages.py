@@ -163,6 +163,7 @@ def test_create_form_offers_what_the_caller_may_give(
         "area_admin",
         "cadre",
         "viewer",
+        "liaison_officer",
     ]
     areas = doc.find_all("input", name="areas")
     assert [int(a["value"]) for a in areas] == [tree.town_a.pk, tree.village_a.pk]
