@@ -46,6 +46,8 @@ from liaison.concerns.models import (
     ConcernAttachment,
     ConcernEvent,
     ConcernPolicy,
+    ConcernStats,
+    ConcernStatsJob,
     Notification,
     OfficerReport,
     OpinionBox,
@@ -535,6 +537,30 @@ class ConcernFactory(ModelFactory[Concern]):
     deadline_days = 3
     ack_due = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=1))
     due = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=5))
+
+
+class ConcernStatsFactory(ModelFactory[ConcernStats]):
+    """A statistics row of a county (all channels and categories)."""
+
+    class Meta:
+        model = ConcernStats
+
+    area = factory.LazyFunction(lambda: HouseholdFactory().county)
+    month = START
+    received = 10
+    resolved = 8
+    resolved_on_time = 7
+    open_overdue = 1
+    median_days_to_resolve = 2.0
+    computed_at = factory.LazyFunction(timezone.now)
+
+
+class ConcernStatsJobFactory(ModelFactory[ConcernStatsJob]):
+    class Meta:
+        model = ConcernStatsJob
+
+    first_month = START
+    last_month = START
 
 
 class ConcernEventFactory(ModelFactory[ConcernEvent]):

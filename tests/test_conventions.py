@@ -13,7 +13,7 @@ from django.db import models
 from . import factories
 
 TESTS = Path(__file__).resolve().parent
-APP_LABELS = ("districts", "liaison", "dutydays")
+APP_LABELS = ("districts", "liaison", "concerns", "dutydays")
 
 
 def _modules() -> list[tuple[Path, ast.Module]]:
