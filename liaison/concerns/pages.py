@@ -14,7 +14,7 @@ from liaison.common.registry import MenuEntry, register_menu, register_panel
 from . import views
 from .access import LIAISON_OFFICER
 
-DETAIL_PAGES = ("concern-detail", "concern-act", "concern-notifications")
+DETAIL_PAGES = ("concern-detail", "concern-act", "concern-notifications", "concern-stats")
 
 
 def _not_in_the_field(request: HttpRequest) -> bool:
