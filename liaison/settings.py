@@ -322,6 +322,8 @@ SPECTACULAR_SETTINGS = {
         "ImportKindEnum": "districts.models.ImportJob.Kind",
         "DepartmentKindEnum": "liaison.core.models.DepartmentKind",
         "LockoutKindEnum": "liaison.core.lockouts.KINDS",
+        # Recompute jobs (coverage, concern statistics) share their states.
+        "JobStatusEnum": "liaison.core.models.CoverageJob.Status",
     },
 }
 
