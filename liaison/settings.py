@@ -165,7 +165,9 @@ CELERY_BEAT_SCHEDULE = {
     "concerns-escalate": {"task": "concerns.escalate_task", "schedule": 15 * 60},
 }
 # E-mail (notifications of concerns): sent only when an SMTP server is configured;
-# without one, messages stay in the application (the count in the menu).
+# without one, messages stay in the application (the count in the menu). The console
+# backend is for development only (check --deploy refuses it): production keeps SMTP,
+# which sends nothing while CONCERN_EMAILS is off.
 _EMAIL_HOST = env.str("EMAIL_HOST", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="liaison@localhost")
 MAILERS = {
@@ -173,14 +175,14 @@ MAILERS = {
         {
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
-                "host": _EMAIL_HOST,
+                "host": _EMAIL_HOST or "localhost",
                 "port": env.int("EMAIL_PORT", default=25),
                 "username": env.str("EMAIL_HOST_USER", default=""),
                 "password": env.str("EMAIL_HOST_PASSWORD", default=""),
                 "use_tls": env.bool("EMAIL_USE_TLS", default=False),
             },
         }
-        if _EMAIL_HOST
+        if _EMAIL_HOST or not DEBUG
         else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
     )
 }
