@@ -19,10 +19,10 @@ from rest_framework.test import APIClient
 from districts.access import SYSTEM
 from districts.models import Area, Household, ImportJob, Zone
 from dutydays.models import DutyDay
-from liaison.concerns.models import Category, Concern
-from liaison.concerns.services import concern_create
 from liaison.common.ids import MAX_ID, NO_ROW, IdConverter, ids_in_range, is_id
 from liaison.common.parsers import MAX_DEPTH, DepthLimitedJSONParser, json_depth
+from liaison.concerns.models import Category, Concern
+from liaison.concerns.services import concern_create
 from liaison.core.models import Cadre, CoverageJob, Department, Pairing, ZoneLeadership
 
 from ..conftest import api_client_for
