@@ -303,6 +303,7 @@ class _Raise:
     priority: str
     box_opening: BoxOpening | None = None
     department: Department | None = None
+    pace: float | None = None  # how fast its people work (None: drawn)
 
 
 @dataclass
@@ -601,10 +602,13 @@ def _raises(
             .order_by("household_id")
             .values_list("household_id", flat=True)
         )
-        for hid in rng.sample(own, min(FOCUS_CADRE_CONCERNS, len(own))):
+        # The demo cadre's inbox: things to work on, one of them late.
+        for i, hid in enumerate(rng.choices(own, k=FOCUS_CADRE_CONCERNS) if own else []):
             h = by_pk[hid]
             channel = rng.choice([Channel.CONTACT_CARD, Channel.HOTLINE, Channel.DUTY_VISIT])
-            raised.append(one(channel, h, groups[h[1]], when(1, 14)))
+            recent = one(channel, h, groups[h[1]], when(1, 6) if i else when(20, 25))
+            recent.pace = 0.99 if i == 0 else 0.9 if i % 3 else 0.5
+            raised.append(recent)
     in_focus = [h for h in households if h[2] == focus.pk]
     for _i in range(FOCUS_OFFICER_CONCERNS):
         h = rng.choice(in_focus)
@@ -753,7 +757,7 @@ def load_concerns_demo(today: datetime.date) -> ConcernsDemoSummary:
             text,
         )
         key = (village.pk, r.category.pk)
-        _play(player, life, township_leaders.get(township.pk, []), previous.get(key))
+        _play(player, life, township_leaders.get(township.pk, []), previous.get(key), r.pace)
         previous[key] = life
         lives.append(life)
 
@@ -800,12 +804,18 @@ def load_concerns_demo(today: datetime.date) -> ConcernsDemoSummary:
     return summary
 
 
-def _play(player: _Player, life: _Life, leaders: list[Cadre], earlier: _Life | None) -> None:
+def _play(
+    player: _Player,
+    life: _Life,
+    leaders: list[Cadre],
+    earlier: _Life | None,
+    pace: float | None = None,
+) -> None:
     """Play one concern's life forward, step by step, as services.py would have moved it."""
     rng = player.rng
     c = life.concern
     # How this concern's people work: most on time, some late, a few very late, some stall.
-    pace = rng.random()
+    pace = rng.random() if pace is None else pace
     speed = 0.25 if pace < 0.66 else 1.0 if pace < 0.86 else 2.2 if pace < 0.94 else 6.0
     cal, policy = player.cal, player.policy
 
