@@ -8,6 +8,7 @@ The demo county is loaded once for the module (about half a minute) and rolled b
 import datetime
 import itertools
 from collections import Counter, defaultdict
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -157,7 +158,7 @@ def test_the_fields_fit_the_state(demo_db):
             assert (original.village_id, original.category_id) == (c.village_id, c.category_id)
         assert (c.state == State.REFERRED) == bool(c.referred_to), number
         assert c.area.level in ("village", "group")
-        if c.household_id:
+        if c.household is not None:
             assert c.household.group_id == c.area_id
         assert (c.escalated_at is not None) >= (c.escalation_level > 0), number
 
@@ -265,7 +266,7 @@ def test_escalation_levels_are_what_the_job_gives_on_the_demo_day(demo_db):
     ).exists()
 
 
-def _snapshot() -> tuple[list[dict], int, int]:
+def _snapshot() -> tuple[list[Any], int, int]:
     rows = list(Concern.objects.order_by("pk").values())
     return rows, ConcernEvent.objects.count(), Notification.objects.count()
 
