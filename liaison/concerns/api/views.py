@@ -31,7 +31,6 @@ from .serializers import (
     ReasonSerializer,
     ReferSerializer,
     ResolveSerializer,
-    TransitionRefusedSerializer,
 )
 
 
@@ -68,10 +67,28 @@ def _refusable(**kwargs: Any) -> Concern:
         raise _Refused(exc.messages[0], exc.allowed) from exc
 
 
+# A transition's 400 is either the refusal (the state does not allow it now: `detail` and
+# the actions `allowed`) or the body's errors keyed by field, as every write answers them.
+TRANSITION_400 = {
+    "oneOf": [
+        {
+            "type": "object",
+            "properties": {
+                "detail": {"type": "string"},
+                "allowed": {"type": "array", "items": {"type": "string"}},
+            },
+            "required": ["detail"],
+        },
+        {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        },
+    ]
+}
+
+
 def _transition_schema(body: Any) -> Any:
-    return extend_schema(
-        request=body, responses={200: ConcernSerializer, 400: TransitionRefusedSerializer}
-    )
+    return extend_schema(request=body, responses={200: ConcernSerializer, 400: TRANSITION_400})
 
 
 class ConcernViewSet(
