@@ -111,7 +111,7 @@ def test_a_concerns_transition_documents_both_of_its_400_answers(
     """With the demo's concerns the fuzzer reached the transitions: a body's errors (keyed by
     field) are a 400 as well as the refusal (`detail`, `allowed`). Each real answer matches
     exactly one branch of what the schema says."""
-    import jsonschema
+    import jsonschema  # type: ignore[import-untyped]
 
     from liaison.concerns.models import Category
     from liaison.concerns.services import concern_create
