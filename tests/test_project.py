@@ -80,9 +80,9 @@ DEMO_TABLES = {
     "concerns.TrackingSequence": 2,  # 2025 and 2026
     # Six months of concerns, 208 of them slips from the opinion boxes' 88 openings.
     "concerns.Concern": 3136,
-    "concerns.ConcernEvent": 14334,
+    "concerns.ConcernEvent": 14362,
     "concerns.ConcernAttachment": 0,
-    "concerns.Notification": 0,
+    "concerns.Notification": 7,  # the demo cadre's, one per concern to act on
     "concerns.OpinionBox": 13,
     "concerns.BoxOpening": 88,
     "concerns.OfficerReport": 17,  # the demo liaison officer's last thirty days
@@ -169,20 +169,20 @@ def test_demo_seed_loads_exactly_the_demo_county(db, settings, monkeypatch):
     assert DutyDay.households.through.objects.count() == 11882
     # Concerns in every state but `received` (every place has a zone leader to route to).
     assert _count_by(Concern.objects, "state") == {
-        "assigned": 29,
-        "awaiting_info": 10,
-        "closed": 2587,
-        "duplicate": 143,
-        "in_progress": 113,
-        "referred": 99,
-        "rejected": 94,
-        "resolved": 61,
+        "assigned": 36,
+        "awaiting_info": 12,
+        "closed": 2585,
+        "duplicate": 145,
+        "in_progress": 84,
+        "referred": 112,
+        "rejected": 85,
+        "resolved": 77,
     }
     # What the demo liaison officer and hotline operator entered; the demo cadre's inbox.
     assert Concern.objects.filter(created_by__username="officer").count() == 28
     assert Concern.objects.filter(created_by__username="hotline").count() == 796
     mine = Concern.objects.filter(owner__user__username="cadre", state__in=OPEN_STATES)
-    assert mine.count() == 8
+    assert mine.count() == 7
     # Every demo day records what the policy asks of a day: an activity, and a household
     # visited or a diary of at least 20 characters.
     from dutydays.services import diary_length
@@ -225,7 +225,7 @@ def test_demo_seed_loads_exactly_the_demo_county(db, settings, monkeypatch):
         "348 zones.",
         "Loaded 46 departments, 2205 cadres, 345 zone leaders, 84 department–village links, "
         "33219 pairings (36 households left uncovered), 4683 coverage rows.",
-        "Loaded 3136 concerns (152 open, 42 overdue, 69 escalated, 164 reopened) with 14334 "
+        "Loaded 3136 concerns (132 open, 42 overdue, 59 escalated, 150 reopened) with 14362 "
         "events, 13 opinion boxes and 88 openings.",
         "Loaded 10380 duty days and 6615 compliance rows.",
     ]

@@ -27,6 +27,7 @@ from districts.models import Area, AreaLevel, Household, HouseholdStatus
 from liaison.core.models import Cadre, Department, Pairing, Rank, ZoneLeadership
 
 from .models import (
+    OPEN_STATES,
     BoxOpening,
     Category,
     Channel,
@@ -35,6 +36,7 @@ from .models import (
     ConcernPolicy,
     Feedback,
     Kind,
+    Notification,
     OfficerReport,
     OpinionBox,
     Priority,
@@ -606,8 +608,10 @@ def _raises(
         for i, hid in enumerate(rng.choices(own, k=FOCUS_CADRE_CONCERNS) if own else []):
             h = by_pk[hid]
             channel = rng.choice([Channel.CONTACT_CARD, Channel.HOTLINE, Channel.DUTY_VISIT])
-            recent = one(channel, h, groups[h[1]], when(1, 6) if i else when(20, 25))
+            recent = one(channel, h, groups[h[1]], when(1, 6) if i else when(9, 12))
             recent.pace = 0.99 if i == 0 else 0.9 if i % 3 else 0.5
+            if i == 0:  # a request for help (three working days) that stalls: overdue
+                recent.kind, recent.priority = Kind.HELP, Priority.NORMAL
             raised.append(recent)
     in_focus = [h for h in households if h[2] == focus.pk]
     for _i in range(FOCUS_OFFICER_CONCERNS):
@@ -652,6 +656,13 @@ def _raises(
             day += datetime.timedelta(days=gap)
     BoxOpening.objects.bulk_create([o for o, _n in openings])
     summary.openings = len(openings)
+    # Registered before the first opening; each opening recorded the evening it was made.
+    for box in boxes:
+        box.created_at = player.at(first_day, 10)
+    OpinionBox.objects.bulk_update(boxes, ["created_at"])
+    for opening, _n in openings:
+        opening.created_at = player.at(opening.opened_on, 18, rng.randint(0, 59))
+    BoxOpening.objects.bulk_update([o for o, _n in openings], ["created_at"])
     group_list = list(groups.values())
     for opening, slips in openings:
         box_area = opening.box.area
@@ -964,9 +975,12 @@ def _play(
     player.job_until_(life, player.job_until)
 
 
-def attach_demo_accounts(*, officer: Any, hotline: Any, today: datetime.date) -> int:
+def attach_demo_accounts(
+    *, officer: Any, hotline: Any, today: datetime.date, cadre: Any = None
+) -> int:
     """Give the demo liaison officer and hotline operator what they entered (the concerns of
-    their channels) and the officer their daily reports; return the reports created.
+    their channels), the officer their daily reports, and the demo cadre account a message
+    about each concern it must still act on; return the reports created.
 
     Idempotent: runs only where nothing is attached yet.
     """
@@ -979,10 +993,28 @@ def attach_demo_accounts(*, officer: Any, hotline: Any, today: datetime.date) ->
     Concern.objects.filter(channel=Channel.HOTLINE, created_by__isnull=True).update(
         created_by=hotline
     )
+    if cadre is not None and not Notification.objects.filter(user=cadre).exists():
+        mine = Concern.objects.filter(owner__user=cadre, state__in=OPEN_STATES).order_by("pk")
+        Notification.objects.bulk_create(
+            Notification(
+                user=cadre,
+                concern=c,
+                kind=(
+                    Notification.Kind.ESCALATED
+                    if c.escalation_level >= 2
+                    else Notification.Kind.DUE_TOMORROW
+                    if c.escalation_level == 1
+                    else Notification.Kind.ASSIGNED
+                ),
+                level=c.escalation_level,
+            )
+            for c in mine
+        )
     if OfficerReport.objects.filter(officer=officer).exists():
         return 0
     rng = random.Random(SEED + 1)
     cal = Calendar.load()
+    tz = timezone.get_current_timezone()
     by_day: dict[datetime.date, int] = {}
     for received in Concern.objects.filter(
         channel=Channel.LIAISON_OFFICER, village=village
@@ -1001,8 +1033,13 @@ def attach_demo_accounts(*, officer: Any, hotline: Any, today: datetime.date) ->
                     date=day,
                     zero=n == 0,
                     note=f"今日报送民情{n}件。" if n else "今日走访群众，无新的民情反映。",
+                    created_at=datetime.datetime.combine(
+                        day, datetime.time(20, rng.randint(0, 59)), tzinfo=tz
+                    ),
                 )
             )
         day += datetime.timedelta(days=1)
     OfficerReport.objects.bulk_create(reports)
+    # (created_at is set when a row is added: written again as the evening of its day.)
+    OfficerReport.objects.bulk_update(reports, ["created_at"])
     return len(reports)

@@ -39,6 +39,7 @@ from liaison.concerns.models import (
 from liaison.concerns.services import ESCALATING, escalate_concerns, route
 from liaison.concerns.workdays import Calendar
 from liaison.core.demo import load_liaison_demo
+from liaison.core.models import Cadre
 
 # (Marked so that pytest-django sets the test database up; the module's fixture loads.)
 pytestmark = pytest.mark.django_db
@@ -286,8 +287,21 @@ def test_the_demo_accounts_get_their_concerns_and_reports(demo_db):
     from tests.factories import UserFactory
 
     officer, hotline = UserFactory(username="officer"), UserFactory(username="hotline")
-    created = attach_demo_accounts(officer=officer, hotline=hotline, today=DEMO_DAY)
+    # The demo cadre account: the village cadre seed_demo links to it.
+    cadre = UserFactory(username="cadre")
+    own = Cadre.objects.filter(area__code=FOCUS_VILLAGE, user__isnull=True).first()
+    assert own is not None
+    own.user = cadre
+    own.save(update_fields=["user"])
+    created = attach_demo_accounts(officer=officer, hotline=hotline, cadre=cadre, today=DEMO_DAY)
     assert created > 10
+    # A message about each concern the cadre must still act on, as the services send them.
+    inbox = Concern.objects.filter(owner=own, state__in=OPEN_STATES)
+    assert inbox.count() >= 5
+    assert sorted(Notification.objects.filter(user=cadre).values_list("concern_id", "level")) == (
+        sorted(inbox.values_list("pk", "escalation_level"))
+    )
+    assert inbox.filter(due__lt=DEMO_DAY).exists()
     reports = OfficerReport.objects.filter(officer=officer)
     assert reports.filter(zero=True).exists() and reports.filter(zero=False).exists()
     assert all(r.village.code == FOCUS_VILLAGE and r.date < DEMO_DAY for r in reports)
@@ -305,4 +319,6 @@ def test_the_demo_accounts_get_their_concerns_and_reports(demo_db):
         assert report.zero == (passed_on[report.date] == 0), report.date
         assert report.zero or str(passed_on[report.date]) in report.note
     # Again: nothing more.
-    assert attach_demo_accounts(officer=officer, hotline=hotline, today=DEMO_DAY) == 0
+    messages = Notification.objects.count()
+    assert attach_demo_accounts(officer=officer, hotline=hotline, cadre=cadre, today=DEMO_DAY) == 0
+    assert Notification.objects.count() == messages

@@ -108,10 +108,14 @@ class Command(BaseCommand):
                 if cadre is not None and not Cadre.objects.filter(user=user).exists():
                     cadre.user = user
                     cadre.save(update_fields=["user"])
-        # What the liaison officer and the hotline entered, and the officer's daily reports.
+        # What the liaison officer and the hotline entered, the officer's daily reports, the
+        # demo cadre's messages.
         users = {u.username: u for u in User.objects.filter(username__in=["officer", "hotline"])}
         attach_demo_accounts(
-            officer=users["officer"], hotline=users["hotline"], today=timezone.localdate()
+            officer=users["officer"],
+            hotline=users["hotline"],
+            cadre=User.objects.get(username="cadre"),
+            today=timezone.localdate(),
         )
         self.stdout.write("")
         self.stdout.write("Demo accounts (development mode only), password: " + DEMO_PASSWORD)
