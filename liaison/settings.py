@@ -171,7 +171,8 @@ CELERY_BEAT_SCHEDULE = {
     "concerns-stats-jobs-reap": {"task": "concerns.stats_jobs_reap_task", "schedule": 5 * 60},
 }
 # E-mail (notifications of concerns): sent only when an SMTP server is configured;
-# without one, messages stay in the application (the count in the menu).
+# without one, messages stay in the application (the count in the menu). The console
+# backend is for development only (check --deploy refuses it).
 _EMAIL_HOST = env.str("EMAIL_HOST", default="")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="liaison@localhost")
 # Development without a server: the console. Otherwise SMTP (a local relay by default:

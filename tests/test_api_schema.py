@@ -103,3 +103,40 @@ def test_a_cadre_ticked_with_an_odd_digit_is_no_such_cadre(login, county_admin, 
     response = login(county_admin).post("/cadres/accounts/", {"cadres": ["²"]}, follow=True)
     assert parse(response).messages("danger") == ["该干部不存在。"]
     assert not type(county_admin).objects.filter(cadre=cadre_a).exists()
+
+
+def test_a_concerns_transition_documents_both_of_its_400_answers(
+    schema, tree, county_admin, api_for
+):
+    """With the demo's concerns the fuzzer reached the transitions: a body's errors (keyed by
+    field) are a 400 as well as the refusal (`detail`, `allowed`). Each real answer matches
+    exactly one branch of what the schema says."""
+    import jsonschema  # type: ignore[import-untyped]
+
+    from liaison.concerns.models import Category
+    from liaison.concerns.services import concern_create
+
+    documented = schema["paths"]["/api/v1/concerns/{id}/resolve/"]["post"]["responses"]["400"]
+    answer_schema = documented["content"]["application/json"]["schema"]
+    concern = concern_create(
+        by=SYSTEM,
+        channel="hotline",
+        kind="help",
+        category=Category.objects.get(code="water"),
+        description="饮水管破裂",
+        area=tree.group_a1,
+    )
+    client = api_for(county_admin)
+    url = f"/api/v1/concerns/{concern.pk}/"
+    field_errors = client.post(url + "resolve/", {}, format="json")  # no note
+    refused = client.post(url + "close/", {}, format="json")  # not resolved yet
+    assert (field_errors.status_code, refused.status_code) == (400, 400)
+    assert set(field_errors.json()) == {"note"}
+    assert set(refused.json()) == {"detail", "allowed"}
+    for answer in (field_errors.json(), refused.json()):
+        jsonschema.validate(answer, answer_schema)  # oneOf: exactly one branch
+    for path, operations in schema["paths"].items():
+        if path.startswith("/api/v1/concerns/{id}/") and "post" in operations:
+            if path.endswith(("/attachments/", "/reveal/")):
+                continue
+            assert operations["post"]["responses"]["400"] == documented, path

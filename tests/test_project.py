@@ -47,14 +47,14 @@ def test_production_refuses_to_start_without_secret_key():
 # the two before, coverage trend dates): load it as of a fixed day to count it exactly.
 DEMO_DAY = datetime.date(2026, 3, 18)
 DEMO_TABLES = {
-    "auth.User": 8,
+    "auth.User": 10,
     "districts.Area": 669,
     "districts.HistoricalArea": 669,
     "districts.Household": 33945,
     "districts.HistoricalHousehold": 33945,
     "districts.Zone": 348,
     "districts.ZoneArea": 666,
-    "districts.Jurisdiction": 7,
+    "districts.Jurisdiction": 9,
     "districts.PersonalDataAccess": 0,
     "districts.AuditEntry": 0,
     "districts.PrivacyPolicy": 0,
@@ -74,6 +74,18 @@ DEMO_TABLES = {
     "liaison.CoverageSnapshot": 669 * 7,
     "liaison.CoverageJob": 0,
     "liaison.ContactInfo": 43,  # the county and its 42 villages
+    "concerns.Category": 10,  # the default catalogue (a migration)
+    "concerns.ConcernPolicy": 1,
+    "concerns.WorkdayOverride": 0,
+    "concerns.TrackingSequence": 2,  # 2025 and 2026
+    # Six months of concerns, 208 of them slips from the opinion boxes' 88 openings.
+    "concerns.Concern": 3136,
+    "concerns.ConcernEvent": 14362,
+    "concerns.ConcernAttachment": 0,
+    "concerns.Notification": 7,  # the demo cadre's, one per concern to act on
+    "concerns.OpinionBox": 13,
+    "concerns.BoxOpening": 88,
+    "concerns.OfficerReport": 17,  # the demo liaison officer's last thirty days
     "dutydays.DutyDay": 10380,
     "dutydays.DutyPhoto": 0,
     "dutydays.DutyQuota": 8,
@@ -86,7 +98,7 @@ DEMO_TABLES = {
 def _demo_counts() -> dict[str, int]:
     from django.apps import apps
 
-    labels = ("districts", "liaison", "dutydays")
+    labels = ("districts", "liaison", "concerns", "dutydays")
     tables = [m for label in labels for m in apps.get_app_config(label).get_models()]
     tables.append(apps.get_model("auth", "User"))
     return {m._meta.label: m._default_manager.count() for m in tables}
@@ -105,6 +117,7 @@ def test_demo_seed_loads_exactly_the_demo_county(db, settings, monkeypatch):
 
     from districts.models import Area, Household, Jurisdiction, Zone
     from dutydays.models import DutyDay
+    from liaison.concerns.models import OPEN_STATES, Concern
     from liaison.core.models import Cadre, Pairing
 
     settings.DEBUG = True  # the demo accounts too
@@ -154,6 +167,22 @@ def test_demo_seed_loads_exactly_the_demo_county(db, settings, monkeypatch):
     assert idle.count() == 24  # left without households, for the gap list
     assert DutyDay.objects.filter(in_zone=True).count() == 9510
     assert DutyDay.households.through.objects.count() == 11882
+    # Concerns in every state but `received` (every place has a zone leader to route to).
+    assert _count_by(Concern.objects, "state") == {
+        "assigned": 36,
+        "awaiting_info": 12,
+        "closed": 2585,
+        "duplicate": 145,
+        "in_progress": 84,
+        "referred": 112,
+        "rejected": 85,
+        "resolved": 77,
+    }
+    # What the demo liaison officer and hotline operator entered; the demo cadre's inbox.
+    assert Concern.objects.filter(created_by__username="officer").count() == 28
+    assert Concern.objects.filter(created_by__username="hotline").count() == 796
+    mine = Concern.objects.filter(owner__user__username="cadre", state__in=OPEN_STATES)
+    assert mine.count() == 7
     # Every demo day records what the policy asks of a day: an activity, and a household
     # visited or a diary of at least 20 characters.
     from dutydays.services import diary_length
@@ -167,9 +196,11 @@ def test_demo_seed_loads_exactly_the_demo_county(db, settings, monkeypatch):
         ("admin", True),
         ("cadre", False),
         ("county", False),
+        ("hotline", False),
         ("inspector", False),
         ("mengma", False),
         ("nayun", False),
+        ("officer", False),
         ("orgdept", False),
         ("viewer", False),
     ]
@@ -183,15 +214,19 @@ def test_demo_seed_loads_exactly_the_demo_county(db, settings, monkeypatch):
         "orgdept": ("org_department", ["530827"]),
         "inspector": ("inspector", ["530827"]),
         "cadre": ("cadre", ["530827100201"]),
+        "officer": ("liaison_officer", ["530827100201"]),
+        "hotline": ("hotline_operator", ["530827"]),
         "viewer": ("viewer", ["530827"]),
     }
     assert Cadre.objects.get(user__username="cadre").area.code == "530827100201"
     # What the command says it loaded is what it loaded.
-    assert out.getvalue().splitlines()[:3] == [
+    assert out.getvalue().splitlines()[:4] == [
         "Loaded the demo county: 6 townships, 42 villages, 618 groups, 33945 households, "
         "348 zones.",
         "Loaded 46 departments, 2205 cadres, 345 zone leaders, 84 department–village links, "
         "33219 pairings (36 households left uncovered), 4683 coverage rows.",
+        "Loaded 3136 concerns (132 open, 42 overdue, 59 escalated, 150 reopened) with 14362 "
+        "events, 13 opinion boxes and 88 openings.",
         "Loaded 10380 duty days and 6615 compliance rows.",
     ]
 

@@ -16,10 +16,13 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from districts.access import SYSTEM
 from districts.models import Area, Household, ImportJob, Zone
 from dutydays.models import DutyDay
 from liaison.common.ids import MAX_ID, NO_ROW, IdConverter, ids_in_range, is_id
 from liaison.common.parsers import MAX_DEPTH, DepthLimitedJSONParser, json_depth
+from liaison.concerns.models import Category, Concern
+from liaison.concerns.services import concern_create
 from liaison.core.models import Cadre, CoverageJob, Department, Pairing, ZoneLeadership
 
 from ..conftest import api_client_for
@@ -50,6 +53,7 @@ class World:
     import_job: ImportJob
     coverage_job: CoverageJob
     user: Any
+    concern: Concern
 
     def real_id(self, path: str) -> int | None:
         """Return the id of a stored object for a path's `{id}` / `<…:pk>`, by its prefix."""
@@ -67,6 +71,7 @@ class World:
             "users/": self.user.pk,
             # A token is addressed by its account's id; the pages' revoke too (users/…).
             "auth/tokens/": self.user.pk,
+            "concerns/": self.concern.pk,
         }
         path = path.removeprefix("/api/v1/").lstrip("/")
         return next((pk for prefix, pk in prefixes.items() if path.startswith(prefix)), None)
@@ -90,9 +95,13 @@ def hostile_world(tree) -> World:
     coverage_job = CoverageJob.objects.create(as_of=day, requested_by=superuser)
     account = user_with_role("viewer", tree.town_a, username="viewer_in_a")
     Token.objects.create(user=account)
+    concern = concern_create(
+        by=SYSTEM, channel="hotline", kind="help", category=Category.objects.get(code="water"),
+        description="饮水管破裂", household=household, reporter_phone="13900001234",
+    )  # fmt: skip
     return World(
         tree.group_a1, household, department, cadre, pairing, zone, duty_day, import_job,
-        coverage_job, account,
+        coverage_job, account, concern,
     )  # fmt: skip
 
 

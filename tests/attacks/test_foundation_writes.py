@@ -16,6 +16,8 @@ from districts.access import SYSTEM
 from districts.imports import import_areas
 from districts.models import Area, Household, ImportJob, Role, Zone, ZoneArea
 from dutydays.models import DutyDay
+from liaison.concerns.models import Category
+from liaison.concerns.services import concern_create
 from liaison.core.models import Cadre, CoverageJob, DepartmentVillageLink, Pairing, ZoneLeadership
 
 from ..conftest import api_client_for
@@ -30,7 +32,7 @@ DAY = TODAY - datetime.timedelta(days=3)
 def database_state() -> dict[str, list[dict]]:
     """Every row of every table of the project's apps (and users), for "nothing changed"."""
     state = {}
-    for label in ("districts", "liaison", "dutydays", "auth"):
+    for label in ("districts", "liaison", "dutydays", "concerns", "auth"):
         for model in apps.get_app_config(label).get_models():
             state[model._meta.label] = list(model._default_manager.order_by("pk").values())
     return state
@@ -194,6 +196,11 @@ def foreign(tree, county_admin):
         kind="areas", file="imports/x.csv", original_name="x.csv", created_by=county_admin
     )
     coverage_job = CoverageJob.objects.create(as_of=DAY, requested_by=county_admin)
+    # A concern raised in township B (through the service: routed to the paired cadre).
+    concern = concern_create(
+        by=SYSTEM, channel="hotline", kind="help", category=Category.objects.get(code="water"),
+        description="饮水管破裂", household=tree.households_b[0], reporter_phone="13900001234",
+    )  # fmt: skip
     # A token is addressed by its account's id (one token per account).
     account_b = user_with_role(Role.VIEWER, tree.town_b, username="viewer_b")
     Token.objects.create(user=account_b)
@@ -216,6 +223,7 @@ def foreign(tree, county_admin):
         "stats/coverage/jobs": coverage_job,
         "users": county_admin,
         "auth/tokens": account_b,
+        "concerns": concern,
     }
 
 
@@ -253,11 +261,17 @@ def _collection_bodies(tree, foreign, own_cadre) -> dict[str, dict]:
             "username": "outsider", "role": Role.VIEWER, "areas": [tree.town_b.pk],
         },
         "/api/v1/auth/lockouts/lift/": {"kind": "username", "value": "viewer_b"},
+        "/api/v1/concerns/": {
+            "channel": "hotline", "kind": "help", "category": "water", "description": "外村的事",
+            "area": tree.group_b1.pk, "household": tree.households_b[1].pk,
+            "department": foreign["departments"].pk,
+        },
     }  # fmt: skip
 
 
 # Keys of the bodies above that name the caller's own objects or carry plain values.
-KEEP = {"code", "name", "level", "kind", "head_name", "gender", "rank", "date", "username", "role"}
+KEEP = {"code", "name", "level", "kind", "head_name", "gender", "rank", "date", "username", "role",
+        "channel", "category", "description"}  # fmt: skip
 OWN = {"/api/v1/pairings/": {"cadre"}, "/api/v1/pairings/bulk-assign/": {"cadre"},
        "/api/v1/department-links/": {"department"}}  # fmt: skip
 
@@ -342,10 +356,50 @@ def test_every_write_endpoint_answers_404_for_another_townships_ids(tree, admin_
         ("post", "/api/v1/pairings/bulk-assign/"),
         ("delete", "/api/v1/auth/tokens/{id}/"),
         ("post", "/api/v1/auth/lockouts/lift/"),
+        ("post", "/api/v1/concerns/"),
+        ("post", "/api/v1/concerns/{id}/assign/"),
+        ("post", "/api/v1/concerns/{id}/reveal/"),
+        ("post", "/api/v1/concerns/{id}/attachments/"),
     } <= set(walked)
     # (Tokens are not in database_state: the walker's own is made after a snapshot.)
     assert Token.objects.filter(user=foreign["auth/tokens"]).exists()
     assert AccessAttempt.objects.filter(username="viewer_b").exists()
+
+
+def test_a_concerns_transition_naming_another_townships_objects_answers_like_missing_ones(
+    tree, admin_a, foreign
+):
+    """The walk above sends empty bodies; here an own concern's transitions name township B's
+    cadre, department and concern: each answers exactly like an id that does not exist."""
+    own = concern_create(
+        by=SYSTEM, channel="hotline", kind="help", category=Category.objects.get(code="roads"),
+        description="村道塌方", area=tree.group_a1,
+    )  # fmt: skip
+    client = api_client_for(admin_a)
+    url = f"/api/v1/concerns/{own.pk}/"
+    bodies = {
+        "assign/": ({"cadre": foreign["cadres"].pk}, {"cadre": 987654321}),
+        "duplicate/": ({"of": foreign["concerns"].pk}, {"of": 987654321}),
+    }
+    # A department of township B alongside an own cadre with an account.
+    own_cadre = CadreFactory(
+        department=DepartmentFactory(area=tree.town_a, level="township"), area=tree.town_a,
+        user=user_with_role(Role.CADRE, tree.town_a, username="cadre_in_a"),
+    )  # fmt: skip
+    bodies["assign/ (department)"] = (
+        {"cadre": own_cadre.pk, "department": foreign["departments"].pk},
+        {"cadre": own_cadre.pk, "department": 987654321},
+    )
+    before = database_state()
+    for action, (body, missing_body) in bodies.items():
+        target = url + action.split(" ")[0]
+        response = client.post(target, body, format="json")
+        missing = client.post(target, missing_body, format="json")
+        assert response.status_code == 400, (action, response.content)
+        assert _masked(response.json()) == _masked(missing.json()), action
+        assert database_state() == before, action
+    own.refresh_from_db()
+    assert (own.state, own.duplicate_of_id, own.department_id) == ("received", None, None)
 
 
 def test_system_actor_is_explicit_and_a_missing_actor_is_an_error(tree):

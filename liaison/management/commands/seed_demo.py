@@ -13,6 +13,13 @@ from districts.demo import COUNTY_CODE, demo_loaded, load_demo_county
 from districts.models import Area, Jurisdiction, Role
 from dutydays.demo import load_duty_demo
 from dutydays.models import DutyDay
+from liaison.concerns.access import HOTLINE_OPERATOR, LIAISON_OFFICER
+from liaison.concerns.demo import (
+    FOCUS_VILLAGE,
+    attach_demo_accounts,
+    concerns_demo_loaded,
+    load_concerns_demo,
+)
 from liaison.core.demo import liaison_demo_loaded, load_liaison_demo
 from liaison.core.models import Cadre
 
@@ -25,7 +32,9 @@ DEMO_ACCOUNTS = [
     ("mengma", Role.AREA_ADMIN, "530827101"),
     ("orgdept", Role.ORG_DEPARTMENT, COUNTY_CODE),
     ("inspector", Role.INSPECTOR, COUNTY_CODE),
-    ("cadre", Role.CADRE, "530827100201"),
+    ("cadre", Role.CADRE, FOCUS_VILLAGE),
+    ("officer", LIAISON_OFFICER, FOCUS_VILLAGE),
+    ("hotline", HOTLINE_OPERATOR, COUNTY_CODE),
     ("viewer", Role.VIEWER, COUNTY_CODE),
 ]
 
@@ -54,6 +63,17 @@ class Command(BaseCommand):
                     f"{liaison.leaders} zone leaders, {liaison.links} department–village links, "
                     f"{liaison.pairings} pairings ({liaison.uncovered} households left "
                     f"uncovered), {liaison.snapshots} coverage rows."
+                )
+            )
+        if concerns_demo_loaded():
+            self.stdout.write("The demo county's concerns are already loaded.")
+        else:
+            c = load_concerns_demo(timezone.localdate())
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Loaded {c.concerns} concerns ({c.open} open, {c.overdue} overdue, "
+                    f"{c.escalated} escalated, {c.reopened} reopened) with {c.events} events, "
+                    f"{c.boxes} opinion boxes and {c.openings} openings."
                 )
             )
         if DutyDay.objects.exists():
@@ -88,6 +108,15 @@ class Command(BaseCommand):
                 if cadre is not None and not Cadre.objects.filter(user=user).exists():
                     cadre.user = user
                     cadre.save(update_fields=["user"])
+        # What the liaison officer and the hotline entered, the officer's daily reports, the
+        # demo cadre's messages.
+        users = {u.username: u for u in User.objects.filter(username__in=["officer", "hotline"])}
+        attach_demo_accounts(
+            officer=users["officer"],
+            hotline=users["hotline"],
+            cadre=User.objects.get(username="cadre"),
+            today=timezone.localdate(),
+        )
         self.stdout.write("")
         self.stdout.write("Demo accounts (development mode only), password: " + DEMO_PASSWORD)
         for username, role, area_code in DEMO_ACCOUNTS:
