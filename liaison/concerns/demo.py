@@ -43,7 +43,7 @@ from .models import (
     State,
     TrackingSequence,
 )
-from .services import ESCALATING, Route, deadlines_for
+from .services import ESCALATING, LOOKUP_ALPHABET, Route, deadlines_for
 from .workdays import Calendar
 
 SEED = 1010
@@ -725,6 +725,7 @@ def load_concerns_demo(today: datetime.date) -> ConcernsDemoSummary:
         routed = router.route(area=r.area, household_id=r.household_id, day=received_day)
         concern = Concern(
             tracking_number="",  # handed out below, in the order of entry
+            lookup_code="".join(rng.choice(LOOKUP_ALPHABET) for _ in range(8)),
             channel=r.channel,
             kind=r.kind,
             category=r.category,

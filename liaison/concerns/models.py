@@ -205,6 +205,9 @@ class Concern(FieldConstraintsMixin, models.Model):
     """Something a household (or someone anonymous) raised, owned by one cadre."""
 
     tracking_number = models.CharField(_("tracking number"), max_length=30, unique=True)
+    # Printed on the receipt: with the tracking number, it opens the public status page of a
+    # concern that gave no phone number (a random code, never personal data).
+    lookup_code = models.CharField(_("lookup code"), max_length=12, blank=True)
     channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     category = models.ForeignKey(
@@ -359,6 +362,9 @@ class ConcernEvent(AppendOnlyModel):
     from_state = models.CharField(_("from"), max_length=16, blank=True)
     to_state = models.CharField(_("to"), max_length=16, blank=True)
     note = models.TextField(_("note"), blank=True, max_length=2000)
+    # A note the owner chose to publish: shown on the public status page, the board and
+    # Open311 (`status_notes`); every other note stays internal.
+    public = models.BooleanField(_("public"), default=False)
 
     class Meta:
         verbose_name = _("concern event")

@@ -131,3 +131,8 @@ def notification_get(*, user: Actor, pk: Any) -> Notification:
         return notification_list(user=user).get(pk=pk)
     except (Notification.DoesNotExist, ValueError, TypeError, OverflowError):
         raise Http404(_("No such notification.")) from None
+
+
+def public_notes(concern: Concern) -> Any:
+    """The notes the owner chose to publish, oldest first (nothing internal)."""
+    return ConcernEvent.objects.filter(concern=concern, public=True).order_by("at", "pk")

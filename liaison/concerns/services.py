@@ -252,6 +252,7 @@ def concern_create(
         reason = _("entered by the responsible cadre")
     concern = Concern(
         tracking_number=tracking_number_next(county, timezone.localdate().year),
+        lookup_code=new_lookup_code(),
         channel=channel,
         kind=kind,
         category=category,
@@ -286,6 +287,43 @@ def concern_create(
         _notify(concern, owner, Notification.Kind.ASSIGNED)
     _changed()
     return concern
+
+
+LOOKUP_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed
+
+
+def new_lookup_code() -> str:
+    """A random 8-character code for the receipt (about 40 bits)."""
+    import secrets
+
+    return "".join(secrets.choice(LOOKUP_ALPHABET) for _ in range(8))
+
+
+@transaction.atomic
+def concern_publish_note(*, concern: Concern, note: str, by: Actor) -> ConcernEvent:
+    """Publish a note about the concern for the public (status page, board, Open311).
+
+    Only who works the concern may (a cadre: their own); the note must not name anyone —
+    that is the author's duty, the note is shown as written.
+    """
+    require(by, "handle_concerns", concern)
+    text = note.strip()
+    if not text:
+        raise ValidationError({"note": _("Write the note to publish.")})
+    if len(text) > 500:
+        raise ValidationError({"note": _("At most %(limit)d characters.") % {"limit": 500}})
+    event = ConcernEvent.objects.create(
+        concern=concern,
+        at=timezone.now(),
+        actor=user_of(by),
+        action="publish",
+        from_state=concern.state,
+        to_state=concern.state,
+        note=text,
+        public=True,
+    )
+    _changed()
+    return event
 
 
 def _households_in(area: Area, ids: Iterable[int]) -> set[int]:

@@ -19,9 +19,7 @@ def _fits(page) -> bool:
 
 
 @pytest.mark.parametrize("page", [(375, 812)], ids=["phone"], indirect=True)
-def test_work_a_concern_on_a_phone(
-    page, live_server, tree, paired_a, cadre_user_a, hotline
-):
+def test_work_a_concern_on_a_phone(page, live_server, tree, paired_a, cadre_user_a, hotline):
     # Transactional tests flush the tables between tests, the migrations' categories too.
     water, _ = Category.objects.get_or_create(code="water", defaults={"name": "饮水"})
 

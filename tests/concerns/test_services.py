@@ -450,3 +450,22 @@ def test_a_department_outside_the_reach_is_not_found(raise_concern, admin_a, tow
     with pytest.raises(Http404, match="No such department"):
         raise_concern(by=admin_a, department=township_b_department)
     assert not Concern.objects.exists()
+
+
+def test_every_concern_gets_a_lookup_code_and_published_notes_are_kept_apart(
+    raise_concern, paired_a, cadre_user_a, cadre_a2
+):
+    from liaison.concerns.selectors import public_notes
+    from liaison.concerns.services import LOOKUP_ALPHABET, concern_publish_note
+
+    concern = raise_concern(household=paired_a)
+    assert len(concern.lookup_code) == 8 and set(concern.lookup_code) <= set(LOOKUP_ALPHABET)
+    assert raise_concern().lookup_code != concern.lookup_code
+    concern_publish_note(concern=concern, note="已联系水务站，本周内修复。", by=cadre_user_a)
+    concern_act(concern=concern, action="accept", by=cadre_user_a, note="内部：先看现场")
+    assert [e.note for e in public_notes(concern)] == ["已联系水务站，本周内修复。"]
+    with pytest.raises(ValidationError, match="Write the note"):
+        concern_publish_note(concern=concern, note="  ", by=cadre_user_a)
+    other = raise_concern()
+    with pytest.raises(PermissionDenied, match="assigned to you"):
+        concern_publish_note(concern=other, note="x", by=cadre_user_a)
