@@ -86,6 +86,9 @@ DEMO_TABLES = {
     "concerns.OpinionBox": 13,
     "concerns.BoxOpening": 88,
     "concerns.OfficerReport": 17,  # the demo liaison officer's last thirty days
+    # Twelve months of statistics (areas × months × total, channels and categories).
+    "concerns.ConcernStats": 5084,
+    "concerns.ConcernStatsJob": 0,
     "dutydays.DutyDay": 10380,
     "dutydays.DutyPhoto": 0,
     "dutydays.DutyQuota": 8,
@@ -220,13 +223,14 @@ def test_demo_seed_loads_exactly_the_demo_county(db, settings, monkeypatch):
     }
     assert Cadre.objects.get(user__username="cadre").area.code == "530827100201"
     # What the command says it loaded is what it loaded.
-    assert out.getvalue().splitlines()[:4] == [
+    assert out.getvalue().splitlines()[:5] == [
         "Loaded the demo county: 6 townships, 42 villages, 618 groups, 33945 households, "
         "348 zones.",
         "Loaded 46 departments, 2205 cadres, 345 zone leaders, 84 department–village links, "
         "33219 pairings (36 households left uncovered), 4683 coverage rows.",
         "Loaded 3136 concerns (132 open, 42 overdue, 59 escalated, 150 reopened) with 14362 "
         "events, 13 opinion boxes and 88 openings.",
+        "Computed 5084 concern statistics rows.",
         "Loaded 10380 duty days and 6615 compliance rows.",
     ]
 
@@ -250,15 +254,14 @@ MENU_CADRE = [
     ("My concerns", "concern-mine"),
     ("Card call", "concern-card"),
 ]
-# Concerns: the list, the township's to-do queue, the county supervision list.
-CONCERNS = [("Concerns", "concern-list"), ("To do", "concern-queue")]
-SUPERVISION = [("Supervision", "concern-supervision")]
-CHANNELS = [("Opinion boxes", "concern-boxes"), ("Liaison officers", "concern-officers")]
+# Concerns: one entry; the queue, supervision, boxes, officers and statistics are reached
+# from the concern pages' own navigation.
+CONCERNS = [("Concerns", "concern-list")]
 MENU_ADMIN = [("Import", "import-list"), ("Users", "user-list"), ("Audit log", "audit-log")]
 API = ("API ↗ (opens in a new tab)", "api-docs")
 HOME = ("Home", "dashboard")
 EVERYONE = [*MENU_AREAS, *MENU_EVERYONE]
-WATCHERS = [*MENU_AREAS, *CONCERNS, *SUPERVISION, *MENU_EVERYONE, *CHANNELS]
+WATCHERS = [*MENU_AREAS, *CONCERNS, *MENU_EVERYONE]
 
 
 @pytest.mark.parametrize(
@@ -266,9 +269,9 @@ WATCHERS = [*MENU_AREAS, *CONCERNS, *SUPERVISION, *MENU_EVERYONE, *CHANNELS]
     [
         ("administrator", [HOME, *WATCHERS, *MENU_ADMIN, API]),
         ("area_admin", [HOME, *WATCHERS, *MENU_ADMIN, API]),
-        ("org_department", [HOME, *MENU_AREAS, CONCERNS[0], *SUPERVISION, *MENU_EVERYONE]),
+        ("org_department", [HOME, *WATCHERS]),
         ("cadre", [HOME, *MENU_CADRE, *EVERYONE]),
-        ("inspector", [HOME, *MENU_AREAS, CONCERNS[0], *SUPERVISION, *MENU_EVERYONE]),
+        ("inspector", [HOME, *WATCHERS]),
         ("viewer", [HOME, *WATCHERS]),
         (
             "hotline_operator",

@@ -14,7 +14,17 @@ from liaison.common.registry import MenuEntry, register_menu, register_panel
 from . import views
 from .access import LIAISON_OFFICER
 
-DETAIL_PAGES = ("concern-detail", "concern-act", "concern-notifications", "concern-stats")
+DETAIL_PAGES = ("concern-detail", "concern-act", "concern-notifications")
+SECTION_PAGES = (
+    "concern-queue",
+    "concern-supervision",
+    "concern-stats",
+    "concern-boxes",
+    "concern-box",
+    "concern-box-new",
+    "concern-box-open",
+    "concern-officers",
+)
 
 
 def _not_in_the_field(request: HttpRequest) -> bool:
@@ -53,20 +63,9 @@ def register() -> None:
             "concern-list",
             15,
             _not_in_the_field,
-            also_current=DETAIL_PAGES,
-        )
-    )
-    register_menu(
-        MenuEntry("concern-queue", _("To do"), "concern-queue", 16, _role_in(*views.QUEUE_ROLES))
-    )
-    register_menu(
-        MenuEntry(
-            "concern-supervision",
-            _("Supervision"),
-            "concern-supervision",
-            17,
-            _role_in(*views.SUPERVISION_ROLES),
+            # The concern pages' own navigation (templatetags/concerns_nav) leads on.
+            also_current=(*DETAIL_PAGES, *SECTION_PAGES),
         )
     )
     register_panel("household", views.household_panel)
-    register_panel("cadre", views.cadre_panel)
+    # The cadre page's panel is the statistics' (statistics_pages.cadre_panel).

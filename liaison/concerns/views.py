@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -27,7 +26,6 @@ from liaison.common.net import client_ip
 from liaison.common.pagination import SeekPaginator, query_without_page
 from liaison.common.registry import panels_for
 from liaison.core import selectors as core_selectors
-from liaison.core.models import Cadre
 
 from . import access, selectors, services
 from .access import HOTLINE_OPERATOR
@@ -544,19 +542,4 @@ def household_panel(request: HttpRequest, household: Household) -> tuple[str, di
         "rows": _rows(latest[:HOUSEHOLD_PANEL_ROWS], today),
         "total": len(latest) if len(latest) <= HOUSEHOLD_PANEL_ROWS else concerns.count(),
         "household": household,
-    }
-
-
-def cadre_panel(request: HttpRequest, cadre: Cadre) -> tuple[str, dict[str, Any]]:
-    """The cadre's open concerns and how many are overdue (those the user may see)."""
-    today = timezone.localdate()
-    figures = (
-        selectors.concern_list(user=request.user)
-        .filter(owner=cadre, state__in=OPEN_STATES)
-        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(due__lt=today)))
-    )
-    return "concerns/_cadre_panel.html", {
-        "cadre": cadre,
-        "open": figures["open"],
-        "overdue": figures["overdue"],
     }

@@ -482,11 +482,11 @@ def test_menu_entries_per_role(login, tree, cadre_user_a, admin_a, viewer_a, hot
         }
         return [href for href in menu.links() if href in wanted]
 
+    # One entry each: the queue and supervision are in the concern pages' own navigation.
     assert entries(cadre_user_a) == [reverse("concern-mine")]
-    admin = [reverse(n) for n in ("concern-list", "concern-queue", "concern-supervision")]
-    assert entries(admin_a) == admin
-    assert entries(viewer_a) == admin
-    assert entries(hotline) == admin[:2]
+    assert entries(admin_a) == [reverse("concern-list")]
+    assert entries(viewer_a) == [reverse("concern-list")]
+    assert entries(hotline) == [reverse("concern-list")]
 
 
 # Panels -------------------------------------------------------------------------------------
@@ -547,8 +547,8 @@ def test_an_assignment_emails_the_cadre_when_enabled(
     ("who", "page", "current"),
     [
         ("admin_a", "concern-detail", "concern-list"),
-        ("admin_a", "concern-queue", "concern-queue"),
-        ("admin_a", "concern-supervision", "concern-supervision"),
+        ("admin_a", "concern-queue", "concern-list"),
+        ("admin_a", "concern-supervision", "concern-list"),
         ("cadre_user_a", "concern-detail", "concern-mine"),
         ("cadre_user_a", "concern-notifications", "concern-mine"),
     ],
@@ -558,3 +558,39 @@ def test_the_menu_marks_the_concern_pages(request, login, assigned_concern, who,
     client = login(request.getfixturevalue(who))
     menu = parse(client.get(reverse(page, args=args))).find("ul", class_="navbar-nav")
     assert [a["href"] for a in menu.find_all("a", aria_current="page")] == [reverse(current)]
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (
+            "administrator",
+            [
+                "concern-list",
+                "concern-queue",
+                "concern-supervision",
+                "concern-stats",
+                "concern-boxes",
+                "concern-officers",
+                "concern-notifications",
+            ],
+        ),
+        (
+            "inspector",
+            ["concern-list", "concern-supervision", "concern-stats", "concern-notifications"],
+        ),
+        ("hotline_operator", ["concern-list", "concern-queue", "concern-notifications"]),
+    ],
+)
+def test_the_concern_pages_lead_to_each_other(login, tree, role, expected):
+    """One main-menu entry; the pages of concerns have their own navigation, by role, with
+    the current page marked, and the main menu's entry marked on all of them."""
+    user = user_with_role(role, tree.town_a, username=f"nav-{role}")
+    client = login(user)
+    for name in expected:
+        page = parse(client.get(reverse(name)))
+        nav = page.find(id="concerns-nav")
+        assert [a["id"].removeprefix("concerns-nav-") for a in nav.find_all("a")] == expected
+        assert nav.find("a", aria_current="page")["id"] == f"concerns-nav-{name}"
+        menu = page.find("ul", class_="navbar-nav")
+        assert menu.find("a", aria_current="page")["href"] == reverse("concern-list")

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from districts.access import role_label
+from districts.access import SYSTEM, role_label
 from districts.demo import COUNTY_CODE, demo_loaded, load_demo_county
 from districts.models import Area, Jurisdiction, Role
 from dutydays.demo import load_duty_demo
@@ -20,6 +20,7 @@ from liaison.concerns.demo import (
     concerns_demo_loaded,
     load_concerns_demo,
 )
+from liaison.concerns.statistics import MONTHS_SHOWN, concern_stats_recompute, last_months
 from liaison.core.demo import liaison_demo_loaded, load_liaison_demo
 from liaison.core.models import Cadre
 
@@ -76,6 +77,10 @@ class Command(BaseCommand):
                     f"{c.boxes} opinion boxes and {c.openings} openings."
                 )
             )
+            # The concerns' statistics of the last twelve months, as the nightly job would.
+            months = last_months(MONTHS_SHOWN, timezone.localdate())
+            rows = concern_stats_recompute(months=months, by=SYSTEM)
+            self.stdout.write(self.style.SUCCESS(f"Computed {rows} concern statistics rows."))
         if DutyDay.objects.exists():
             self.stdout.write("The demo county's duty days are already loaded.")
         else:
