@@ -21,7 +21,7 @@ from districts.models import Area, Household, ImportJob, Zone
 from dutydays.models import DutyDay
 from liaison.common.ids import MAX_ID, NO_ROW, IdConverter, ids_in_range, is_id
 from liaison.common.parsers import MAX_DEPTH, DepthLimitedJSONParser, json_depth
-from liaison.concerns.models import Category, Concern
+from liaison.concerns.models import Category, Concern, ConcernStatsJob
 from liaison.concerns.services import concern_create
 from liaison.core.models import Cadre, CoverageJob, Department, Pairing, ZoneLeadership
 
@@ -54,6 +54,7 @@ class World:
     coverage_job: CoverageJob
     user: Any
     concern: Concern
+    concern_stats_job: ConcernStatsJob
 
     def real_id(self, path: str) -> int | None:
         """Return the id of a stored object for a path's `{id}` / `<…:pk>`, by its prefix."""
@@ -68,6 +69,7 @@ class World:
             "duty/days/": self.duty_day.pk,
             "imports/": self.import_job.pk,
             "stats/coverage/jobs/": self.coverage_job.pk,
+            "stats/concerns/jobs/": self.concern_stats_job.pk,
             "users/": self.user.pk,
             # A token is addressed by its account's id; the pages' revoke too (users/…).
             "auth/tokens/": self.user.pk,
@@ -99,9 +101,13 @@ def hostile_world(tree) -> World:
         by=SYSTEM, channel="hotline", kind="help", category=Category.objects.get(code="water"),
         description="饮水管破裂", household=household, reporter_phone="13900001234",
     )  # fmt: skip
+    month = day.replace(day=1)
+    stats_job = ConcernStatsJob.objects.create(
+        first_month=month, last_month=month, requested_by=superuser
+    )
     return World(
         tree.group_a1, household, department, cadre, pairing, zone, duty_day, import_job,
-        coverage_job, account, concern,
+        coverage_job, account, concern, stats_job,
     )  # fmt: skip
 
 

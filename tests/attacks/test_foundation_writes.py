@@ -301,6 +301,7 @@ NO_FOREIGN_IDS = {
     "/api/v1/auth/token/",
     "/api/v1/imports/",
     "/api/v1/stats/coverage/recompute/",
+    "/api/v1/stats/concerns/recompute/",
     "/api/v1/stats/duty-compliance/recompute/",
 }
 

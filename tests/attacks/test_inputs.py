@@ -45,6 +45,8 @@ from liaison.common.api import CsvFormatMixin
 from liaison.common.dates import date_error, month_error
 from liaison.common.exports import FORMULA_STARTS, Sheet, export_response
 from liaison.common.spreadsheets import too_many_rows, unpacks_too_large
+from liaison.concerns.services import concern_create
+from liaison.concerns.statistics import concern_stats_recompute
 from liaison.core import jobs as coverage_jobs
 from liaison.core.coverage import coverage_recompute
 from liaison.core.imports import import_pairings
@@ -53,6 +55,7 @@ from liaison.core.services import pairing_create
 from tests.factories import (
     AuditEntryFactory,
     CadreFactory,
+    CategoryFactory,
     CoverageJobFactory,
     CoverageSnapshotFactory,
     DepartmentFactory,
@@ -79,6 +82,10 @@ HOSTILE = (
 )
 GUARDED = {"'" + value for value in HOSTILE}
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+def this_month() -> datetime.date:
+    return timezone.localdate().replace(day=1)
 
 
 def last_month() -> datetime.date:
@@ -118,8 +125,19 @@ def hostile(tree, county_admin) -> Hostile:
         cadre = CadreFactory(name=value, department=department, rank=Rank.COUNTY_LEADER)
         ZoneFactory(name=value, areas=[GroupFactory(parent=tree.village_a, name=value)])
         DutyDayFactory(cadre=cadre, date=day, area=tree.group_a1, diary=value, problems=value)
+        # A concern in a category named by the attack, its text the attack too.
+        concern_create(
+            by=SYSTEM,
+            channel="hotline",
+            kind="help",
+            category=CategoryFactory(name=value, name_en=value),
+            description=value,
+            reporter_name=value,
+            area=tree.group_a1,
+        )
     coverage_recompute(as_of=timezone.localdate(), by=SYSTEM)
     compliance_recompute(month=last_month(), by=SYSTEM)
+    concern_stats_recompute(months=[this_month()], by=SYSTEM)
     job = ImportJobFactory(
         created_by=county_admin,
         status=ImportJob.Status.FAILED,
@@ -161,6 +179,12 @@ DOWNLOADS: list[tuple[str, str, Url]] = [
             ("area-diaries-export", "diaries", _none, {"pk": lambda h: h.village.pk}),
             ("reveal-log-export", "reveal-log", _none, {}),
             ("audit-log-export", "audit-log", _none, {}),
+            (
+                "concern-stats-export",
+                "concern-stats",
+                lambda h: f"?area={h.county.pk}&month={this_month():%Y-%m}",
+                {},
+            ),
         )
     ],
     (
@@ -177,6 +201,14 @@ DOWNLOADS: list[tuple[str, str, Url]] = [
                 "coverage",
                 lambda h, labels=labels: (
                     f"/api/v1/stats/coverage/?area={h.county.pk}&format=csv{labels}"
+                ),
+            ),
+            (
+                "ConcernStatsView",
+                "concern-stats",
+                lambda h, labels=labels: (
+                    f"/api/v1/stats/concerns/?area={h.county.pk}&month={this_month():%Y-%m}"
+                    f"&format=csv{labels}"
                 ),
             ),
             (

@@ -84,8 +84,9 @@ def test_area_page_query_count_does_not_grow_with_households(
 ):
     HouseholdFactory.create_batch(40, group=tree.group_a1)
     client = login(viewer_a)
-    # 12, and the pager's bounded total and the cadre column (tests/liaison/test_lists.py)
-    with django_assert_max_num_queries(14):
+    # 12, and the pager's bounded total and the cadre column (tests/liaison/test_lists.py),
+    # and the concerns' statistics panel
+    with django_assert_max_num_queries(15):
         assert client.get(reverse("area-detail", args=[tree.town_a.pk])).status_code == 200
 
 

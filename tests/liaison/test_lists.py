@@ -99,8 +99,9 @@ def test_area_page_queries_do_not_grow_with_households_or_cadres(
         _pair(CadreFactory(department=township_a_department), [household])
     client = login(viewer_a)
     # session, user, jurisdiction, area, breadcrumbs, child counts, children, the page,
-    # the bounded total, the cadres, the zone, the history, the history's users, coverage
-    with django_assert_num_queries(14):
+    # the bounded total, the cadres, the zone, the history, the history's users, coverage,
+    # the concerns' statistics
+    with django_assert_num_queries(15):
         page = parse(client.get(reverse("area-detail", args=[tree.town_a.pk])))
     assert len(page.table_rows("#households")) == 25
     assert page.find(class_="pager-total")["data-total"] == str(households + 5)
