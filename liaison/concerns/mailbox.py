@@ -36,7 +36,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail import EmailMessage
 from django.core.validators import validate_email
-from django.db import close_old_connections, connection, transaction
+from django.db import close_old_connections, connections, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -559,7 +559,7 @@ class MailboxHandler:
         await self._run(_record_refusal, incoming, refusal)
 
     def close(self) -> None:
-        self.executor.submit(connection.close).result()
+        self.executor.submit(connections.close_all).result()
         self.executor.shutdown(wait=True)
 
 
