@@ -20,7 +20,6 @@ from django.core import mail
 from django.core.management import call_command
 
 from liaison.concerns import mailbox
-from liaison.concerns.api.serializers import ConcernSerializer
 from liaison.concerns.models import Category, Channel, Concern, MailIntake, QuarantinedMail
 from liaison.concerns.personal import mask_email
 
@@ -141,7 +140,29 @@ def test_the_sender_is_masked_in_the_api(server, county_admin, api_for):
     assert answer["reporter_email"] == "z***@example.cn"
     assert "zhangsan@example.cn" not in str(answer)
     assert mask_email("") == ""
-    assert ConcernSerializer  # the serializer answers the masked address (above)
+
+
+def test_the_sender_is_masked_on_the_page(server, county_admin, login):
+    send(server, message())
+    concern = Concern.objects.get()
+    page = login(county_admin).get(f"/concerns/{concern.pk}/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "z***@example.cn" in text
+    assert "zhangsan@example.cn" not in text
+
+
+def test_quarantined_mail_is_read_only_in_the_admin(server, admin_client):
+    with pytest.raises(smtplib.SMTPDataError):
+        send(server, message(body="", subject=""))
+    row = QuarantinedMail.objects.get()
+    listing = admin_client.get("/admin/concerns/quarantinedmail/")
+    assert listing.status_code == 200
+    assert "zhangsan@example.cn" in listing.content.decode()
+    detail = admin_client.get(f"/admin/concerns/quarantinedmail/{row.pk}/change/")
+    assert detail.status_code == 200
+    assert "Message-ID:" in detail.content.decode()  # the headers, not the raw bytes
+    assert admin_client.post(f"/admin/concerns/quarantinedmail/{row.pk}/delete/").status_code == 403
 
 
 def test_html_only_is_stripped_and_an_unknown_place_falls_back_to_the_default(server, tree):
@@ -239,9 +260,11 @@ def test_auto_responders_are_held_without_a_reply(server, headers, sender, envel
 def test_ten_megabytes_of_junk_are_refused_at_the_smtp_level(server):
     junk = ("x" * 998 + "\r\n") * (10 * 1024 + 10)
     # With the SIZE extension (smtplib announces the size): refused at MAIL FROM.
-    with pytest.raises(smtplib.SMTPSenderRefused) as refused:
-        with smtplib.SMTP("127.0.0.1", server, timeout=60) as client:
-            client.sendmail("zhangsan@example.cn", [ADDRESS], junk)
+    with (
+        pytest.raises(smtplib.SMTPSenderRefused) as refused,
+        smtplib.SMTP("127.0.0.1", server, timeout=60) as client,
+    ):
+        client.sendmail("zhangsan@example.cn", [ADDRESS], junk)
     assert refused.value.smtp_code == 552
     # Without it: the data are read and refused at the end.
     with smtplib.SMTP("127.0.0.1", server, timeout=60) as client:
@@ -276,9 +299,11 @@ def test_malformed_mime_is_held(server):
 
 
 def test_an_unknown_recipient_is_refused(server):
-    with smtplib.SMTP("127.0.0.1", server, timeout=30) as client:
-        with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
-            client.sendmail("zhangsan@example.cn", ["nobody@example.cn"], b"Subject: x\r\n\r\nx")
+    with (
+        smtplib.SMTP("127.0.0.1", server, timeout=30) as client,
+        pytest.raises(smtplib.SMTPRecipientsRefused) as refused,
+    ):
+        client.sendmail("zhangsan@example.cn", ["nobody@example.cn"], b"Subject: x\r\n\r\nx")
     assert refused.value.recipients["nobody@example.cn"][0] == 550
 
 
