@@ -86,6 +86,8 @@ DEMO_TABLES = {
     "concerns.OpinionBox": 13,
     "concerns.BoxOpening": 88,
     "concerns.OfficerReport": 17,  # the demo liaison officer's last thirty days
+    "concerns.MailIntake": 0,  # the mailbox's addresses: set by the county
+    "concerns.QuarantinedMail": 0,
     "dutydays.DutyDay": 10380,
     "dutydays.DutyPhoto": 0,
     "dutydays.DutyQuota": 8,

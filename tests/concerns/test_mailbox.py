@@ -2,6 +2,7 @@
 handler the command runs; mail becomes a concern and the sender gets a reply, and each bad
 mail is refused with an SMTP code or held, with its reason recorded."""
 
+import base64
 import os
 import smtplib
 import socket
@@ -283,19 +284,54 @@ def test_ten_megabytes_of_junk_are_refused_at_the_smtp_level(server):
     assert Concern.objects.count() == 1
 
 
-def test_malformed_mime_is_held(server):
-    raw = (
-        "From: zhangsan@example.cn\r\nTo: mlmq@example.cn\r\nSubject: broken\r\n"
-        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="NOPE"\r\n\r\n'
-        "no boundary ever comes\r\n"
-    )
+HEAD = (
+    "From: zhangsan@example.cn\r\nTo: mlmq@example.cn\r\nSubject: broken\r\nMIME-Version: 1.0\r\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "sign"),
+    [
+        (
+            HEAD + 'Content-Type: multipart/mixed; boundary="NOPE"\r\n\r\nno boundary comes\r\n',
+            "Boundary",
+        ),
+        (HEAD + "Content-Type: text/plain; charset=x-no-such-charset\r\n\r\nabc\r\n", "Lookup"),
+    ],
+)
+def test_malformed_mime_is_held(server, raw, sign):
     with smtplib.SMTP("127.0.0.1", server, timeout=30) as client:
         assert client.sendmail("zhangsan@example.cn", [ADDRESS], raw.encode()) == {}
     row = QuarantinedMail.objects.get()
     assert (row.reason, row.fate) == (Reason.MALFORMED, QuarantinedMail.Fate.HELD)
-    assert "Boundary" in row.detail
+    assert sign in row.detail
     assert bytes(row.raw) == raw.encode()
+    assert row.subject == "broken"
     assert not Concern.objects.exists()
+    assert mail.outbox == []
+
+
+def test_a_gbk_mail_from_a_chinese_client_is_read(server):
+    body = "自来水停了三天".encode("gbk")
+    raw = (
+        b"From: =?GBK?B?" + base64.b64encode("李四".encode("gbk")) + b"?= "
+        b"<lisi@example.cn>\r\nTo: mlmq@example.cn\r\nSubject: =?GB2312?B?"
+        + base64.b64encode("停水".encode("gb2312"))
+        + b"?=\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=GBK\r\n"
+        b"Content-Transfer-Encoding: 8bit\r\n\r\n" + body + b"\r\n"
+    )
+    with smtplib.SMTP("127.0.0.1", server, timeout=30) as client:
+        assert client.sendmail("lisi@example.cn", [ADDRESS], raw) == {}
+    concern = Concern.objects.get()
+    assert concern.description == "停水\n\n自来水停了三天"
+    assert (concern.reporter_name, concern.reporter_email) == ("李四", "lisi@example.cn")
+
+
+def test_no_reply_when_the_mailbox_says_so(server, intake):
+    MailIntake.objects.filter(pk=intake.pk).update(reply=False)
+    assert send(server, message()) == {}
+    assert Concern.objects.count() == 1
+    time.sleep(0.1)
     assert mail.outbox == []
 
 
