@@ -48,9 +48,11 @@ from liaison.concerns.models import (
     ConcernPolicy,
     ConcernStats,
     ConcernStatsJob,
+    MailIntake,
     Notification,
     OfficerReport,
     OpinionBox,
+    QuarantinedMail,
     TrackingSequence,
     WorkdayOverride,
 )
@@ -537,6 +539,33 @@ class ConcernFactory(ModelFactory[Concern]):
     deadline_days = 3
     ack_due = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=1))
     due = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=5))
+
+
+class MailIntakeFactory(ModelFactory[MailIntake]):
+    """A mailbox address whose mail without a place goes to a group."""
+
+    class Meta:
+        model = MailIntake
+
+    address = factory.Sequence(lambda n: f"mlmq{n}@example.cn")
+    default_area = factory.LazyFunction(lambda: HouseholdFactory().group)
+    category = factory.LazyFunction(lambda: Category.objects.get(code="other"))
+
+
+class QuarantinedMailFactory(ModelFactory[QuarantinedMail]):
+    """A message the mailbox held (an auto-reply)."""
+
+    class Meta:
+        model = QuarantinedMail
+
+    received_at = factory.LazyFunction(timezone.now)
+    sender = "someone@example.cn"
+    recipients = "mlmq@example.cn"
+    reason = QuarantinedMail.Reason.AUTO_REPLY
+    fate = QuarantinedMail.Fate.HELD
+    smtp_reply = "250 2.0.0 Held: automatic mail"
+    raw = b"Auto-Submitted: auto-replied\r\nSubject: away\r\n\r\naway\r\n"
+    size = 58
 
 
 class ConcernStatsFactory(ModelFactory[ConcernStats]):

@@ -89,6 +89,8 @@ DEMO_TABLES = {
     # Twelve months of statistics (areas × months × total, channels and categories).
     "concerns.ConcernStats": 5084,
     "concerns.ConcernStatsJob": 0,
+    "concerns.MailIntake": 0,  # the mailbox's addresses: set by the county
+    "concerns.QuarantinedMail": 0,
     "dutydays.DutyDay": 10380,
     "dutydays.DutyPhoto": 0,
     "dutydays.DutyQuota": 8,

@@ -3,6 +3,7 @@ only by the services; the policy tables (categories, deadlines, working-day over
 edited here."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from liaison.common.admin import ReadOnlyAdminMixin
 
@@ -12,8 +13,10 @@ from .models import (
     Concern,
     ConcernEvent,
     ConcernPolicy,
+    MailIntake,
     OfficerReport,
     OpinionBox,
+    QuarantinedMail,
     WorkdayOverride,
 )
 
@@ -87,3 +90,29 @@ class BoxOpeningAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class OfficerReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["officer", "village", "date", "zero"]
     raw_id_fields = ["officer", "village"]
+
+
+@admin.register(MailIntake)
+class MailIntakeAdmin(admin.ModelAdmin):
+    """Policy: the mailbox addresses the receiver takes, each with its default place."""
+
+    list_display = ["address", "default_area", "kind", "category", "reply", "active"]
+    raw_id_fields = ["default_area"]
+
+
+@admin.register(QuarantinedMail)
+class QuarantinedMailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Mail the mailbox refused or held, with the reason (read only; the raw bytes are not
+    served: they may carry what was refused)."""
+
+    list_display = ["received_at", "sender", "subject", "reason", "fate", "smtp_reply", "size"]
+    list_filter = ["reason", "fate"]
+    search_fields = ["sender", "from_header", "subject"]
+    date_hierarchy = "received_at"
+    exclude = ["raw"]
+    readonly_fields = ["headers"]
+
+    @admin.display(description=_("headers"))
+    def headers(self, obj: QuarantinedMail) -> str:
+        head = bytes(obj.raw or b"").split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        return head[:8000].decode("utf-8", errors="replace")

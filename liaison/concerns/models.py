@@ -238,6 +238,8 @@ class Concern(FieldConstraintsMixin, models.Model):
     reporter_phone = models.CharField(
         _("reporter's phone"), max_length=20, blank=True, validators=[validate_phone]
     )
+    # The sender of a concern that came by the mailbox (personal data, masked like phones).
+    reporter_email = models.EmailField(_("reporter's e-mail"), blank=True)
     department = models.ForeignKey(
         Department,
         verbose_name=_("department"),
@@ -586,3 +588,77 @@ class ConcernStatsJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.first_month:%Y-%m}–{self.last_month:%Y-%m} ({self.get_status_display()})"
+
+
+class MailIntake(FieldConstraintsMixin, models.Model):
+    """Policy: a 民情邮箱 address the mail server hands to `receive_concern_mail`.
+
+    Mail to the address becomes a concern in the village or group named in brackets at the
+    start of the subject (``[芒街村]``, ``[530827100201]``; a code or an unambiguous name
+    inside the county), else in the default place given here.
+    """
+
+    address = models.EmailField(_("mailbox address"), unique=True)
+    default_area = models.ForeignKey(
+        Area,
+        verbose_name=_("default place"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The village or group of mail that names no place (the county's intake)."),
+    )
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.HELP)
+    category = models.ForeignKey(
+        Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="+"
+    )
+    reply = models.BooleanField(
+        _("reply with the tracking number"),
+        default=True,
+    )
+    active = models.BooleanField(_("in use"), default=True)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+        ordering = ["address"]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class QuarantinedMail(models.Model):
+    """A message the mailbox refused or held, with the reason (never lost silently)."""
+
+    class Reason(models.TextChoices):
+        NO_TEXT = "no_text", _("No text")
+        EXECUTABLE = "executable", _("Executable attachment")
+        AUTO_REPLY = "auto_reply", _("Automatic reply or loop")
+        TOO_LARGE = "too_large", _("Too large")
+        MALFORMED = "malformed", _("Malformed message")
+        INVALID = "invalid", _("Not accepted as a concern")
+        ERROR = "error", _("Error while receiving")
+
+    class Fate(models.TextChoices):
+        REFUSED = "refused", _("Refused (the sender's server was told)")
+        HELD = "held", _("Held here")
+
+    received_at = models.DateTimeField(_("received"))
+    sender = models.CharField(_("envelope sender"), max_length=320, blank=True)
+    recipients = models.CharField(_("recipients"), max_length=1000, blank=True)
+    from_header = models.CharField(_("From"), max_length=320, blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)
+    fate = models.CharField(_("fate"), max_length=8, choices=Fate.choices)
+    smtp_reply = models.CharField(_("answer given"), max_length=200, blank=True)
+    detail = models.TextField(_("detail"), blank=True)
+    # The raw message up to the stored limit (mailbox.QUARANTINE_RAW_LIMIT).
+    raw = models.BinaryField(_("raw message"), blank=True, default=b"")
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    truncated = models.BooleanField(_("stored in part"), default=False)
+
+    class Meta:
+        verbose_name = _("quarantined mail")
+        verbose_name_plural = _("quarantined mail")
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.received_at:%Y-%m-%d %H:%M} · {self.sender or '<>'} · {self.reason}"

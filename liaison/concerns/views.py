@@ -32,6 +32,7 @@ from .access import HOTLINE_OPERATOR
 from .api.views import ConcernFilter
 from .models import OPEN_STATES, Channel, Concern, Kind, State
 from .page_forms import ConcernActionForm
+from .personal import mask_email
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -219,6 +220,7 @@ def _detail(
             "own_inbox": _role(request) == Role.CADRE,
             "row": _rows([concern], today)[0],
             "reporter_phone": mask_phone(concern.reporter_phone),
+            "reporter_email": mask_email(concern.reporter_email),
             "can_reveal": bool(concern.reporter_phone)
             and allowed(request.user, "reveal_reporter", concern),
             "forms": forms,
@@ -373,7 +375,12 @@ def _reporter(
     return render(
         request,
         "concerns/_reporter.html",
-        {"concern": concern, "reporter_phone": numbers["reporter_phone"], **extra},
+        {
+            "concern": concern,
+            "reporter_phone": numbers["reporter_phone"],
+            "reporter_email": mask_email(concern.reporter_email),
+            **extra,
+        },
         status=status,
     )
 

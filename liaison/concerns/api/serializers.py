@@ -11,6 +11,7 @@ from liaison.common.api import ScopedField
 from liaison.core.selectors import cadre_list, department_list
 
 from ..models import Category, Channel, Concern, ConcernEvent, Feedback, Kind, Priority
+from ..personal import mask_email
 from ..selectors import concern_list
 
 
@@ -52,6 +53,7 @@ class ConcernSerializer(serializers.ModelSerializer):
             "household",
             "reporter_name",
             "reporter_phone",
+            "reporter_email",
             "department",
             "description",
             "received_at",
@@ -72,6 +74,7 @@ class ConcernSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = [
             "tracking_number",
+            "reporter_email",
             "township",
             "village",
             "state",
@@ -93,6 +96,8 @@ class ConcernSerializer(serializers.ModelSerializer):
         data["reporter_phone"] = (
             mask_phone(instance.reporter_phone) if instance.reporter_phone else ""
         )
+        # The mailbox's sender (personal data): masked like the phone.
+        data["reporter_email"] = mask_email(instance.reporter_email)
         return data
 
 
