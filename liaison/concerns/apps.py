@@ -14,12 +14,13 @@ class ConcernsConfig(AppConfig):
         # Each part registers its menu entries, panels and home widgets:
         from liaison.common.registry import Eraser, register_eraser
 
-        from . import channels, home, pages, services, statistics_pages
+        from . import channels, home, open311_pages, pages, services, statistics_pages
 
         pages.register()
         channels.register()
         statistics_pages.register()
         home.register()
+        open311_pages.register()
         register_eraser(
             Eraser("concern-reporters", _("Concerns' reporters erased"), services.reporters_erase)
         )
