@@ -256,6 +256,7 @@ SUPERVISION = [("Supervision", "concern-supervision")]
 CHANNELS = [("Opinion boxes", "concern-boxes"), ("Liaison officers", "concern-officers")]
 MENU_ADMIN = [("Import", "import-list"), ("Users", "user-list"), ("Audit log", "audit-log")]
 API = ("API ↗ (opens in a new tab)", "api-docs")
+OPEN311 = ("Open311 keys", "open311-keys")
 HOME = ("Home", "dashboard")
 EVERYONE = [*MENU_AREAS, *MENU_EVERYONE]
 WATCHERS = [*MENU_AREAS, *CONCERNS, *SUPERVISION, *MENU_EVERYONE, *CHANNELS]
@@ -264,7 +265,7 @@ WATCHERS = [*MENU_AREAS, *CONCERNS, *SUPERVISION, *MENU_EVERYONE, *CHANNELS]
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        ("administrator", [HOME, *WATCHERS, *MENU_ADMIN, API]),
+        ("administrator", [HOME, *WATCHERS, *MENU_ADMIN, API, OPEN311]),
         ("area_admin", [HOME, *WATCHERS, *MENU_ADMIN, API]),
         ("org_department", [HOME, *MENU_AREAS, CONCERNS[0], *SUPERVISION, *MENU_EVERYONE]),
         ("cadre", [HOME, *MENU_CADRE, *EVERYONE]),

@@ -274,7 +274,8 @@ def request_dict(concern: Concern, notes: list[str], *, full: bool) -> dict[str,
         address_id = concern.area.code
     else:
         address, address_id = concern.village.name, concern.village.code
-    agency = concern.department.name if concern.department_id else concern.township.name
+    department = concern.department
+    agency = department.name if department is not None else concern.township.name
     return {
         "service_request_id": concern.tracking_number,
         "status": status_of(concern),
@@ -497,7 +498,7 @@ class Discovery:
     def as_dict(self) -> dict[str, Any]:
         return {
             "changeset": "2026-11-27T00:00:00+08:00",
-            "contact": _("The county's concerns office (民情办)."),
+            "contact": _("The county's concerns office."),
             "key_service": _("Ask the county's administrators for an api_key."),
             "endpoints": [
                 {
