@@ -116,8 +116,11 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 @_guarded
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
-        key = open311.key_for(request.POST.get("api_key"))
-        created = open311.request_create(request.POST, request.FILES.getlist("media"), key)
+        data = request.POST.copy()
+        if not data.get("api_key") and request.GET.get("api_key"):
+            data["api_key"] = request.GET["api_key"]  # some clients send it in the query
+        key = open311.key_for(data.get("api_key"))
+        created = open311.request_create(data, request.FILES.getlist("media"), key)
         return _answer(fmt, "service_requests", "request", created, status=201)
     key = open311.key_for(request.GET.get("api_key"))
     return _answer(fmt, "service_requests", "request", open311.request_list(request.GET, key))

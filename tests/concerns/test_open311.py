@@ -205,6 +205,15 @@ def test_post_defaults_kind_help_and_address_string_uses_the_default_place(clien
     assert "芒街村口大桥" in ConcernEvent.objects.get(concern=concern, action="create").note
 
 
+def test_post_takes_the_api_key_from_the_query_string_too(client, tree, key_a):
+    _key, raw = key_a
+    response = client.post(
+        f"{BASE}/requests.json?api_key={raw}",
+        {"service_code": "water", "address_id": tree.group_a1.code, "description": "没水"},
+    )
+    assert response.status_code == 201
+
+
 def test_post_with_media_is_attached(client, tree, key_a):
     _key, raw = key_a
     photo = SimpleUploadedFile("p.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, "image/png")
@@ -497,7 +506,7 @@ def test_command_channel_and_refusals(tree):
 
     with pytest.raises(CommandError, match="nosuch"):
         call_command("open311_key", "x", "--area", "nosuch", stdout=io.StringIO())
-    with pytest.raises(CommandError, match="county|县"):
+    with pytest.raises(CommandError, match=r"county|县"):
         call_command("open311_key", "x", "--area", tree.village_a.code, stdout=io.StringIO())
 
 
@@ -570,6 +579,13 @@ def test_real_client_and_raw_http(live_server, tree, key_a, concern_a):
     assert {s["service_code"] for s in services_xml} == {s["service_code"] for s in services}
     definition_xml = xml_client.get_service_definition("water")
     assert definition_xml["service_code"] == "water"
+    single = client.get_service_request(number)
+    assert (single["service_request_id"], single["status"]) == (number, "open")
+    single_xml = xml_client.get_service_request(number)
+    assert set(single_xml) == REQUEST_FIELDS
+    assert single_xml["expected_datetime"].endswith("T18:00:00+08:00")
+    listed_xml = xml_client.get_service_requests()
+    assert {r["service_request_id"] for r in listed_xml} == {concern_a.tracking_number, number}
 
     keyed = requests.get(f"{root}/requests/{number}.json", params={"api_key": raw}, timeout=30)
     assert keyed.json()[0]["description"] == "路灯不亮"
