@@ -86,6 +86,7 @@ DEMO_TABLES = {
     "concerns.OpinionBox": 13,
     "concerns.BoxOpening": 88,
     "concerns.OfficerReport": 17,  # the demo liaison officer's last thirty days
+    "concerns.Open311Key": 0,  # other systems' keys are issued by the county
     "dutydays.DutyDay": 10380,
     "dutydays.DutyPhoto": 0,
     "dutydays.DutyQuota": 8,
