@@ -17,6 +17,8 @@ urlpatterns = [
     path("accounts/password/", PasswordChangeView.as_view(), name="password-change"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("liaison.api_urls")),
+    path("open311/v2/", include("liaison.concerns.open311_urls")),
+    path("open311/", include("liaison.concerns.open311_pages")),
     path("", include("liaison.core.urls")),
     path("", include("liaison.concerns.urls")),
     path("", include("dutydays.urls")),

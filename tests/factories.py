@@ -51,6 +51,7 @@ from liaison.concerns.models import (
     MailIntake,
     Notification,
     OfficerReport,
+    Open311Key,
     OpinionBox,
     QuarantinedMail,
     TrackingSequence,
@@ -647,6 +648,17 @@ class OfficerReportFactory(ModelFactory[OfficerReport]):
     village = factory.LazyFunction(lambda: HouseholdFactory().village)
     date = factory.Sequence(lambda n: START + datetime.timedelta(days=n))
     zero = True
+
+
+class Open311KeyFactory(ModelFactory[Open311Key]):
+    """An Open311 client's key (the hash of a random key, as `open311.key_issue` stores it)."""
+
+    class Meta:
+        model = Open311Key
+
+    name = factory.Sequence(lambda n: f"12345平台{n}")
+    key_hash = factory.Sequence(lambda n: f"{n:064x}")
+    area = factory.SubFactory(TownshipFactory)
 
 
 def _zone_areas(zone: Zone, areas: Iterable[Area] | None) -> None:

@@ -91,6 +91,7 @@ DEMO_TABLES = {
     "concerns.ConcernStatsJob": 0,
     "concerns.MailIntake": 0,  # the mailbox's addresses: set by the county
     "concerns.QuarantinedMail": 0,
+    "concerns.Open311Key": 0,  # other systems' keys are issued by the county
     "dutydays.DutyDay": 10380,
     "dutydays.DutyPhoto": 0,
     "dutydays.DutyQuota": 8,

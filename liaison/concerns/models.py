@@ -662,3 +662,48 @@ class QuarantinedMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.received_at:%Y-%m-%d %H:%M} · {self.sender or '<>'} · {self.reason}"
+
+
+class Open311Key(models.Model):
+    """A registered Open311 client (a county 12345 platform, a mini-program): its key is
+    shown once when issued; only its SHA-256 is stored."""
+
+    name = models.CharField(_("name"), max_length=100)
+    key_hash = models.CharField(_("key (SHA-256)"), max_length=64, unique=True, editable=False)
+    area = models.ForeignKey(
+        Area, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="+"
+    )
+    channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, default=Channel.HOTLINE
+    )
+    default_area = models.ForeignKey(
+        Area,
+        verbose_name=_("default place (for address_string)"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Open311 key")
+        verbose_name_plural = _("Open311 keys")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

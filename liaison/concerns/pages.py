@@ -24,6 +24,8 @@ SECTION_PAGES = (
     "concern-box-new",
     "concern-box-open",
     "concern-officers",
+    "open311-keys",
+    "open311-key-revoke",
 )
 
 

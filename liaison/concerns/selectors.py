@@ -136,3 +136,8 @@ def notification_get(*, user: Actor, pk: Any) -> Notification:
 def public_notes(concern: Concern) -> Any:
     """The notes the owner chose to publish, oldest first (nothing internal)."""
     return ConcernEvent.objects.filter(concern=concern, public=True).order_by("at", "pk")
+
+
+def public_notes_of(concerns: Any) -> Any:
+    """The published notes of several concerns (already read through a selector)."""
+    return ConcernEvent.objects.filter(concern__in=concerns, public=True).order_by("at", "pk")

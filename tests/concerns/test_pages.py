@@ -573,6 +573,7 @@ def test_the_menu_marks_the_concern_pages(request, login, assigned_concern, who,
                 "concern-boxes",
                 "concern-officers",
                 "concern-notifications",
+                "open311-keys",
             ],
         ),
         (

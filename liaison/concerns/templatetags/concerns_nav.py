@@ -32,6 +32,8 @@ def section_links(request: HttpRequest) -> list[dict[str, Any]]:
         ),
         ("concern-officers", _("Liaison officers"), can(request.user, "view_dashboard")),
         ("concern-notifications", _("Notifications"), True),
+        # Keys of other systems (Open311), issued by the county's administrators.
+        ("open311-keys", _("Open311 keys"), can(request.user, "manage_open311_keys")),
     ]
     current = getattr(request.resolver_match, "url_name", "")
     return [
