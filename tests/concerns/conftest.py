@@ -13,6 +13,24 @@ from liaison.concerns.services import concern_create
 from tests.factories import PairingFactory, user_with_role
 
 
+@pytest.fixture(autouse=True)
+def default_catalogue(request) -> None:
+    """Transactional tests (live servers, threads) empty the tables after them, the
+    migrations' category catalogue too: give such a test the catalogue back."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    if not (transactional or "live_server" in request.fixturenames):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    defaults = importlib.import_module("liaison.concerns.migrations.0002_default_categories")
+    for order, (code, name, name_en) in enumerate(defaults.DEFAULTS, start=1):
+        Category.objects.get_or_create(
+            code=code, defaults={"name": name, "name_en": name_en, "order": order * 10}
+        )
+
+
 @pytest.fixture
 def hotline(tree):
     """A hotline operator, county-wide."""
