@@ -48,9 +48,11 @@ from liaison.concerns.models import (
     ConcernPolicy,
     ConcernStats,
     ConcernStatsJob,
+    ContactCard,
     Notification,
     OfficerReport,
     OpinionBox,
+    PublicPolicy,
     TrackingSequence,
     WorkdayOverride,
 )
@@ -499,6 +501,24 @@ class ConcernPolicyFactory(ModelFactory[ConcernPolicy]):
         django_get_or_create = ("id",)
 
     id = 1
+
+
+class PublicPolicyFactory(ModelFactory[PublicPolicy]):
+    """The one row of the public side's limits and switches (created on first use)."""
+
+    class Meta:
+        model = PublicPolicy
+        django_get_or_create = ("id",)
+
+    id = 1
+
+
+class ContactCardFactory(ModelFactory[ContactCard]):
+    class Meta:
+        model = ContactCard
+
+    household = factory.SubFactory(HouseholdFactory)
+    code = factory.Sequence(lambda n: f"T{n:06d}")
 
 
 class WorkdayOverrideFactory(ModelFactory[WorkdayOverride]):

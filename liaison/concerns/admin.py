@@ -12,8 +12,10 @@ from .models import (
     Concern,
     ConcernEvent,
     ConcernPolicy,
+    ContactCard,
     OfficerReport,
     OpinionBox,
+    PublicPolicy,
     WorkdayOverride,
 )
 
@@ -87,3 +89,32 @@ class BoxOpeningAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class OfficerReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["officer", "village", "date", "zero"]
     raw_id_fields = ["officer", "village"]
+
+
+@admin.register(PublicPolicy)
+class PublicPolicyAdmin(admin.ModelAdmin):
+    """Policy: the public form's rate limits and which boards are public."""
+
+    list_display = [
+        "__str__",
+        "per_address_per_hour",
+        "per_phone_per_day",
+        "lookups_per_hour",
+        "township_boards_public",
+        "village_boards_public",
+    ]
+
+    def has_add_permission(self, request):
+        return not PublicPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContactCard)
+class ContactCardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Cards are issued on the printing page (services); viewable here for support."""
+
+    list_display = ["code", "household", "created_at", "revoked_at"]
+    search_fields = ["code"]
+    raw_id_fields = ["household"]
