@@ -10,7 +10,7 @@ from liaison.concerns.models import Category, Concern, State
 from liaison.concerns.services import concern_act
 from liaison.concerns.statistics import concern_stats_recompute
 
-from ..browser_support import BROWSER_MARKS, browser, page, shot
+from ..browser_support import BROWSER_MARKS, browser, log_in, page, shot
 from ..test_accessibility import axe_violations, describe
 
 pytestmark = BROWSER_MARKS
@@ -76,9 +76,11 @@ def test_a_household_files_from_its_card_and_follows_it(
     assert concern.state == State.RESOLVED
 
 
-def test_the_board_and_the_picker_on_screens(page, live_server, tree, paired_a, raise_concern):
+def test_the_public_pages_and_the_cards_on_screens(
+    page, live_server, tree, paired_a, cadre_a, raise_concern, admin_a
+):
     Category.objects.get_or_create(code="water", defaults={"name": "饮水"})
-    raise_concern(household=paired_a)
+    concern = raise_concern(household=paired_a, reporter_phone="13912345678")
     concern_stats_recompute(by=SYSTEM)
     page.goto(f"{live_server.url}/board/{tree.town_a.code}/")
     assert page.inner_text("#received") == "1"
@@ -87,3 +89,13 @@ def test_the_board_and_the_picker_on_screens(page, live_server, tree, paired_a, 
     page.goto(f"{live_server.url}/c/")
     assert _fits(page)
     shot(page, "public-picker")
+    page.goto(f"{live_server.url}/c/?g={tree.group_a1.code}")
+    assert _fits(page)
+    shot(page, "public-form-web")
+    page.goto(f"{live_server.url}/c/status/?number={concern.tracking_number}&secret=5678")
+    assert page.locator("#status").count() == 1
+    shot(page, "public-status-open")
+    log_in(page, live_server, admin_a.username)
+    page.goto(f"{live_server.url}/areas/{tree.group_a1.pk}/contact-cards/qr/")
+    assert page.locator("figure.qr svg").count() == 3
+    shot(page, "public-cards-qr")
