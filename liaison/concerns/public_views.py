@@ -64,6 +64,22 @@ class PublicForm(forms.Form):
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
     )
+
+    def clean_photo(self) -> Any:
+        """A photo from anyone on the internet: it must open as an image."""
+        photo = self.cleaned_data.get("photo")
+        if not photo:
+            return photo
+        from PIL import Image, UnidentifiedImageError
+
+        try:
+            with Image.open(photo) as image:
+                image.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise ValidationError(_("Choose a photo (JPEG, PNG, WebP or GIF).")) from None
+        photo.seek(0)
+        return photo
+
     answer = forms.CharField(
         max_length=4, widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})
     )
@@ -202,7 +218,12 @@ class LookupForm(forms.Form):
 @never_cache
 def public_status(request: "HttpRequest") -> HttpResponse:
     """The state, dates and published notes of a concern, by number and phone tail or code."""
-    form = LookupForm(request.GET or None)
+    # Asked by POST: the phone's tail or the lookup code stays out of addresses, the
+    # browser's history and the server's logs; a GET only fills in the number (receipt).
+    if request.method == "POST":
+        form = LookupForm(request.POST)
+    else:
+        form = LookupForm(initial={"number": request.GET.get("number", "")[:30]})
     status, found = 200, None
     if form.is_bound and form.is_valid():
         try:

@@ -171,6 +171,9 @@ def test_bad_input_is_refused_with_reasons(client, tree):
     assert answer.status_code == 400
     answer = _post(client, url, g=tree.group_a1.code, photo=_png("virus.exe"))
     assert answer.status_code == 400
+    fake = SimpleUploadedFile("photo.png", b"MZ\x90\x00 not an image", content_type="image/png")
+    answer = _post(client, url, g=tree.group_a1.code, photo=fake)
+    assert answer.status_code == 400
     assert not Concern.objects.exists()
 
 
@@ -251,7 +254,7 @@ def test_the_status_lookup_shows_nothing_private(
     )
     concern_act(concern=concern, action="accept", by=cadre_user_a, note="内部：先去看看")
     concern_publish_note(concern=concern, note="已联系村委会处理。", by=cadre_user_a)
-    page = client.get("/c/status/", {"number": concern.tracking_number, "secret": "5678"})
+    page = client.post("/c/status/", {"number": concern.tracking_number, "secret": "5678"})
     assert page.status_code == 200
     doc = parse(page)
     html = doc.all_text
@@ -272,8 +275,8 @@ def test_the_status_lookup_shows_nothing_private(
 @pytest.mark.django_db
 def test_a_wrong_tail_says_the_same_as_an_unknown_number(client, tree, raise_concern):
     concern = raise_concern(reporter_phone="13912345678")
-    wrong = client.get("/c/status/", {"number": concern.tracking_number, "secret": "0000"})
-    unknown = client.get("/c/status/", {"number": "530827-1999-999999", "secret": "5678"})
+    wrong = client.post("/c/status/", {"number": concern.tracking_number, "secret": "0000"})
+    unknown = client.post("/c/status/", {"number": "530827-1999-999999", "secret": "5678"})
     assert wrong.status_code == unknown.status_code == 404
 
     def alert(response):
@@ -283,14 +286,23 @@ def test_a_wrong_tail_says_the_same_as_an_unknown_number(client, tree, raise_con
     assert concern.tracking_number not in alert(wrong)
     # The lookup code of an anonymous concern opens it; another concern's does not.
     anonymous = raise_concern()
-    ok = client.get(
+    ok = client.post(
         "/c/status/", {"number": anonymous.tracking_number, "secret": anonymous.lookup_code}
     )
     assert ok.status_code == 200
-    cross = client.get(
+    cross = client.post(
         "/c/status/", {"number": concern.tracking_number, "secret": anonymous.lookup_code}
     )
     assert cross.status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_lookup_asks_by_post_and_a_get_only_fills_the_number(client, tree, raise_concern):
+    concern = raise_concern(reporter_phone="13912345678")
+    page = parse(client.get("/c/status/", {"number": concern.tracking_number, "secret": "5678"}))
+    assert page.find_all(id="status") == []
+    assert page.find("input", name="number")["value"] == concern.tracking_number
+    assert page.find("form")["method"] == "post"
 
 
 @pytest.mark.django_db
@@ -299,7 +311,7 @@ def test_the_status_lookup_is_rate_limited(client, tree):
     policy.lookups_per_hour = 2
     policy.save()
     codes = [
-        client.get("/c/status/", {"number": "x", "secret": "1234"}).status_code for _ in range(3)
+        client.post("/c/status/", {"number": "x", "secret": "1234"}).status_code for _ in range(3)
     ]
     assert codes == [404, 404, 429]
 

@@ -92,7 +92,9 @@ def test_the_public_pages_and_the_cards_on_screens(
     page.goto(f"{live_server.url}/c/?g={tree.group_a1.code}")
     assert _fits(page)
     shot(page, "public-form-web")
-    page.goto(f"{live_server.url}/c/status/?number={concern.tracking_number}&secret=5678")
+    page.goto(f"{live_server.url}/c/status/?number={concern.tracking_number}")
+    page.fill("input[name=secret]", "5678")
+    page.click("button[type=submit]")
     assert page.locator("#status").count() == 1
     shot(page, "public-status-open")
     log_in(page, live_server, admin_a.username)
