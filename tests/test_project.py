@@ -86,6 +86,8 @@ DEMO_TABLES = {
     "concerns.OpinionBox": 13,
     "concerns.BoxOpening": 88,
     "concerns.OfficerReport": 17,  # the demo liaison officer's last thirty days
+    "concerns.ContactCard": 0,  # issued when a village's cards are printed
+    "concerns.PublicPolicy": 0,  # created on first use
     "dutydays.DutyDay": 10380,
     "dutydays.DutyPhoto": 0,
     "dutydays.DutyQuota": 8,
