@@ -208,15 +208,11 @@ def check_lookup_rate(*, ip: str) -> None:
 
 
 def public_group(code: str) -> Area | None:
-    """The group (or village) of a code from the card or the picker; None if not a place."""
+    """The group of a code from the card or the picker; None if it is not a group."""
     code = (code or "").strip()
     if not code or len(code) > 20:
         return None
-    return (
-        Area.objects.filter(code=code, level__in=(AreaLevel.GROUP, AreaLevel.VILLAGE))
-        .select_related("parent")
-        .first()
-    )
+    return Area.objects.filter(code=code, level=AreaLevel.GROUP).select_related("parent").first()
 
 
 def public_concern_create(

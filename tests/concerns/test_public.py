@@ -156,8 +156,10 @@ def test_without_a_place_the_form_offers_the_picker(client, tree):
     # A code that is not a village or group is no place.
     page = client.get(f"/c/?g={tree.town_a.code}")
     assert not parse(page).find_all("textarea")
-    answer = _post(client, f"/c/?g={tree.group_a1.code}", g=tree.town_a.code)
-    assert answer.status_code == 400 and not Concern.objects.exists()
+    for not_a_group in (tree.town_a.code, tree.village_a.code, "no-such-code"):
+        answer = _post(client, f"/c/?g={tree.group_a1.code}", g=not_a_group)
+        assert answer.status_code == 400
+    assert not Concern.objects.exists()
 
 
 @pytest.mark.django_db
