@@ -250,6 +250,11 @@ AXES_VERBOSE = False
 # request from one of them has its X-Forwarded-For believed; empty: the client is
 # REMOTE_ADDR, whatever headers it sends.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+# The public side (issue 11): the address printed in the contact cards' QR codes
+# ("https://minqing.example.gov.cn"; empty: the address of the request that prints them),
+# and the fewest seconds between showing the public form and sending it (faster: a bot).
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="")
+PUBLIC_FORM_MIN_SECONDS = env.float("PUBLIC_FORM_MIN_SECONDS", default=3.0)
 # API tokens expire this many days after they were issued (POST /api/v1/auth/token/ again
 # gives a new one).
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=30)

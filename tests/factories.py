@@ -48,11 +48,13 @@ from liaison.concerns.models import (
     ConcernPolicy,
     ConcernStats,
     ConcernStatsJob,
+    ContactCard,
     MailIntake,
     Notification,
     OfficerReport,
     Open311Key,
     OpinionBox,
+    PublicPolicy,
     QuarantinedMail,
     TrackingSequence,
     WorkdayOverride,
@@ -502,6 +504,24 @@ class ConcernPolicyFactory(ModelFactory[ConcernPolicy]):
         django_get_or_create = ("id",)
 
     id = 1
+
+
+class PublicPolicyFactory(ModelFactory[PublicPolicy]):
+    """The one row of the public side's limits and switches (created on first use)."""
+
+    class Meta:
+        model = PublicPolicy
+        django_get_or_create = ("id",)
+
+    id = 1
+
+
+class ContactCardFactory(ModelFactory[ContactCard]):
+    class Meta:
+        model = ContactCard
+
+    household = factory.SubFactory(HouseholdFactory)
+    code = factory.Sequence(lambda n: f"T{n:06d}")
 
 
 class WorkdayOverrideFactory(ModelFactory[WorkdayOverride]):

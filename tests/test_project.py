@@ -92,6 +92,8 @@ DEMO_TABLES = {
     "concerns.MailIntake": 0,  # the mailbox's addresses: set by the county
     "concerns.QuarantinedMail": 0,
     "concerns.Open311Key": 0,  # other systems' keys are issued by the county
+    "concerns.ContactCard": 0,  # issued when a village's cards are printed
+    "concerns.PublicPolicy": 0,  # created on first use
     "dutydays.DutyDay": 10380,
     "dutydays.DutyPhoto": 0,
     "dutydays.DutyQuota": 8,

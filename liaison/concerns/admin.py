@@ -13,9 +13,11 @@ from .models import (
     Concern,
     ConcernEvent,
     ConcernPolicy,
+    ContactCard,
     MailIntake,
     OfficerReport,
     OpinionBox,
+    PublicPolicy,
     QuarantinedMail,
     WorkdayOverride,
 )
@@ -116,3 +118,32 @@ class QuarantinedMailAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def headers(self, obj: QuarantinedMail) -> str:
         head = bytes(obj.raw or b"").split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
         return head[:8000].decode("utf-8", errors="replace")
+
+
+@admin.register(PublicPolicy)
+class PublicPolicyAdmin(admin.ModelAdmin):
+    """Policy: the public form's rate limits and which boards are public."""
+
+    list_display = [
+        "__str__",
+        "per_address_per_hour",
+        "per_phone_per_day",
+        "lookups_per_hour",
+        "township_boards_public",
+        "village_boards_public",
+    ]
+
+    def has_add_permission(self, request):
+        return not PublicPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContactCard)
+class ContactCardAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Cards are issued on the printing page (services); viewable here for support."""
+
+    list_display = ["code", "household", "created_at", "revoked_at"]
+    search_fields = ["code"]
+    raw_id_fields = ["household"]

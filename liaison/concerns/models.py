@@ -707,3 +707,65 @@ class Open311Key(models.Model):
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+# The public side (issue 11): contact cards with a QR code, the public form, the board --
+
+
+class ContactCard(models.Model):
+    """A printed contact card of a household: its QR code opens the public form with `code`.
+
+    The code is short and random (never personal data); a revoked card's code is refused.
+    """
+
+    household = models.ForeignKey(
+        Household,
+        verbose_name=_("household"),
+        on_delete=models.CASCADE,
+        related_name="contact_cards",
+    )
+    code = models.CharField(_("card code"), max_length=12, unique=True)
+    created_at = models.DateTimeField(_("issued"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contact card")
+        verbose_name_plural = _("contact cards")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PublicPolicy(models.Model):
+    """Policy: one row of the public side's numbers (rate limits) and switches (boards)."""
+
+    per_address_per_hour = models.PositiveSmallIntegerField(
+        _("public form: concerns per client address and hour"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+    )
+    per_phone_per_day = models.PositiveSmallIntegerField(
+        _("public form: concerns per phone number and day"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    lookups_per_hour = models.PositiveSmallIntegerField(
+        _("status lookups per client address and hour"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+    )
+    township_boards_public = models.BooleanField(_("township boards are public"), default=True)
+    village_boards_public = models.BooleanField(_("village boards are public"), default=False)
+
+    class Meta:
+        verbose_name = _("public side")
+        verbose_name_plural = _("public side")
+
+    def __str__(self) -> str:
+        return str(_("Public side"))
+
+    @classmethod
+    def current(cls) -> "PublicPolicy":
+        row, _created = cls.objects.get_or_create(pk=1)
+        return row
