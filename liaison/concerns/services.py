@@ -375,6 +375,7 @@ def concern_attach(
     return added
 
 
+@transaction.atomic
 def concern_reveal(*, concern: Concern, by: Actor, ip: str | None = None) -> dict[str, str]:
     """Return the reporter's name and phone unmasked, and record the reveal in the audit log.
 
