@@ -25,4 +25,7 @@ STORAGES = {
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"token": "1000/min"}}  # noqa: F405
 # aiosmtpd logs each connection at INFO from its own thread, sometimes after pytest has
 # closed the stream a test captured: the mailbox tests' receivers speak only of problems.
-LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "mail.log": {"level": "WARNING"}}}  # noqa: F405
+LOGGING = {
+    **LOGGING,  # noqa: F405
+    "loggers": {"axes": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
+}
