@@ -28,6 +28,7 @@ urlpatterns = [
     path("concerns/<id:pk>/act/<slug:action>/", views.concern_act, name="concern-act"),
     path("concerns/<id:pk>/reveal/", views.concern_reveal, name="concern-reveal"),
     path("concerns/<id:pk>/attachments/", views.concern_attach, name="concern-attach"),
+    path("concerns/<id:pk>/publish/", views.concern_publish, name="concern-publish"),
     path(
         "concerns/<id:pk>/attachments/<id:attachment_pk>/",
         views.concern_attachment,

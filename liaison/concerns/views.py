@@ -65,6 +65,8 @@ EVENT_LABELS = {
     "create": gettext_lazy("Recorded"),
     "attach": gettext_lazy("Attachments added"),
     "escalate": gettext_lazy("Escalated"),
+    "publish": gettext_lazy("Note published"),
+    "close": gettext_lazy("Close"),
 }
 
 
@@ -225,6 +227,7 @@ def _detail(
             and allowed(request.user, "reveal_reporter", concern),
             "forms": forms,
             "attachments": attachments,
+            "can_publish": allowed(request.user, "handle_concerns", concern),
             "can_attach": allowed(request.user, "handle_concerns", concern)
             or allowed(request.user, "create_concerns", concern),
             "timeline": _timeline(concern),
@@ -320,6 +323,25 @@ def concern_act(request, pk, action):
             messages.success(request, _done(concern, action))
             return redirect("concern-detail", pk=concern.pk)
     return _detail(request, concern, failed=form)
+
+
+@login_required
+@require_POST
+def concern_publish(request, pk):
+    """Publish a note for the public (the status page, the board, Open311)."""
+    concern = selectors.concern_get(user=request.user, pk=pk)
+    try:
+        services.concern_publish_note(
+            concern=concern, note=request.POST.get("note", ""), by=request.user
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("The note is published: the household sees it on the status page.")
+        )
+    return redirect("concern-detail", pk=concern.pk)
 
 
 @login_required

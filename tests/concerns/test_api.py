@@ -117,3 +117,14 @@ def test_reveal_is_audited(api_for, a_concern, cadre_user_a, admin_b):
     entry = AuditEntry.objects.get(kind="reveal")
     assert entry.details["concern"] == a_concern.pk
     assert api_for(admin_b).post(f"{URL}{a_concern.pk}/reveal/").status_code == 404
+
+
+def test_publish_a_note_for_the_public(api_for, a_concern, cadre_user_a, viewer_a, admin_b):
+    url = f"{URL}{a_concern.pk}/publish/"
+    response = api_for(cadre_user_a).post(url, {"note": "已派人查看"}, format="json")
+    assert response.status_code == 201
+    assert (response.json()["action"], response.json()["public"]) == ("publish", True)
+    assert api_for(cadre_user_a).post(url, {}, format="json").status_code == 400
+    assert api_for(viewer_a).post(url, {"note": "x"}, format="json").status_code == 403
+    assert api_for(admin_b).post(url, {"note": "x"}, format="json").status_code == 404
+    assert ConcernEvent.objects.filter(action="publish").count() == 1

@@ -595,3 +595,26 @@ def test_the_concern_pages_lead_to_each_other(login, tree, role, expected):
         assert nav.find("a", aria_current="page")["id"] == f"concerns-nav-{name}"
         menu = page.find("ul", class_="navbar-nav")
         assert menu.find("a", aria_current="page")["href"] == reverse("concern-list")
+
+
+def test_the_owner_publishes_a_note_that_the_timeline_marks_public(
+    login, cadre_user_a, viewer_a, assigned_concern
+):
+    from liaison.concerns.selectors import public_notes
+
+    client = login(cadre_user_a)
+    page = parse(client.get(reverse("concern-detail", args=[assigned_concern.pk])))
+    form = page.find(id="publish-form")
+    assert form["action"] == reverse("concern-publish", args=[assigned_concern.pk])
+    response = client.post(form["action"], {"note": "水管已订购，周五更换。"}, follow=True)
+    assert [e.note for e in public_notes(assigned_concern)] == ["水管已订购，周五更换。"]
+    step = parse(response).find("li", data_action="publish")
+    assert "公开" in step.text
+    # Nothing to publish is said; a viewer may not publish (and sees no form).
+    empty = parse(client.post(form["action"], {"note": " "}, follow=True))
+    assert "请填写要公开的说明。" in empty.text
+    viewer = login(viewer_a)
+    page = parse(viewer.get(reverse("concern-detail", args=[assigned_concern.pk])))
+    assert page.find_all(id="publish-form") == []
+    assert viewer.post(form["action"], {"note": "x"}).status_code == 403
+    assert public_notes(assigned_concern).count() == 1

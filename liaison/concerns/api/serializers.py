@@ -106,7 +106,7 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ConcernEvent
-        fields = ["id", "at", "actor", "action", "from_state", "to_state", "note"]
+        fields = ["id", "at", "actor", "action", "from_state", "to_state", "note", "public"]
 
     def get_actor(self, event: ConcernEvent) -> str:
         return event.actor.get_username() if event.actor is not None else ""
@@ -114,6 +114,10 @@ class EventSerializer(serializers.ModelSerializer):
 
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+class PublishSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=500)
 
 
 class ResolveSerializer(serializers.Serializer):

@@ -28,6 +28,7 @@ from .serializers import (
     EventSerializer,
     FeedbackSerializer,
     NoteSerializer,
+    PublishSerializer,
     ReasonSerializer,
     ReferSerializer,
     ResolveSerializer,
@@ -85,6 +86,10 @@ TRANSITION_400 = {
         },
     ]
 }
+
+
+# A write's body errors, keyed by field (the publish of a note).
+FIELD_ERRORS_400 = TRANSITION_400["oneOf"][1]
 
 
 def _transition_schema(body: Any) -> Any:
@@ -158,6 +163,8 @@ class ConcernViewSet(
             return services.TRANSITIONS[name].permission
         if name == "reveal":
             return "reveal_reporter"
+        if name == "publish":
+            return "handle_concerns"
         return "view_concerns"
 
     @_transition_schema(AssignSerializer)
@@ -249,6 +256,23 @@ class ConcernViewSet(
             services.concern_attach, concern=concern, files=files, by=request.user
         )
         return Response({"attachments": [{"id": a.pk, "name": a.name} for a in added]}, status=201)
+
+    @extend_schema(
+        request=PublishSerializer, responses={201: EventSerializer, 400: FIELD_ERRORS_400}
+    )
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        """Publish a note for the public: the status page, the board and Open311 show it."""
+        concern = self.get_object()
+        body = PublishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        event = self.call_service(
+            services.concern_publish_note,
+            concern=concern,
+            note=body.validated_data["note"],
+            by=request.user,
+        )
+        return Response(EventSerializer(event).data, status=201)
 
     @extend_schema(request=None, responses={200: dict})
     @action(detail=True, methods=["post"])
