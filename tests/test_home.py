@@ -47,6 +47,7 @@ DASHBOARD_BLOCKS = [
     "home-coverage-zones",
     "home-duty-compliance",
     "home-gaps",
+    "home-concerns",
     "home-coverage-trend",
     "home-compliance-trend",
 ]
