@@ -21,5 +21,9 @@ class ConcernsConfig(AppConfig):
         statistics_pages.register()
         home.register()
         register_eraser(
-            Eraser("concern-reporters", _("Concerns' reporters erased"), services.reporters_erase)
+            Eraser(
+                "concern-reporters",
+                _("Concerns' reporters and held mail erased"),
+                services.reporters_erase,
+            )
         )

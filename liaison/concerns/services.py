@@ -898,26 +898,32 @@ def _close_after_callback_window(today: datetime.date, by: Actor) -> int:
 
 
 def reporters_erase(*, by: Actor, dry_run: bool = False, retention_years: int) -> int:
-    """Blank the reporter's name and phone of concerns ended longer ago than the retention
-    period (the command erase_personal_data); the concerns and their figures stay.
-    Return how many concerns were (with `dry_run`: would be) erased; one audit entry."""
+    """Blank the reporter's name, phone and e-mail address of concerns ended longer ago than
+    the retention period (the command erase_personal_data), and delete the mail held in
+    quarantine that long (raw messages with their senders); the concerns and their figures
+    stay. Return how many records were (with `dry_run`: would be) erased; one audit entry."""
     from districts.audit import audit_record
     from districts.models import AuditEntry
+
+    from .models import QuarantinedMail
 
     require(by, "erase_personal_data")
     cutoff = timezone.now() - datetime.timedelta(days=365 * retention_years + retention_years // 4)
     concerns = Concern.objects.filter(closed_at__lt=cutoff).exclude(
-        reporter_name="", reporter_phone=""
+        reporter_name="", reporter_phone="", reporter_email=""
     )
-    count = concerns.count()
-    if dry_run or not count:
-        return count
-    concerns.update(reporter_name="", reporter_phone="")
+    held = QuarantinedMail.objects.filter(received_at__lt=cutoff)
+    count, mails = concerns.count(), held.count()
+    if dry_run or not (count or mails):
+        return count + mails
+    concerns.update(reporter_name="", reporter_phone="", reporter_email="")
+    held.delete()
     audit_record(
         AuditEntry.Kind.ERASURE,
         user=user_of(by),
         username="" if user_of(by) else str(by.get_username()),
         concerns=count,
+        quarantined_mails=mails,
         retention_years=retention_years,
     )
-    return count
+    return count + mails

@@ -399,19 +399,30 @@ def test_reporters_of_concerns_ended_past_the_retention_period_are_erased(raise_
 
     from django.core.management import call_command
 
-    old = raise_concern(reporter_name="岩三", reporter_phone="13912345678")
+    from tests.factories import QuarantinedMailFactory
+
+    old = raise_concern(
+        reporter_name="岩三", reporter_phone="13912345678", reporter_email="yan@example.cn"
+    )
+    held = QuarantinedMailFactory()
+    QuarantinedMailFactory._meta.model.objects.filter(pk=held.pk).update(
+        received_at=timezone.now() - datetime.timedelta(days=365 * 6)
+    )
+    kept = QuarantinedMailFactory()
     recent = raise_concern(reporter_name="玉香", reporter_phone="13912345679")
     long_ago = timezone.now() - datetime.timedelta(days=365 * 6)
     Concern.objects.filter(pk=old.pk).update(state=State.CLOSED, closed_at=long_ago)
     Concern.objects.filter(pk=recent.pk).update(state=State.CLOSED, closed_at=timezone.now())
     out = StringIO()
     call_command("erase_personal_data", "--dry-run", stdout=out)
-    assert "Concerns' reporters erased: 1" in out.getvalue()
+    assert "Concerns' reporters and held mail erased: 2" in out.getvalue()  # a concern, a held mail
     assert Concern.objects.get(pk=old.pk).reporter_name == "岩三"
     call_command("erase_personal_data", stdout=StringIO())
     old.refresh_from_db()
     recent.refresh_from_db()
-    assert (old.reporter_name, old.reporter_phone) == ("", "")
+    assert (old.reporter_name, old.reporter_phone, old.reporter_email) == ("", "", "")
+    remaining = QuarantinedMailFactory._meta.model.objects.values_list("pk", flat=True)
+    assert list(remaining) == [kept.pk]
     assert (recent.reporter_name, recent.tracking_number) == ("玉香", recent.tracking_number)
 
 
