@@ -44,6 +44,7 @@ from .models import (
     TrackingSequence,
 )
 from .services import ESCALATING, LOOKUP_ALPHABET, Route, deadlines_for
+from .statistics import days_to_resolve
 from .workdays import Calendar
 
 SEED = 1010
@@ -937,6 +938,7 @@ def _play(
         if not player.act(life, at):
             break
         c.resolved_at = at
+        c.days_to_resolve = days_to_resolve(c.received_at, at, cal)
         c.resolution = rng.choice(RESOLUTIONS[c.category.code])
         c.callback_due = cal.add_working_days(player.day(at), policy.callback_days)
         c.feedback, c.feedback_at = "", None
@@ -971,6 +973,7 @@ def _play(
         c.reopen_count += 1
         c.due = cal.add_working_days(player.day(at), max(c.deadline_days, 1))
         c.resolved_at = None
+        c.days_to_resolve = None
         c.callback_due = None
         c.escalation_level = 3 if c.reopen_count >= policy.county_after_reopens else 0
         c.escalated_at = at if c.escalation_level else None

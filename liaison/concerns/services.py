@@ -618,6 +618,7 @@ def _feedback(concern: Concern, by: Actor, today: datetime.date, **params: Any) 
         concern.reopen_count += 1
         concern.due = cal.add_working_days(today, max(concern.deadline_days, 1))
         concern.resolved_at = None
+        concern.days_to_resolve = None
         concern.callback_due = None
         concern.escalation_level = 3 if concern.reopen_count >= policy.county_after_reopens else 0
         concern.escalated_at = timezone.now() if concern.escalation_level else None
@@ -632,6 +633,7 @@ def _feedback(concern: Concern, by: Actor, today: datetime.date, **params: Any) 
                 "reopen_count",
                 "due",
                 "resolved_at",
+                "days_to_resolve",
                 "callback_due",
                 "escalation_level",
                 "escalated_at",
