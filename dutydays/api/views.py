@@ -27,6 +27,7 @@ from liaison.common.api import (
 )
 from liaison.common.exports import export_response
 from liaison.common.filters import IdFilter
+from liaison.common.ids import parse_id
 from liaison.common.tasks import enqueue
 
 from .. import selectors, services
@@ -120,12 +121,14 @@ class DutyComplianceView(CsvFormatMixin, APIView):
     )
     def get(self, request):
         month = parse_month(request.query_params.get("month"))
-        ids = {}
+        ids: dict[str, int | None] = {}
         for key in ("area", "department"):
             value = request.query_params.get(key) or None
-            if value is not None and not (value.isascii() and value.isdigit()):
+            number = parse_id(value) if value is not None else None
+            if value is not None and number is None:
                 raise ValidationError({key: _("Give an id.")})
-            ids[key] = value
+            # A number too large to be an id names no row (NO_ROW), never a database error.
+            ids[key] = number
         report = compliance_report(
             user=request.user, month=month, area_id=ids["area"], department_id=ids["department"]
         )

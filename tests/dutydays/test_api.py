@@ -195,3 +195,20 @@ def test_a_cadre_logs_a_day_in_an_own_zone_outside_the_jurisdiction_as_on_the_pa
     client.force_login(cadre_user_a)
     page = client.get("/duty/log/")
     assert tree.group_b1.name in [o[1] for o in parse(page).options("area")]
+
+
+def test_compliance_answers_an_id_too_large_for_the_database_with_nothing(api_for, county_admin):
+    """The fuzzer's find: a department number beyond 64 bits was a 500 (SQLite overflow)."""
+    url = "/api/v1/stats/duty-compliance/"
+    huge = api_for(county_admin).get(url, {"month": "2026-03", "department": "8748995354835340"})
+    missing = api_for(county_admin).get(url, {"month": "2026-03", "department": "987654321"})
+    # Like any department that does not exist.
+    assert (huge.status_code, huge.json()) == (404, missing.json())
+    huge = api_for(county_admin).get(
+        url, {"month": "2026-03", "department": "87489953548353400733696"}
+    )
+    assert (huge.status_code, huge.json()) == (404, missing.json())
+    bad = api_for(county_admin).get(
+        "/api/v1/stats/duty-compliance/", {"month": "2026-03", "department": "-1"}
+    )
+    assert bad.status_code == 400

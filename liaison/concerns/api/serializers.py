@@ -35,6 +35,10 @@ class ConcernSerializer(serializers.ModelSerializer):
         help_text=_("Masked in answers; reveal it with POST …/{id}/reveal/."),
     )
     received_at = serializers.DateTimeField(required=False)
+    # The mailbox sender's address, masked ("z***@example.cn"): no longer an e-mail address.
+    reporter_email = serializers.CharField(
+        read_only=True, help_text=_("The mailbox sender's address, masked.")
+    )
     owner: serializers.PrimaryKeyRelatedField = serializers.PrimaryKeyRelatedField(read_only=True)
     feedback = serializers.CharField(read_only=True)
 
