@@ -88,10 +88,6 @@ TRANSITION_400 = {
 }
 
 
-# A write's body errors, keyed by field (the publish of a note).
-FIELD_ERRORS_400 = TRANSITION_400["oneOf"][1]
-
-
 def _transition_schema(body: Any) -> Any:
     return extend_schema(request=body, responses={200: ConcernSerializer, 400: TRANSITION_400})
 
@@ -257,9 +253,8 @@ class ConcernViewSet(
         )
         return Response({"attachments": [{"id": a.pk, "name": a.name} for a in added]}, status=201)
 
-    @extend_schema(
-        request=PublishSerializer, responses={201: EventSerializer, 400: FIELD_ERRORS_400}
-    )
+    # A 400 is the body's errors by field, or a body that is no JSON at all (`detail`).
+    @extend_schema(request=PublishSerializer, responses={201: EventSerializer, 400: TRANSITION_400})
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):
         """Publish a note for the public: the status page, the board and Open311 show it."""
